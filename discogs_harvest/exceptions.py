@@ -1,0 +1,23 @@
+"""Exceptions of discogs-harvest.
+
+Item drops use one :class:`~scrapy.exceptions.DropItem` subclass per reason, so Scrapy
+counts ``item_dropped_reasons_count/<Class>`` without any code of ours.
+"""
+
+from scrapy.exceptions import DropItem
+
+
+class DuplicateItem(DropItem):
+    """The same listing or release was already processed in this run."""
+
+
+class StaleItem(DropItem):
+    """Not used for drops of fresh data (fresh releases are simply not fetched)."""
+
+
+class InvalidItem(DropItem):
+    """An item lacks a field the schema requires."""
+
+
+class HarvestConfigError(ValueError):
+    """Bad user input (spider argument, setting): reported as one line, exit status 2."""

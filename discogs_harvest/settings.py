@@ -1,0 +1,145 @@
+"""Settings for discogs-harvest.
+
+Every value can be overridden on the command line (``-s NAME=value``) and,
+for the settings read through :func:`_env`, from the environment or a
+``.env`` file in the working directory (python-dotenv; the environment wins
+over ``.env``). Groups follow the order data flows: API access, request
+budget, storage, pipelines, control/progress, then Scrapy's own knobs.
+"""
+
+import os
+
+from dotenv import load_dotenv
+
+from discogs_harvest import __version__
+
+# .env holds DISCOGS_TOKEN on a user's machine; never committed (.gitignore).
+load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+BOT_NAME = "discogs_harvest"
+SPIDER_MODULES = ["discogs_harvest.spiders"]
+NEWSPIDER_MODULE = "discogs_harvest.spiders"
+
+# --- Discogs API access -------------------------------------------------------
+# Point at the local sandbox (python -m discogs_harvest.sandbox) for tests and demos.
+DISCOGS_API_URL = _env("DISCOGS_API_URL", "https://api.discogs.com")
+# A personal access token, or a consumer key + secret: either gives the 60/min tier
+# and image URLs (API_FACTS.md §2). The token is sent in the Authorization header only,
+# never in URLs, so it cannot leak into logs, feeds or the database.
+DISCOGS_TOKEN = _env("DISCOGS_TOKEN", "")
+DISCOGS_CONSUMER_KEY = _env("DISCOGS_CONSUMER_KEY", "")
+DISCOGS_CONSUMER_SECRET = _env("DISCOGS_CONSUMER_SECRET", "")
+# Discogs requires an identifying User-Agent; generic ones are throttled or blocked (§2).
+DISCOGS_USER_AGENT = _env(
+    "DISCOGS_USER_AGENT",
+    f"discogs-harvest/{__version__} +https://github.com/discogs-harvest/discogs-harvest",
+)
+# per_page is clamped to 100 by the API (§3): asking for the maximum halves the page count.
+DISCOGS_PER_PAGE = 100
+
+# --- Request budget (downloadermiddlewares/budget.py, retry.py) -------------------
+DISCOGS_BUDGET_ENABLED = True
+# None means "what the credentials allow": 60 with a token or key/secret, 25 without (§1).
+DISCOGS_RATE_LIMIT = _env("DISCOGS_RATE_LIMIT")
+# Discogs counts requests over a moving 60 s window (§1). The sandbox and the
+# benchmarks use a short window so a run takes seconds, not minutes.
+DISCOGS_RATE_PERIOD = float(_env("DISCOGS_RATE_PERIOD", 60))
+# Requests kept back from the window as a margin for clock skew and other clients.
+DISCOGS_RATE_HEADROOM = 0
+DISCOGS_RETRY_ENABLED = True
+# 5xx, timeouts, truncated bodies and Cloudflare HTML 403s: bounded, capped backoff.
+DISCOGS_RETRY_TIMES = 5
+DISCOGS_RETRY_BACKOFF_BASE = 1.0
+DISCOGS_RETRY_BACKOFF_MAX = 60.0
+# Discogs almost never sends Retry-After (§1); when it does, trust it up to this cap.
+DISCOGS_RETRY_AFTER_MAX = 300.0
+# Consecutive 429s that open the circuit breaker (one probe request, then resume).
+DISCOGS_BREAKER_THRESHOLD = 3
+
+# --- Storage (database.py, pipelines/storage.py) ----------------------------------
+# Parsed with playhouse.db_url; a relative sqlite path is relative to the working directory.
+DATABASE_URL = _env("DATABASE_URL", "sqlite:///data/discogs.db")
+# Rows per INSERT ... ON CONFLICT statement and per transaction.
+STORAGE_BATCH_SIZE = 200
+
+# --- Pipelines --------------------------------------------------------------------
+# A stored release younger than this is not fetched again; only listing-level
+# figures (price, condition, have/want, availability) are refreshed.
+STALENESS_MAX_AGE_DAYS = float(_env("STALENESS_MAX_AGE_DAYS", 7))
+
+# Order matters: drop duplicates before any work is done on them, decide freshness
+# before normalising what will be written, normalise genre/style spellings before
+# storage links them, and write last so that every earlier drop is respected.
+ITEM_PIPELINES = {
+    "discogs_harvest.pipelines.dedup.DedupPipeline": 100,
+    "discogs_harvest.pipelines.staleness.StalenessPipeline": 200,
+    "discogs_harvest.pipelines.normalise.NormalisePipeline": 300,
+    "discogs_harvest.pipelines.storage.StoragePipeline": 400,
+}
+
+# --- Control and progress (extensions/) ---------------------------------------------
+JSONRPC_ENABLED = False
+JSONRPC_HOST = "127.0.0.1"
+# A port, a [low, high] range as scrapy-jsonrpc takes, or 0 for any free port (logged).
+JSONRPC_PORT = [6080, 7030]
+JSONRPC_LOGFILE = None
+# Shared secret expected in the X-JSONRPC-Token header; required to bind beyond loopback.
+JSONRPC_TOKEN = _env("JSONRPC_TOKEN", "")
+PROGRESS_ENABLED = True
+PROGRESS_INTERVAL = 30.0
+
+EXTENSIONS = {
+    # RemoteControl (new in Scrapy 2.19) runs arbitrary Python sent over HTTP. A
+    # harvester holding a user's token has no use for it: off.
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    # The telnet console is the same risk with an older face.
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "discogs_harvest.extensions.runlog.RunLog": 100,
+    "discogs_harvest.extensions.progress.Progress": 200,
+    "discogs_harvest.extensions.jsonrpc.JsonRpcService": 300,
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    # Our retry middleware handles 429/Retry-After/5xx/HTML 403 with backoff; Scrapy's
+    # re-queues 429s at full speed and ignores Retry-After.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "discogs_harvest.downloadermiddlewares.auth.DiscogsAuthMiddleware": 450,
+    "discogs_harvest.downloadermiddlewares.retry.DiscogsRetryMiddleware": 550,
+    # Closest to the downloader so the budget counts every request actually sent,
+    # retries included, and sees every response's rate-limit headers first.
+    "discogs_harvest.downloadermiddlewares.budget.RequestBudgetMiddleware": 950,
+}
+
+# --- Scrapy ---------------------------------------------------------------------
+# Discogs has no robots.txt for the API; fetching it would spend budget.
+ROBOTSTXT_OBEY = False
+REMOTE_CONTROL_ENABLED = False  # see EXTENSIONS: arbitrary code execution over HTTP
+TELNETCONSOLE_ENABLED = False
+# Random delays (0.5x-1.5x) can overshoot the budget window; the budget middleware
+# paces exactly instead.
+RANDOMIZE_DOWNLOAD_DELAY = False
+DOWNLOAD_DELAY = 0
+# AutoThrottle adapts to latency; the budget middleware caps the rate on top of it,
+# so AutoThrottle can slow us down but never push us past the budget.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_TIMEOUT = 30
+# Discogs sets a Cloudflare cookie we have no use for.
+COOKIES_ENABLED = False
+# Every response status reaches the spider or our retry middleware, which decide.
+HTTPERROR_ALLOW_ALL = False
+# Inventory pages first (priority 10), then releases: the amount of work is known early.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
