@@ -25,6 +25,8 @@ def _env(name, default=None):
 BOT_NAME = "discogs_harvest"
 SPIDER_MODULES = ["discogs_harvest.spiders"]
 NEWSPIDER_MODULE = "discogs_harvest.spiders"
+# Our `crawl` reports bad input in one line and sets the exit status from the close reason.
+COMMANDS_MODULE = "discogs_harvest.commands"
 
 # --- Discogs API access -------------------------------------------------------
 # Point at the local sandbox (python -m discogs_harvest.sandbox) for tests and demos.

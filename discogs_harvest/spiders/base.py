@@ -1,0 +1,161 @@
+"""What every discogs-harvest spider shares: API URLs, error handling, release requests.
+
+Reads the settings ``DISCOGS_API_URL``, ``DISCOGS_PER_PAGE``, ``STALENESS_MAX_AGE_DAYS`` and
+``DATABASE_URL`` (through :mod:`discogs_harvest.freshness`, to skip releases stored recently).
+
+Failures that make the whole harvest pointless close the spider with a reason from
+:data:`FAILURE_REASONS`; the ``crawl`` command (:mod:`discogs_harvest.commands.crawl`)
+turns that reason into one line on stderr and a non-zero exit status.
+"""
+
+import json
+import logging
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from discogs_harvest import stats
+from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.freshness import fresh_releases
+from discogs_harvest.loaders import load_release
+
+logger = logging.getLogger(__name__)
+
+# Close reasons that mean "the harvest could not do its job", with their exit status.
+FAILURE_REASONS = {
+    "seller_not_found": 3,
+    "auth_failed": 4,
+    "forbidden": 4,
+    "bad_input": 2,
+}
+
+# Inventory pages are scheduled before releases so the amount of work is known early.
+PAGE_PRIORITY = 100
+RELEASE_PRIORITY = 0
+
+
+def error_message(response):
+    """The ``message`` of a Discogs error body, or a short description of a non-JSON one."""
+    try:
+        return json.loads(response.text)["message"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return f"HTTP {response.status} with a non-JSON body"
+
+
+class DiscogsSpider(scrapy.Spider):
+    """Base spider: subclasses implement ``start()`` and their callbacks."""
+
+    # What a plain ``-O file`` feed of this spider holds, and its columns in order.
+    feed_item_class = None
+    feed_fields = None
+
+    @classmethod
+    def update_settings(cls, settings):
+        """Give every feed without ``item_classes`` this spider's item class and fields.
+
+        ``-O listings.csv`` then holds only listings (not releases or internal items), in
+        the documented column order; a ``FEEDS`` entry that names its own keeps them.
+        """
+        super().update_settings(settings)
+        feeds = settings.getdict("FEEDS")
+        if not feeds or cls.feed_item_class is None:
+            return
+        defaults = {"item_classes": [cls.feed_item_class], "fields": cls.feed_fields}
+        settings.set("FEEDS", {uri: {**defaults, **(options or {})} for uri, options in feeds.items()},
+                     priority=settings.getpriority("FEEDS"))
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.api_url = settings.get("DISCOGS_API_URL").rstrip("/")
+        spider.per_page = settings.getint("DISCOGS_PER_PAGE")
+        spider.max_age_days = settings.getfloat("STALENESS_MAX_AGE_DAYS")
+        spider.database_url = settings.get("DATABASE_URL")
+        spider.close_message = None
+        return spider
+
+    def __init__(self, *args, **kwargs):
+        # Validate before Scrapy copies the arguments onto the spider (raises HarvestConfigError).
+        self.options = self.parse_arguments(**kwargs)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def parse_arguments(cls, **kwargs):
+        """Validate ``-a`` arguments; return the parsed options or raise HarvestConfigError."""
+        return {}
+
+    # --- URLs and requests -------------------------------------------------------
+
+    def url(self, path, **params):
+        query = urlencode({k: v for k, v in params.items() if v is not None})
+        return f"{self.api_url}{path}" + (f"?{query}" if query else "")
+
+    def release_request(self, release_id, **meta):
+        return scrapy.Request(
+            self.url(f"/releases/{int(release_id)}"),
+            callback=self.parse_release,
+            errback=self.release_failed,
+            priority=RELEASE_PRIORITY,
+            meta={"release_id": int(release_id), **meta},
+        )
+
+    def fresh(self, release_ids):
+        """Release id -> (genres, styles) for those stored less than STALENESS_MAX_AGE_DAYS ago."""
+        return fresh_releases(release_ids, self.max_age_days, database_url=self.database_url)
+
+    # --- callbacks shared by the spiders ------------------------------------------
+
+    def parse_release(self, response):
+        item = load_release(response.json())
+        self.crawler.stats.inc_value(stats.RELEASES_DONE)
+        return item
+
+    def release_failed(self, failure):
+        """A release that could not be fetched: a 404 is one line, anything else is recorded."""
+        release_id = failure.request.meta["release_id"]
+        response = getattr(failure.value, "response", None)
+        self.crawler.stats.inc_value(stats.RELEASES_DONE)
+        if failure.check(HttpError) and response.status == 404:
+            self.crawler.stats.inc_value(stats.key("releases", "not_found"))
+            logger.warning("Release %s not found on Discogs (404): %s", release_id, error_message(response))
+        else:
+            self.check_credentials(failure)
+            self.crawler.stats.inc_value(stats.RELEASES_FAILED)
+            logger.error("Release %s failed: %s", release_id, self.describe(failure))
+        return self.release_unavailable(release_id)
+
+    def release_unavailable(self, release_id):
+        """Hook: what to do once a release is known to be unavailable (nothing by default)."""
+        return None
+
+    def check_credentials(self, failure):
+        """Close the spider when the API refuses our credentials: nothing else will work."""
+        response = getattr(failure.value, "response", None)
+        if response is not None and response.status in (401, 403) and self._json(response):
+            reason = "auth_failed" if response.status == 401 else "forbidden"
+            self.fail(
+                reason,
+                f"Discogs refused the credentials (HTTP {response.status}: "
+                f"{error_message(response)}); check DISCOGS_TOKEN in .env",
+            )
+
+    def fail(self, reason, message):
+        """Log ``message`` once and close the spider with ``reason`` (see FAILURE_REASONS)."""
+        if self.close_message is None:
+            self.close_message = message
+            logger.error("%s", message)
+        raise CloseSpider(reason)
+
+    @staticmethod
+    def describe(failure):
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            return f"HTTP {response.status}: {error_message(response)}"
+        return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+    @staticmethod
+    def _json(response):
+        return b"json" in (response.headers.get("Content-Type") or b"")

@@ -1,0 +1,66 @@
+"""``scrapy crawl release -a ids=1431115,249504`` (or ``-a ids_file=path``, one id a line)
+
+Fetches and stores releases by id. Releases stored less than ``STALENESS_MAX_AGE_DAYS``
+ago are skipped (no request is spent) unless ``-a force=1``. A 404 is one warning line.
+"""
+
+import logging
+import re
+
+from discogs_harvest import stats
+from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.items import RELEASE_FEED_FIELDS, ReleaseItem
+from discogs_harvest.spiders.base import DiscogsSpider
+
+logger = logging.getLogger(__name__)
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
+def parse_ids(text, source):
+    """``"1431115, 249504"`` -> ``[1431115, 249504]``; duplicates dropped, order kept."""
+    ids = {}
+    for token in re.split(r"[\s,]+", text.strip()):
+        if not token:
+            continue
+        if not token.isdigit() or int(token) < 1:
+            raise HarvestConfigError(f"{source}: {token!r} is not a Discogs release id (a positive whole number)")
+        ids.setdefault(int(token))
+    if not ids:
+        raise HarvestConfigError(f"{source}: no release ids given")
+    return list(ids)
+
+
+class ReleaseSpider(DiscogsSpider):
+    name = "release"
+    feed_item_class = ReleaseItem
+    feed_fields = RELEASE_FEED_FIELDS
+
+    @classmethod
+    def parse_arguments(cls, ids=None, ids_file=None, force="0", **_):
+        if ids and ids_file:
+            raise HarvestConfigError("give either -a ids=... or -a ids_file=..., not both")
+        if ids_file:
+            try:
+                with open(ids_file, encoding="utf-8") as f:
+                    release_ids = parse_ids(f.read(), f"ids_file {ids_file}")
+            except OSError as exc:
+                raise HarvestConfigError(f"ids_file {ids_file} cannot be read: {exc.strerror}") from exc
+            except UnicodeDecodeError as exc:
+                raise HarvestConfigError(f"ids_file {ids_file} is not a text file") from exc
+        elif ids is not None:
+            release_ids = parse_ids(str(ids), "ids")
+        else:
+            raise HarvestConfigError("release ids are required: -a ids=1431115,249504 or -a ids_file=PATH")
+        return {"ids": release_ids, "force": str(force).strip().lower() in TRUE_VALUES}
+
+    async def start(self):
+        ids = self.options["ids"]
+        fresh = {} if self.options["force"] else self.fresh(ids)
+        to_fetch = [i for i in ids if i not in fresh]
+        self.crawler.stats.set_value(stats.RELEASES_TO_FETCH, len(to_fetch))
+        self.crawler.stats.set_value(stats.RELEASES_FRESH, len(fresh))
+        logger.info("%s releases asked for: %s to fetch, %s fresh in the database (skipped%s)",
+                    len(ids), len(to_fetch), len(fresh), "" if fresh else "; use -a force=1 to refetch")
+        for release_id in to_fetch:
+            yield self.release_request(release_id)

@@ -1,0 +1,182 @@
+"""``scrapy crawl seller_inventory -a seller=NAME [-a style=Latin] [-a genre=Jazz] [-a format=LP]``
+
+Pages through ``/users/{seller}/inventory`` (per_page=100, following ``pagination.urls.next``:
+pages can be short, so never page arithmetic), yields a :class:`ListingItem` per listing that
+passes the filter, then one release request per distinct release not already fresh in the
+database. Inventory pages come first, so the number of releases to fetch is known and logged
+before the long part starts. When paging reached the end, an :class:`InventorySnapshotItem`
+lists every listing seen so the staleness pipeline can mark the others unavailable.
+
+Filters (comma-separated, case-insensitive) are applied here because the API has none: a
+listing is kept when its release matches, using the stored release when it is fresh and the
+fetched one otherwise. Releases fetched only to decide a filter are still stored.
+"""
+
+import logging
+from urllib.parse import quote
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from discogs_harvest import stats
+from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
+from discogs_harvest.items import LISTING_FEED_FIELDS, InventorySnapshotItem, ListingItem
+from discogs_harvest.loaders import load_listing
+from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider, error_message
+
+logger = logging.getLogger(__name__)
+
+# Discogs refuses pages above 100 of another seller's inventory (API_FACTS.md §4).
+MAX_PAGES = 100
+INVENTORY_STATUSES = ("All", "Deleted", "Draft", "Expired", "For Sale", "Sold", "Suspended", "Violation")
+
+
+class SellerInventorySpider(DiscogsSpider):
+    name = "seller_inventory"
+    feed_item_class = ListingItem
+    feed_fields = LISTING_FEED_FIELDS
+
+    @classmethod
+    def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
+                        max_pages=MAX_PAGES, **_):
+        name, url_filters = parse_seller(seller)
+        if status not in INVENTORY_STATUSES:
+            raise HarvestConfigError(f"status {status!r} is not one of {', '.join(INVENTORY_STATUSES)}")
+        try:
+            max_pages = int(max_pages)
+        except (TypeError, ValueError):
+            max_pages = 0
+        if max_pages < 1:
+            raise HarvestConfigError("max_pages must be a whole number >= 1")
+        return {
+            "seller": name,
+            "status": status,
+            "max_pages": max_pages,
+            "filter": InventoryFilter(
+                styles=split_values(style or url_filters.get("style")),
+                genres=split_values(genre or url_filters.get("genre")),
+                formats=split_values(format or url_filters.get("format")),
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seller = self.options["seller"]
+        self.filter = self.options["filter"]
+        self.seen_listing_ids = []
+        self.to_fetch = {}  # release id -> None, in first-seen order
+        self.known = {}  # release id -> (genres, styles, release format) once decided
+        self.parked = {}  # release id -> listings waiting for their release to decide the filter
+        self.pages_failed = False
+
+    async def start(self):
+        logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
+        yield self.page_request(
+            self.url(
+                f"/users/{quote(self.seller, safe='')}/inventory",
+                status=self.options["status"],
+                sort="listed",
+                sort_order="asc",
+                per_page=self.per_page,
+                page=1,
+            ),
+            page=1,
+        )
+
+    def page_request(self, url, page):
+        return scrapy.Request(url, callback=self.parse_page, errback=self.page_failed,
+                              priority=PAGE_PRIORITY, meta={"page": page})
+
+    # --- inventory pages -----------------------------------------------------------
+
+    def parse_page(self, response):
+        data = response.json()
+        pagination = data.get("pagination") or {}
+        page = pagination.get("page", response.meta["page"])
+        self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pagination.get("pages") or page, self.options["max_pages"]))
+        self.crawler.stats.inc_value(stats.PAGES_DONE)
+        listings = [load_listing(listing) for listing in data.get("listings") or []]
+        yield from self.handle_listings(listings)
+
+        next_url = (pagination.get("urls") or {}).get("next")
+        if next_url and page >= self.options["max_pages"]:
+            logger.warning(
+                "Stopping at page %s of %s: Discogs serves only the first %s pages of another "
+                "seller's inventory (%s listings reported, %s seen); listings not seen are not "
+                "marked unavailable", page, pagination.get("pages"), self.options["max_pages"],
+                pagination.get("items"), len(self.seen_listing_ids))
+            self.pages_failed = True
+            next_url = None
+        if next_url:
+            yield self.page_request(response.urljoin(next_url), page=page + 1)
+        else:
+            yield from self.finish_inventory()
+
+    def handle_listings(self, listings):
+        self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
+        new_ids = {l.release_id for l in listings} - self.known.keys() - self.to_fetch.keys()
+        fresh = self.fresh(new_ids) if new_ids else {}
+        for release_id, (genres, styles, *rest) in fresh.items():
+            self.known[release_id] = (genres, styles, rest[0] if rest else None)
+        self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
+        for listing in listings:
+            self.seen_listing_ids.append(listing.listing_id)
+            release_id = listing.release_id
+            if release_id not in self.known:
+                self.to_fetch.setdefault(release_id)
+            if release_id in self.known:
+                yield from self.decide(listing, *self.known[release_id])
+            elif self.filter.active:
+                self.parked.setdefault(release_id, []).append(listing)
+            else:
+                self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
+                yield listing
+
+    def decide(self, listing, genres, styles, release_format=None):
+        listing.genres, listing.styles = list(genres), list(styles)
+        if self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f]):
+            self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
+            yield listing
+
+    def finish_inventory(self):
+        complete = not self.pages_failed
+        yield InventorySnapshotItem(seller_username=self.seller, listing_ids=self.seen_listing_ids,
+                                    complete=complete)
+        count = len(self.to_fetch)
+        self.crawler.stats.set_value(stats.RELEASES_TO_FETCH, count)
+        limit = self.crawler.stats.get_value(stats.BUDGET_LIMIT)
+        period = self.crawler.stats.get_value(stats.BUDGET_PERIOD) or 60
+        eta = f", about {count * period / limit / 60:.1f} min at {limit} requests per {period:g} s" if limit else ""
+        logger.info("Inventory of %s %s: %s listings; %s releases to fetch%s, %s fresh in the database",
+                    self.seller, "complete" if complete else "INCOMPLETE", len(self.seen_listing_ids),
+                    count, eta, self.crawler.stats.get_value(stats.RELEASES_FRESH, 0))
+        for release_id in self.to_fetch:
+            yield self.release_request(release_id)
+
+    def page_failed(self, failure):
+        response = getattr(failure.value, "response", None)
+        self.check_credentials(failure)
+        if failure.check(HttpError) and response.status == 404 and failure.request.meta["page"] == 1:
+            self.fail("seller_not_found", f"Seller {self.seller!r} not found on Discogs (404: {error_message(response)})")
+        if failure.check(HttpError) and response.status == 422:
+            self.fail("bad_input", f"Discogs rejected the inventory query (422: {error_message(response)})")
+        self.pages_failed = True
+        logger.error("Inventory page %s of %s failed: %s; later pages are not fetched and no listing "
+                     "is marked unavailable", failure.request.meta["page"], self.seller, self.describe(failure))
+        yield from self.finish_inventory()
+
+    # --- releases ----------------------------------------------------------------
+
+    def parse_release(self, response):
+        release = super().parse_release(response)
+        yield release
+        self.known[release.release_id] = (release.genres, release.styles, release.format)
+        for listing in self.parked.pop(release.release_id, ()):
+            yield from self.decide(listing, release.genres, release.styles, release.format)
+
+    def release_unavailable(self, release_id):
+        dropped = self.parked.pop(release_id, ())
+        if dropped:
+            logger.warning("%s listings of release %s dropped: the filter cannot be decided without it",
+                           len(dropped), release_id)
