@@ -1,0 +1,80 @@
+"""Client-side style filter on a synthetic seller, checked against what the sandbox serves."""
+
+import csv
+import json
+import urllib.request
+from collections import Counter
+
+import pytest
+
+from discogs_harvest.items import LISTING_FEED_FIELDS
+from discogs_harvest.sandbox.process import SandboxProcess
+from tests.integration.crawling import TOKEN, api_requests, crawl
+
+pytestmark = pytest.mark.timeout(240)
+
+SELLER = "synthetic-600-300"
+
+
+def get(sandbox, path):
+    request = urllib.request.Request(sandbox.url + path, headers={
+        "User-Agent": "discogs-harvest-tests/1.0", "Authorization": f"Discogs token={TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    # Room for the test's own look-ups as well as the harvester's requests.
+    with SandboxProcess("--window", "1", "--limit-auth", "5000") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def truth(sandbox):
+    """Every listing of the seller and every release's styles, read straight from the sandbox."""
+    listings, page = [], 1
+    while True:
+        data = get(sandbox, f"/users/{SELLER}/inventory?per_page=100&page={page}")
+        listings += data["listings"]
+        if "next" not in data["pagination"]["urls"]:
+            break
+        page += 1
+    release_ids = list(dict.fromkeys(l["release"]["id"] for l in listings))
+    styles = {r: get(sandbox, f"/releases/{r}").get("styles", []) for r in release_ids}
+    return listings, release_ids, styles
+
+
+def test_style_filter_keeps_exactly_the_matching_listings(sandbox, truth, tmp_path):
+    listings, release_ids, styles = truth
+    style, _ = Counter(s for r in release_ids for s in styles[r]).most_common(2)[1]
+    expected = sorted(l["id"] for l in listings if style in styles[l["release"]["id"]])
+    assert 0 < len(expected) < len(listings)
+    database = tmp_path / "filter.db"
+
+    already = release_ids[:15]  # stored beforehand, so fresh: never fetched again
+    assert crawl("release", sandbox, database, "ids=" + ",".join(map(str, already))).returncode == 0
+
+    since = len(sandbox.log())
+    feed = tmp_path / "listings.json"
+    result = crawl("seller_inventory", sandbox, database, f"seller={SELLER}", f"style={style.upper()}", feed=feed)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    exported = json.loads(feed.read_text(encoding="utf-8"))
+    assert sorted(item["listing_id"] for item in exported) == expected
+    assert all(list(item) == LISTING_FEED_FIELDS for item in exported)
+    assert all(style in item["styles"] for item in exported)
+    spent = [r["path"] for r in api_requests(sandbox, since)]
+    assert sum(p.startswith("/releases/") for p in spent) == len(release_ids) - len(already)
+    assert sum(p.endswith("/inventory") for p in spent) == 6
+
+
+def test_csv_feed_has_the_documented_columns(sandbox, truth, tmp_path):
+    feed = tmp_path / "listings.csv"
+    result = crawl("seller_inventory", sandbox, tmp_path / "csv.db", f"seller={SELLER}", feed=feed)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with feed.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == LISTING_FEED_FIELDS
+        exported = list(reader)
+    assert len(exported) == len(truth[0])
