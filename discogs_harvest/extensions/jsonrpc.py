@@ -1,0 +1,322 @@
+"""A JSON-RPC 2.0 web service to watch and steer a running harvest.
+
+It speaks the protocol of scrapy-jsonrpc (https://github.com/scrapy-plugins/scrapy-jsonrpc:
+``scrapy_jsonrpc/webservice.py``, ``jsonrpc.py`` and ``example-client.py``), whose
+PyPI release (0.3.0) does not import on Python 3 / Scrapy 2.x: ``GET /`` lists the
+resources, ``GET /crawler/...`` reads, ``POST /crawler/...`` with a JSON-RPC request
+calls a method. The calls its example client makes work unchanged:
+
+- ``crawler/stats``   ``get_stats`` [spider name]         ``GET`` the same
+- ``crawler/engine``  ``close_spider`` <spider name>       ``GET crawler/engine/open_spiders``
+- ``crawler/spiders`` ``list``                             ``GET`` the same
+
+and a UI gets ``crawler/progress`` ``get_progress`` (the snapshot of
+:mod:`~discogs_harvest.extensions.progress`: pages, releases, items, requests,
+budget use, current wait, ETA), ``crawler/engine`` ``pause`` / ``unpause``, and
+``crawler/stats`` ``get_value`` <key> [default].
+
+Unlike scrapy-jsonrpc it reaches nothing by attribute: the tree below is an
+allowlist (:mod:`~discogs_harvest.extensions.rpc_protocol`), so ``crawler/__class__``
+or ``crawler/engine/_slot`` are "Method not found". It sends no CORS headers,
+refuses browser cross-origin and DNS-rebinding requests, checks ``JSONRPC_TOKEN``
+when one is set, and refuses to listen beyond loopback without one. The aiohttp
+server runs on the crawl's asyncio loop, started and stopped with the engine the
+way Scrapy's own ``scrapy/extensions/remote_control.py`` does, which however
+executes code sent to it; this service never does.
+
+Settings: ``JSONRPC_ENABLED``, ``JSONRPC_HOST``, ``JSONRPC_PORT`` (a port, a
+``[low, high]`` range or ``"low-high"``, 0 for any free port), ``JSONRPC_LOGFILE``
+(an access log file; unset: access lines go to the Scrapy log at DEBUG),
+``JSONRPC_TOKEN`` (the ``X-JSONRPC-Token`` header every request must carry).
+The listening address is logged as ``JSON-RPC listening on http://HOST:PORT``.
+"""
+
+import asyncio
+import logging
+import re
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.asyncio import is_asyncio_available
+
+from discogs_harvest.extensions import rpc_protocol as rpc
+from discogs_harvest.extensions.progress import ProgressSource
+
+logger = logging.getLogger(__name__)
+
+# Requests are a few hundred bytes; anything larger is refused before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+# Seconds given to open connections when the engine stops.
+STOP_TIMEOUT = 2.0
+# The close reason a JSON-RPC close_spider records unless the caller names one.
+CLOSE_REASON = "closed_by_jsonrpc"
+REASON_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def parse_port_range(value):
+    """``JSONRPC_PORT`` -> ``(low, high)``: 6080, "6080", [6080, 7030], "6080,7030", "6080-7030", 0."""
+    if value in (None, "", 0, "0"):
+        return 0, 0
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[\s,\-\[\]]+", value) if p]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        parts = [value]
+    try:
+        ports = [int(p) for p in parts]
+    except (TypeError, ValueError):
+        raise NotConfigured(f"JSONRPC_PORT {value!r} is not a port or a [low, high] range") from None
+    if len(ports) == 1:
+        ports *= 2
+    if len(ports) != 2 or not 0 <= ports[0] <= ports[1] <= 65535:
+        raise NotConfigured(f"JSONRPC_PORT {value!r} is not a port or a [low, high] range")
+    return ports[0], ports[1]
+
+
+def spider_name(value):
+    """A spider named by the client: its name, or scrapy-jsonrpc's ``spider:<hex id>:<name>``."""
+    if not isinstance(value, str):
+        raise rpc.InvalidParams("spider must be a spider name (a string)")
+    return value.rsplit(":", 1)[-1] if value.startswith("spider:") else value
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: client, method, path, status, time. Never headers (the token)."""
+
+    level = logging.INFO
+
+    def log(self, request, response, time):
+        self.logger.log(self.level, "%s %s %s %s %.3fs", request.remote, request.method,
+                        request.path, response.status, time)
+
+
+class DebugAccessLogger(AccessLogger):
+    level = logging.DEBUG
+
+    @property
+    def enabled(self):
+        return self.logger.isEnabledFor(self.level)
+
+
+class JsonRpcService:
+    """Serves the allowlisted crawler resources over HTTP while the engine runs."""
+
+    def __init__(self, crawler):
+        settings = crawler.settings
+        if not settings.getbool("JSONRPC_ENABLED"):
+            raise NotConfigured
+        if settings.getbool("TWISTED_REACTOR_ENABLED", True) and not is_asyncio_available():
+            raise NotConfigured("JSONRPC_ENABLED needs the asyncio reactor")
+        self.crawler = crawler
+        self.host = settings.get("JSONRPC_HOST") or "127.0.0.1"
+        self.ports = parse_port_range(settings.get("JSONRPC_PORT"))
+        self.logfile = settings.get("JSONRPC_LOGFILE")
+        self.token = settings.get("JSONRPC_TOKEN") or ""
+        if not self.token and not rpc.is_loopback_host(self.host):
+            raise NotConfigured(
+                f"JSONRPC_HOST {self.host} is not a loopback address: set JSONRPC_TOKEN to serve it"
+            )
+        self.allowed_hosts = {self.host.lower(), *rpc.LOOPBACK_NAMES}
+        self.progress = ProgressSource(crawler)
+        self.dispatcher = rpc.Dispatcher(self.resources())
+        self.runner = None
+        self.log_handler = None
+        self.url = None
+        self.tasks = set()
+        crawler.signals.connect(self.start, signal=signals.engine_started)
+        crawler.signals.connect(self.stop, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    # --- the allowlist -------------------------------------------------------------
+
+    def resources(self):
+        stats = rpc.Resource(
+            read=self.get_stats,
+            methods={"get_stats": self.get_stats, "get_value": self.get_value},
+        )
+        engine = rpc.Resource(
+            methods={"close_spider": self.close_spider, "pause": self.pause, "unpause": self.unpause},
+            children={
+                "open_spiders": rpc.Resource(read=self.open_spiders),
+                "paused": rpc.Resource(read=self.is_paused),
+            },
+        )
+        spiders = rpc.Resource(read=self.list_spiders, methods={"list": self.list_spiders})
+        progress = rpc.Resource(read=self.get_progress, methods={"get_progress": self.get_progress})
+        crawler = rpc.Resource(
+            children={"stats": stats, "engine": engine, "spiders": spiders, "progress": progress}
+        )
+        return rpc.Resource(children={"crawler": crawler})
+
+    # --- methods (every one checks its arguments; they run on the crawl's loop) --------
+
+    def running_spider(self, name=None):
+        spider = self.crawler.spider
+        engine = self.crawler._engine  # None until the crawl starts (scrapy/crawler.py)
+        if spider is None or engine is None or engine.spider is None:
+            raise rpc.InvalidParams("no spider is running")
+        if name is not None and spider_name(name) != spider.name:
+            raise rpc.InvalidParams(f"spider {spider_name(name)!r} is not running")
+        return spider
+
+    def get_stats(self, spider=None):
+        if spider is not None:
+            self.running_spider(spider)
+        return dict(self.crawler.stats.get_stats())
+
+    def get_value(self, key, default=None):
+        if not isinstance(key, str):
+            raise rpc.InvalidParams("key must be a string")
+        return self.crawler.stats.get_value(key, default)
+
+    def open_spiders(self):
+        engine = self.crawler._engine
+        return [engine.spider.name] if engine is not None and engine.spider is not None else []
+
+    def is_paused(self):
+        engine = self.crawler._engine
+        return bool(engine is not None and engine.paused)
+
+    def list_spiders(self):
+        """The project's spiders, plus the running one (``scrapy runspider`` has no project entry)."""
+        names = set(self.open_spiders())
+        try:
+            names.update(get_spider_loader(self.crawler.settings).list())
+        except Exception:  # a broken spider module must not break the service
+            logger.warning("Cannot list the project's spiders", exc_info=True)
+        return sorted(names)
+
+    def get_progress(self):
+        return self.progress.snapshot()
+
+    def close_spider(self, spider, reason=None):
+        """Close the running spider like Ctrl-C once would: in-flight requests finish."""
+        running = self.running_spider(spider)
+        if reason is None:
+            reason = CLOSE_REASON
+        if not isinstance(reason, str) or not REASON_PATTERN.fullmatch(reason):
+            raise rpc.InvalidParams("reason must be 1-64 letters, digits or _.-")
+        logger.info("JSON-RPC close_spider %s (%s)", running.name, reason)
+        # Return now: closing waits for in-flight requests, and the caller only needs
+        # to know it started. Keep a reference so the task is not garbage-collected.
+        task = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
+        self.tasks.add(task)
+        task.add_done_callback(self.closed)
+        return {"spider": running.name, "closing": True, "reason": reason}
+
+    def closed(self, task):
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("JSON-RPC close_spider failed", exc_info=task.exception())
+
+    def pause(self):
+        self.running_spider()
+        self.crawler.engine.pause()
+        logger.info("JSON-RPC pause: no new requests until unpause")
+        return {"paused": True}
+
+    def unpause(self):
+        self.running_spider()
+        engine = self.crawler.engine
+        engine.unpause()
+        # The engine looks for requests again at its next heartbeat (5 s) or event; when
+        # everything in flight has drained there is no event, so wake it now.
+        slot = getattr(engine, "_slot", None)
+        if slot is not None:
+            slot.nextcall.schedule()
+        logger.info("JSON-RPC unpause")
+        return {"paused": False}
+
+    # --- HTTP ------------------------------------------------------------------------
+
+    def access_logger(self):
+        """Where access lines go: JSONRPC_LOGFILE, or the Scrapy log at DEBUG."""
+        if not self.logfile:
+            return logging.getLogger(f"{__name__}.access"), DebugAccessLogger
+        access = logging.getLogger(f"{__name__}.access.file")
+        access.propagate = False
+        access.setLevel(logging.INFO)
+        self.log_handler = logging.FileHandler(self.logfile, encoding="utf-8")
+        self.log_handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        access.addHandler(self.log_handler)
+        return access, AccessLogger
+
+    async def start(self):
+        try:
+            app = web.Application(client_max_size=MAX_BODY_BYTES)
+            app.router.add_get("/{path:.*}", self.handle_get, allow_head=False)
+            app.router.add_post("/{path:.*}", self.handle_post)
+            access_log, access_log_class = self.access_logger()
+            self.runner = web.AppRunner(app, access_log=access_log, access_log_class=access_log_class,
+                                        shutdown_timeout=STOP_TIMEOUT, handler_cancellation=True)
+            await self.runner.setup()
+            port = await self.bind()
+        except Exception:
+            logger.exception("JSON-RPC service failed to start")
+            await self.stop()
+            return
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.url = f"http://{host}:{port}"
+        logger.info("JSON-RPC listening on %s", self.url)
+
+    async def bind(self):
+        """Listen on the first free port of the range (like scrapy-jsonrpc's listen_tcp)."""
+        low, high = self.ports
+        for port in range(low, high + 1):
+            site = web.TCPSite(self.runner, self.host, port)
+            try:
+                await site.start()
+            except OSError:
+                if port == high:
+                    raise
+                continue
+            return self.runner.addresses[-1][1]
+        raise OSError("no port to try")  # unreachable: the range has at least one port
+
+    async def stop(self):
+        if self.runner is not None:
+            try:
+                await self.runner.cleanup()
+            except Exception:
+                logger.exception("Error stopping the JSON-RPC service")
+            finally:
+                self.runner = None
+        if self.log_handler is not None:
+            logging.getLogger(f"{__name__}.access.file").removeHandler(self.log_handler)
+            self.log_handler.close()
+            self.log_handler = None
+
+    def refused(self, request):
+        denied = rpc.check_access(request.headers, self.token, self.allowed_hosts)
+        if denied is not None:
+            logger.warning("JSON-RPC %s %s from %s refused: %s", request.method, request.path,
+                           request.remote, denied[1]["error"]["message"])
+        return denied
+
+    async def handle_get(self, request):
+        status, payload = self.refused(request) or self.dispatcher.get(request.match_info["path"])
+        return self.respond(status, payload)
+
+    async def handle_post(self, request):
+        denied = self.refused(request)
+        if denied is not None:
+            return self.respond(*denied)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self.respond(413, rpc.error_response(None, rpc.INVALID_REQUEST, "Request too large"))
+        status, payload = self.dispatcher.post(request.match_info["path"], body)
+        return self.respond(status, payload)
+
+    @staticmethod
+    def respond(status, payload):
+        if payload is None:
+            return web.Response(status=status)
+        return web.Response(status=status, text=rpc.encode(payload) + "\n", content_type="application/json")
