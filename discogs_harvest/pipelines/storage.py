@@ -1,0 +1,463 @@
+"""StoragePipeline: write releases and listings to SQLite, batched and idempotent.
+
+Items are buffered and written in one transaction per batch: when
+``STORAGE_BATCH_SIZE`` items are waiting, every ``STORAGE_FLUSH_INTERVAL`` seconds
+(so a crash loses a few seconds of work at most) and when the spider closes.
+Every table is written with ``INSERT ... ON CONFLICT DO UPDATE`` (peewee
+``insert_many(...).on_conflict(...)``), never ``REPLACE`` (which deletes and
+re-inserts, losing ids and ``created_at``): harvesting the same data twice leaves
+the same rows, only ``updated_at``/``fetched_at``/``last_seen_at`` move;
+``created_at`` and ``first_seen_at`` stay.
+
+- ``ReleaseItem`` -> ``albums`` (``fetched_at`` = now, read by staleness),
+  ``tracks`` upserted by (album, sequence) so track ids survive a re-harvest (rows
+  beyond a shorter new tracklist are deleted), ``youtube_videos`` by id,
+  ``album_videos`` / ``album_genres`` / ``album_styles`` replaced for the album,
+  ``genres`` / ``styles`` get-or-insert by name (case-insensitively: one row a name).
+- ``ListingItem`` -> ``sellers`` (from ``item.seller``), ``collection_items`` by
+  ``listing_id`` (``is_available = 1``, ``last_seen_at`` = now), and the album's
+  ``have_count``/``want_count`` when the listing carries them.
+
+Albums and listings arrive in any order. Within a batch albums are written first;
+a listing whose album is not stored yet gets ``album_id`` NULL (the foreign key is
+enforced) and is linked when the album lands in a later batch of the run.
+
+A batch that fails is retried item by item, so one bad item costs only itself
+(logged, counted in ``harvest/storage/items_failed``). URLs lose any ``token``,
+``key`` or ``secret`` query parameter before they are written.
+
+Settings: ``DATABASE_URL``, ``STORAGE_BATCH_SIZE``, ``STORAGE_FLUSH_INTERVAL``.
+Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
+``harvest/storage/items_failed``.
+"""
+
+import logging
+from urllib.parse import parse_qsl, urlsplit
+
+from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
+from scrapy.utils.asyncio import create_looping_call
+from w3lib.url import url_query_cleaner
+
+from discogs_harvest import stats
+from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
+from discogs_harvest.freshness import database_for, variable_limit
+from discogs_harvest.items import ListingItem, ReleaseItem
+from discogs_harvest.models import (
+    Album,
+    AlbumGenre,
+    AlbumStyle,
+    AlbumVideo,
+    CollectionItem,
+    Genre,
+    Seller,
+    Style,
+    Track,
+    YoutubeVideo,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+ITEMS_FAILED = stats.key("storage", "items_failed")
+
+# Used when settings.py has no STORAGE_FLUSH_INTERVAL (seconds between time-based flushes).
+DEFAULT_FLUSH_INTERVAL = 5.0
+
+# Query parameters that carry Discogs credentials (API_FACTS.md §2: ?token=, ?key=&secret=).
+CREDENTIAL_PARAMS = ("token", "key", "secret")
+
+# The media condition of new, sealed stock (is_new = 1).
+MINT = "Mint (M)"
+
+
+def inventory_collection_id(seller_username):
+    """``collection_items.collection_id`` of a seller's inventory: ``inventory:<username lower>``."""
+    return f"inventory:{seller_username.lower()}" if seller_username else None
+
+
+def without_credentials(url):
+    """``url`` without credential query parameters (a token must never reach the database)."""
+    if not url or "?" not in url:
+        return url
+    names = {name.lower() for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    if names.isdisjoint(CREDENTIAL_PARAMS):
+        return url  # leave signed image URLs and the like untouched
+    return url_query_cleaner(url, CREDENTIAL_PARAMS, remove=True, keep_fragments=True)
+
+
+def album_row(item, now):
+    return {
+        "discogs_release_id": str(item.release_id),
+        "artist": item.artist or "",
+        "title": item.title or "",
+        "label": item.label,
+        "catalog_number": item.catalog_number,
+        "format": item.format,
+        "country": item.country,
+        "released_year": item.released_year,
+        "cover_image_url": item.cover_image_url,
+        "resource_url": without_credentials(item.web_url),
+        "api_url": without_credentials(item.api_url),
+        "price_low": item.price_low,
+        "price_currency": item.price_currency,
+        "num_for_sale": item.num_for_sale,
+        "have_count": item.have_count or 0,
+        "want_count": item.want_count or 0,
+        "avg_rating": item.avg_rating or 0.0,
+        "ratings_count": item.ratings_count or 0,
+        "data_quality": item.data_quality,
+        "master_id": item.master_id,
+        "released": item.released,
+        "fetched_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def track_rows(item):
+    """Track rows keyed by sequence: the loader's sequence, else the tracklist index."""
+    rows = {}
+    for index, track in enumerate(item.tracks):
+        sequence = track.sequence if track.sequence is not None else index
+        rows.setdefault(
+            sequence,
+            {
+                "album": str(item.release_id),
+                "sequence": sequence,
+                "position": track.position,
+                "title": track.title or "",
+                "duration": track.duration,
+                "side": track.side,
+                "duration_seconds": track.duration_seconds,
+                "artist": track.artist,
+            },
+        )
+    return list(rows.values())
+
+
+def seller_row(seller, now):
+    return {
+        "id": seller.seller_id,
+        "username": seller.username,
+        "rating": seller.rating,
+        "stars": seller.stars,
+        "total_ratings": seller.total_ratings,
+        "html_url": without_credentials(seller.html_url),
+        "avatar_url": seller.avatar_url,
+        "payment": seller.payment,
+        "shipping": seller.shipping,
+        "min_order_total": seller.min_order_total,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def listing_row(item, album_id, now):
+    username = item.seller_username or (item.seller.username if item.seller else None)
+    return {
+        "listing_id": item.listing_id,
+        "album": album_id,
+        "seller": item.seller.seller_id if item.seller else None,
+        "collection_id": inventory_collection_id(username),
+        "price": item.price,
+        "currency": item.currency,
+        "original_price": item.original_price,
+        "original_currency": item.original_currency,
+        "shipping_price": item.shipping_price,
+        "shipping_currency": item.shipping_currency,
+        "condition": item.condition,
+        "sleeve_condition": item.sleeve_condition,
+        "notes": item.comments,
+        "is_available": True,
+        "is_new": 1 if item.condition == MINT else 0,
+        "item_url": without_credentials(item.item_url),
+        "status": item.status,
+        "ships_from": item.ships_from,
+        "posted": item.posted,
+        "allow_offers": item.allow_offers,
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
+
+
+class StoragePipeline:
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.batch_size = settings.getint("STORAGE_BATCH_SIZE")
+        self.flush_interval = settings.getfloat("STORAGE_FLUSH_INTERVAL", DEFAULT_FLUSH_INTERVAL)
+        if self.batch_size < 1:
+            raise HarvestConfigError(f"STORAGE_BATCH_SIZE must be >= 1, not {self.batch_size}")
+        if self.flush_interval <= 0:
+            raise HarvestConfigError(f"STORAGE_FLUSH_INTERVAL must be > 0, not {self.flush_interval}")
+        self.database_url = settings.get("DATABASE_URL")
+        # Opening now makes a bad URL fail the crawl before anything is fetched.
+        self.max_variables = variable_limit(database_for(self.database_url))
+        self.releases = {}  # release_id -> ReleaseItem, waiting for the next flush
+        self.listings = {}  # listing_id -> ListingItem, waiting for the next flush
+        # release_id -> listing ids stored with album_id NULL in this run, linked when it lands.
+        self.orphans = {}
+        # Genre/Style -> {name.casefold(): id}; loaded on first use, dropped after a failed batch.
+        self.name_ids = {}
+        self.timer = None
+        self.flushes = 0
+        self.stored = {"release": 0, "listing": 0}
+        self.rows = 0
+        self.failed = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        self.timer = create_looping_call(self.flush)
+        self.timer.start(self.flush_interval, now=False)
+
+    def close_spider(self):
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self.flush()
+        logger.info(
+            "Storage: %d releases and %d listings stored in %d batches, %d rows upserted, %d items failed",
+            self.stored["release"],
+            self.stored["listing"],
+            self.flushes,
+            self.rows,
+            self.failed,
+        )
+
+    def process_item(self, item):
+        if isinstance(item, ReleaseItem):
+            if item.release_id is None:
+                raise InvalidItem("release without release_id")
+            self.releases[item.release_id] = item
+        elif isinstance(item, ListingItem):
+            if item.listing_id is None:
+                raise InvalidItem("listing without listing_id")
+            self.listings[item.listing_id] = item
+        else:
+            return item
+        if len(self.releases) + len(self.listings) >= self.batch_size:
+            self.flush()
+        return item
+
+    # --- batches ---------------------------------------------------------------------
+
+    def flush(self):
+        """Write everything waiting; on failure retry item by item so one bad item costs only itself."""
+        if not self.releases and not self.listings:
+            return
+        releases, listings = list(self.releases.values()), list(self.listings.values())
+        self.releases, self.listings = {}, {}
+        try:
+            self.write(releases, listings)
+        except Exception as exc:
+            self.name_ids = {}
+            if len(releases) + len(listings) == 1:
+                self.fail(releases, listings, exc)
+                return
+            logger.warning("Storage: batch of %d items failed (%s); storing them one by one", len(releases) + len(listings), exc)
+            for release in releases:
+                self.write_one([release], [])
+            for listing in listings:
+                self.write_one([], [listing])
+
+    def write_one(self, releases, listings):
+        try:
+            self.write(releases, listings)
+        except Exception as exc:
+            self.name_ids = {}
+            self.fail(releases, listings, exc)
+
+    def fail(self, releases, listings, exc):
+        for item in releases + listings:
+            kind, item_id = ("release", item.release_id) if isinstance(item, ReleaseItem) else ("listing", item.listing_id)
+            logger.error("Storage: could not store %s %s: %s", kind, item_id, exc, exc_info=exc)
+            self.failed += 1
+            self.crawler.stats.inc_value(ITEMS_FAILED)
+
+    def write(self, releases, listings):
+        """One transaction: albums first, then the listings (which may point at them)."""
+        now = utcnow()
+        with database_for(self.database_url).atomic():
+            rows = self.write_releases(releases, now) if releases else 0
+            linked = self.link_orphans({item.release_id for item in releases})
+            listing_rows, orphans = self.write_listings(listings, now) if listings else (0, {})
+        # Committed: only now is in-memory state allowed to follow the database.
+        for release_id in linked:
+            del self.orphans[release_id]
+        for release_id, listing_ids in orphans.items():
+            self.orphans.setdefault(release_id, set()).update(listing_ids)
+        rows += listing_rows
+        self.flushes += 1
+        self.rows += rows
+        self.stored["release"] += len(releases)
+        self.stored["listing"] += len(listings)
+        self.crawler.stats.inc_value(stats.ROWS_UPSERTED, rows)
+        self.crawler.stats.inc_value(stats.ITEMS_STORED, len(releases) + len(listings))
+
+    def upsert(self, model, rows, conflict_target, keep=(), update=None):
+        """``INSERT ... ON CONFLICT (conflict_target) DO UPDATE`` every column but ``keep``.
+
+        Rows are dicts with the same keys; as many go into one statement as the
+        connection's parameter limit allows (a whole batch, in practice).
+        """
+        if not rows:
+            return 0
+        fixed = {field.name for field in conflict_target} | set(keep) | set(update or ())
+        preserve = [model._meta.fields[name] for name in rows[0] if name not in fixed]
+        update = {model._meta.fields[name]: value for name, value in (update or {}).items()}
+        per_statement = max(1, self.max_variables // len(model._meta.fields))
+        for chunk in chunked(rows, per_statement):
+            model.insert_many(chunk).on_conflict(
+                conflict_target=conflict_target, preserve=preserve, update=update or None
+            ).execute()
+        return len(rows)
+
+    def replace_links(self, model, album_ids, rows):
+        """Make ``rows`` the only links of ``album_ids`` in a link table (no ids to keep there)."""
+        for chunk in chunked(album_ids, self.max_variables):
+            model.delete().where(model.album.in_(chunk)).execute()
+        columns = len(rows[0]) if rows else 1
+        for chunk in chunked(rows, max(1, self.max_variables // columns)):
+            model.insert_many(chunk).on_conflict_ignore().execute()
+        return len(rows)
+
+    # --- releases ----------------------------------------------------------------------
+
+    def write_releases(self, releases, now):
+        album_ids = [str(item.release_id) for item in releases]
+        rows = self.upsert(
+            Album, [album_row(item, now) for item in releases], [Album.discogs_release_id], keep=("created_at",)
+        )
+        rows += self.write_tracks(releases)
+        rows += self.write_videos(releases, album_ids)
+        for model, link, attribute, field in (
+            (Genre, AlbumGenre, "genres", "genre"),
+            (Style, AlbumStyle, "styles", "style"),
+        ):
+            ids = self.ids_of_names(model, [name for item in releases for name in getattr(item, attribute)])
+            links = [
+                {"album": str(item.release_id), field: ids[name.casefold()]}
+                for item in releases
+                for name in getattr(item, attribute)
+            ]
+            rows += self.replace_links(link, album_ids, links)
+        return rows
+
+    def write_tracks(self, releases):
+        """Upsert by (album, sequence) so ids stay; delete sequences the new tracklists lack."""
+        per_release = {str(item.release_id): track_rows(item) for item in releases}
+        rows = [row for album_rows in per_release.values() for row in album_rows]
+        count = self.upsert(Track, rows, [Track.album, Track.sequence])
+        # Each release costs 1 + 2 per track parameters in the delete: group accordingly.
+        widest = 1 + 2 * max(len(album_rows) for album_rows in per_release.values())
+        for group in chunked(per_release.items(), max(1, self.max_variables // widest)):
+            album_ids = [album_id for album_id, _ in group]
+            keep = [(album_id, row["sequence"]) for album_id, album_rows in group for row in album_rows]
+            stale = Track.album.in_(album_ids)
+            if keep:
+                stale &= Tuple(Track.album, Track.sequence).not_in(ValuesList(keep))
+            Track.delete().where(stale).execute()
+        return count
+
+    def write_videos(self, releases, album_ids):
+        videos, links = {}, []
+        for item in releases:
+            seen = set()
+            for index, video in enumerate(item.videos):
+                if not video.video_id or video.video_id in seen:
+                    continue  # Discogs sometimes lists one video twice: keep its first place
+                seen.add(video.video_id)
+                videos[video.video_id] = {
+                    "id": video.video_id,
+                    "title": video.title,
+                    "url": video.url,
+                    "duration_seconds": video.duration_seconds,
+                    "description": video.description,
+                    "embed": video.embed,
+                }
+                order_index = video.order_index if video.order_index is not None else index
+                links.append({"album": str(item.release_id), "video": video.video_id, "order_index": order_index})
+        rows = self.upsert(YoutubeVideo, list(videos.values()), [YoutubeVideo.id])
+        return rows + self.replace_links(AlbumVideo, album_ids, links)
+
+    def ids_of_names(self, model, names):
+        """``{name.casefold(): id}`` for ``names`` (a list) in a genres/styles table, inserting new ones."""
+        known = self.name_ids.get(model)
+        if known is None:
+            known = self.name_ids[model] = {}
+            for tag_id, name in model.select(model.id, model.name).order_by(model.id).tuples():
+                known.setdefault(name.casefold(), tag_id)
+        missing = {}  # first spelling wins, in order
+        for name in names:
+            if name.casefold() not in known:
+                missing.setdefault(name.casefold(), name)
+        if missing:
+            new = list(missing.values())
+            model.insert_many([(name,) for name in new], fields=[model.name]).on_conflict_ignore().execute()
+            for chunk in chunked(new, self.max_variables):
+                for tag_id, name in model.select(model.id, model.name).where(model.name.in_(chunk)).tuples():
+                    known.setdefault(name.casefold(), tag_id)
+        return known
+
+    # --- listings ----------------------------------------------------------------------
+
+    def existing_albums(self, album_ids):
+        found = set()
+        for chunk in chunked(sorted(album_ids), self.max_variables):
+            query = Album.select(Album.discogs_release_id).where(Album.discogs_release_id.in_(chunk))
+            found.update(album_id for (album_id,) in query.tuples())
+        return found
+
+    def link_orphans(self, release_ids):
+        """Point listings stored before their album at the albums just written; return those releases."""
+        linked = [release_id for release_id in release_ids if release_id in self.orphans]
+        pairs = [(listing_id, str(release_id)) for release_id in linked for listing_id in self.orphans[release_id]]
+        for chunk in chunked(pairs, max(1, self.max_variables // 3)):
+            CollectionItem.update(album=Case(CollectionItem.listing_id, chunk)).where(
+                CollectionItem.listing_id.in_([listing_id for listing_id, _ in chunk])
+            ).execute()
+        return linked
+
+    def write_listings(self, listings, now):
+        """Sellers, then listings; returns (rows, {release_id: listing ids stored without album})."""
+        sellers = {item.seller.seller_id: seller_row(item.seller, now) for item in listings if item.seller and item.seller.seller_id is not None}
+        rows = self.upsert(Seller, list(sellers.values()), [Seller.id], keep=("created_at",))
+        present = self.existing_albums({str(item.release_id) for item in listings if item.release_id is not None})
+        orphans, listing_rows = {}, []
+        for item in listings:
+            album_id = str(item.release_id) if item.release_id is not None else None
+            if album_id not in present:
+                album_id = None
+                if item.release_id is not None:
+                    orphans.setdefault(item.release_id, set()).add(item.listing_id)
+            listing_rows.append(listing_row(item, album_id, now))
+        rows += self.upsert(
+            CollectionItem,
+            listing_rows,
+            [CollectionItem.listing_id],
+            keep=("first_seen_at",),
+            # A listing seen again before its album is fetched keeps the album it had.
+            update={"album": fn.COALESCE(EXCLUDED.album_id, CollectionItem.album)},
+        )
+        self.refresh_album_counts(listings, present, now)
+        return rows, orphans
+
+    def refresh_album_counts(self, listings, present, now):
+        """Copy have/want from listings (the release's community figures) onto stored albums."""
+        counts = {}
+        for item in listings:
+            album_id = str(item.release_id)
+            if album_id in present and (item.have_count is not None or item.want_count is not None):
+                counts[album_id] = (item.have_count, item.want_count)
+        items = list(counts.items())
+        # Per album: 2 parameters in each CASE, 1 in the IN list.
+        for chunk in chunked(items, max(1, (self.max_variables - 1) // 5)):
+            have = [(album_id, value) for album_id, (value, _) in chunk if value is not None]
+            want = [(album_id, value) for album_id, (_, value) in chunk if value is not None]
+            Album.update(
+                have_count=Case(Album.discogs_release_id, have, Album.have_count) if have else Album.have_count,
+                want_count=Case(Album.discogs_release_id, want, Album.want_count) if want else Album.want_count,
+                updated_at=now,
+            ).where(Album.discogs_release_id.in_([album_id for album_id, _ in chunk])).execute()
