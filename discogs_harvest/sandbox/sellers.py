@@ -1,0 +1,250 @@
+"""Seller inventories: listings by position, sort orders, mutations, views.
+
+A seller is a sequence of listings in ``posted`` order (Discogs' default order,
+API_FACTS.md §4). :class:`RecordedSeller` holds brotherlogic's recorded crawl;
+:class:`SyntheticSeller` computes listing *i* on demand, so a seller of 100,000
+listings costs nothing until its pages are asked for. Sort orders other than
+``listed`` are computed once per seller and kept as an array of positions.
+Mutations (drop, reprice) overlay either kind until reset.
+
+Views: ``owner`` sees everything; ``user`` (any other client) loses the owner-only
+keys; ``anon`` also loses image URLs (API_FACTS.md §2, §4).
+"""
+
+import json
+import math
+import zlib
+from array import array
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from discogs_harvest.sandbox import generator as gen
+
+OWNER_KEYS = ("weight", "format_quantity", "external_id", "location", "quantity")
+SORTS = ("listed", "price", "item", "artist", "label", "catno", "audio")
+OWNER_SORTS = ("status", "location")
+CURRENCIES = {"USD": (1, "$"), "GBP": (2, "£"), "EUR": (3, "€")}
+CONDITIONS = [("Near Mint (NM or M-)", 50), ("Very Good Plus (VG+)", 30), ("Very Good (VG)", 9),
+              ("Mint (M)", 6), ("Good Plus (G+)", 4), ("Good (G)", 1)]
+SLEEVES = CONDITIONS + [("Generic", 3), ("Not Graded", 2), ("No Cover", 1)]
+COMMENTS = ["", "", "", "Sealed", "B&amp;W inner sleeve with photos.", "Light ring wear, plays great.",
+            "Small seam split &amp; price sticker.", "Promo stamp on back cover."]
+START = datetime(2015, 1, 1, tzinfo=timezone.utc)
+FRAGMENT_CACHE = 30_000  # serialised listings kept per seller
+
+core_of = lru_cache(maxsize=20_000)(gen.synthetic_core)
+
+
+def strip_images(release: dict) -> dict:
+    """Image URLs become "" without credentials; sizes stay."""
+    out = dict(release)
+    for key in ("thumb", "thumbnail"):
+        if key in out:
+            out[key] = ""
+    if "images" in out:
+        out["images"] = [{**image, "uri": "", "resource_url": "", "uri150": ""} for image in out["images"]]
+    return out
+
+
+def view_of(listing: dict, view: str) -> dict:
+    if view == "owner":
+        return listing
+    out = {key: value for key, value in listing.items() if key not in OWNER_KEYS}
+    if view == "anon":
+        out["release"] = strip_images(out["release"])
+    return out
+
+
+def sort_value(listing: dict, release: dict, sort: str):
+    if sort == "price":
+        return listing["price"]["value"]
+    if sort in ("item", "artist", "label", "catno"):
+        field = {"item": "title", "catno": "catalog_number"}.get(sort, sort)
+        return (release.get(field) or "").lower()
+    return str(listing.get(sort, ""))
+
+
+def money(currency: str, value: float) -> dict:
+    curr_id, symbol = CURRENCIES.get(currency, (1, "$"))
+    return {"curr_abbr": currency, "curr_id": curr_id, "formatted": f"{symbol}{value:,.2f}", "value": value}
+
+
+class Seller:
+    name: str  # canonical username
+    size: int
+
+    def __init__(self):
+        self.dropped: set[int] = set()
+        self.reprice: dict[int, float] = {}
+        self._orders: dict = {}
+        self._fragments: dict = {}
+
+    # --- what subclasses provide ---
+    def listing_id(self, index: int) -> int: ...
+    def index_of(self, listing_id: int) -> int | None: ...
+    def release_id(self, index: int) -> int: ...
+    def _listing(self, index: int) -> dict: ...
+
+    def _sort_keys(self, indexes, sort: str) -> list:
+        keys = []
+        for index in indexes:
+            listing = self.listing(index)
+            keys.append(sort_value(listing, listing["release"], sort))
+        return keys
+
+    # --- shared behaviour ---
+    def listing(self, index: int) -> dict:
+        listing = self._listing(index)
+        if index in self.reprice:
+            value = self.reprice[index]
+            currency = listing["price"]["currency"]
+            listing = {**listing, "price": {**listing["price"], "value": value},
+                       "original_price": {**listing["original_price"], **money(currency, value)}}
+        return listing
+
+    def order(self, sort: str = "listed", descending: bool = False):
+        """Listing positions in the requested order, dropped listings left out."""
+        key = (sort, descending)
+        if key not in self._orders:
+            if sort == "listed" and not self.dropped:
+                order = range(self.size - 1, -1, -1) if descending else range(self.size)
+            else:
+                kept = [i for i in range(self.size) if i not in self.dropped]
+                if sort != "listed":
+                    keys = self._sort_keys(kept, sort)
+                    kept = [i for _, i in sorted(zip(keys, kept))]
+                order = array("q", reversed(kept) if descending else kept)
+            self._orders[key] = order
+        return self._orders[key]
+
+    def fragment(self, index: int, view: str) -> bytes:
+        """One listing serialised for ``view``, cached: pages are joined from these."""
+        key = (index, view)
+        data = self._fragments.get(key)
+        if data is None:
+            if len(self._fragments) >= FRAGMENT_CACHE:
+                self._fragments.clear()
+            data = self._fragments[key] = json.dumps(view_of(self.listing(index), view)).encode()
+        return data
+
+    def mutate(self, drop=(), reprice=None) -> dict:
+        unknown = []
+        for listing_id in drop:
+            index = self.index_of(int(listing_id))
+            if index is None:
+                unknown.append(listing_id)
+            else:
+                self.dropped.add(index)
+        for listing_id, value in (reprice or {}).items():
+            index = self.index_of(int(listing_id))
+            if index is None:
+                unknown.append(listing_id)
+            else:
+                self.reprice[index] = float(value)
+        self._orders.clear()
+        self._fragments.clear()
+        return {"seller": self.name, "items": self.size - len(self.dropped), "dropped": len(self.dropped),
+                "repriced": len(self.reprice), "unknown": unknown}
+
+    def reset(self) -> None:
+        self.dropped.clear()
+        self.reprice.clear()
+        self._orders.clear()
+        self._fragments.clear()
+
+
+class RecordedSeller(Seller):
+    def __init__(self, name: str, listings: list[dict]):
+        super().__init__()
+        self.name, self.size = name, len(listings)
+        self._listings = listings
+        self._index = {listing["id"]: i for i, listing in enumerate(listings)}
+
+    def listing_id(self, index):
+        return self._listings[index]["id"]
+
+    def index_of(self, listing_id):
+        return self._index.get(listing_id)
+
+    def release_id(self, index):
+        return self._listings[index]["release"]["id"]
+
+    def _listing(self, index):
+        return self._listings[index]
+
+
+class SyntheticSeller(Seller):
+    """``size`` listings over ``releases`` distinct releases from id ``SYNTHETIC_BASE + shift``."""
+
+    def __init__(self, name: str, size: int, releases: int, shift: int = 0, currency: str | None = None,
+                 ships_from: str | None = None):
+        super().__init__()
+        self.name, self.size = name, size
+        self.releases, self.shift = max(1, min(releases, size)), shift
+        seed = zlib.crc32(name.lower().encode())
+        self._key = name.lower()
+        self.base_id = 4_000_000_000 + (seed % 100_000) * 10_000_000
+        r = gen.rng("seller", self._key)
+        self._stride = next(a for a in range(seed % self.releases or 1, 10**9) if math.gcd(a, self.releases) == 1)
+        self._offset = r.randrange(self.releases)
+        self._step = max(60, min(6 * 3600, 9 * 365 * 86400 // max(1, size)))
+        self.currency = currency or gen.pick(r, {"USD": 6, "EUR": 3, "GBP": 1})
+        self.ships_from = ships_from or r.choice(["United States", "Germany", "United Kingdom", "Colombia", "Spain"])
+        uid = 1_000_000 + seed % 9_000_000
+        self.seller_info = {
+            "id": uid, "username": name,
+            "avatar_url": f"https://i.discogs.com/{seed:08x}/rs:fill/g:sm/q:40/h:500/w:500/avatar.jpeg",
+            "stats": {"rating": f"{r.uniform(97, 100):.1f}", "stars": r.choice((4.5, 5.0)),
+                      "total": r.randint(10, 5000)},
+            "min_order_total": r.choice((0.0, 5.0, 9.99)), "html_url": f"https://www.discogs.com/user/{name}",
+            "uid": uid, "url": f"https://api.discogs.com/users/{name}", "payment": "PayPal Commerce",
+            "shipping": "Records ship in sturdy mailers.\r\nCombined shipping &amp; discounts on request.",
+            "resource_url": f"https://api.discogs.com/users/{name}"}
+
+    def listing_id(self, index):
+        return self.base_id + index
+
+    def index_of(self, listing_id):
+        index = listing_id - self.base_id
+        return index if 0 <= index < self.size else None
+
+    def release_id(self, index):
+        return gen.SYNTHETIC_BASE + self.shift + (self._stride * (index % self.releases) + self._offset) % self.releases
+
+    def price(self, index) -> float:
+        spread = zlib.crc32(f"{self._key}:{index}:price".encode()) % 10_000 / 10_000
+        return round(math.exp(1.0 + 3.6 * spread), 2)
+
+    def _sort_keys(self, indexes, sort):
+        if sort == "price":
+            return [self.reprice[i] if i in self.reprice else self.price(i) for i in indexes]
+        if sort in ("item", "artist", "label", "catno"):
+            field = {"item": "title", "catno": "catalog_number"}.get(sort, sort)
+            by_release = {}
+            for i in range(self.releases):
+                release_id = self.release_id(i)
+                by_release[release_id] = gen.sort_fields(release_id)[field].lower()
+            return [by_release[self.release_id(i)] for i in indexes]
+        return super()._sort_keys(indexes, sort)
+
+    def _listing(self, index):
+        listing_id, r = self.listing_id(index), gen.rng(self._key, index)
+        core = core_of(self.release_id(index))
+        value = self.price(index)
+        posted = START + timedelta(seconds=index * self._step + r.randrange(self._step))
+        offset = timedelta(hours=-7 if 3 <= posted.month <= 10 else -8)
+        shipping = round(r.choice((3.5, 4.0, 5.0, 6.5)), 2) if r.random() < 0.7 else None
+        listing = {
+            "id": listing_id, "resource_url": f"https://api.discogs.com/marketplace/listings/{listing_id}",
+            "uri": f"https://www.discogs.com/sell/item/{listing_id}", "status": "For Sale",
+            "condition": gen.pick(r, CONDITIONS), "sleeve_condition": gen.pick(r, SLEEVES),
+            "comments": r.choice(COMMENTS), "ships_from": self.ships_from,
+            "posted": (posted + offset).replace(tzinfo=timezone(offset)).isoformat(),
+            "allow_offers": r.random() < 0.4, "offer_submitted": False, "audio": False,
+            "price": {"value": value, "currency": self.currency}, "original_price": money(self.currency, value),
+            "shipping_price": {"value": shipping, "currency": self.currency} if shipping else {},
+            "original_shipping_price": money(self.currency, shipping) if shipping else {},
+            "seller": self.seller_info, "release": gen.listing_release(core), "in_cart": False,
+            "weight": float(60 + 170 * (1 if '"' in core["format"] else 2)),
+            "format_quantity": 1, "external_id": "", "location": f"Shelf {r.randint(1, 40)}", "quantity": 1}
+        return listing
