@@ -1,0 +1,131 @@
+"""StalenessPipeline: mark listings that left a seller's inventory as unavailable.
+
+Freshness of releases is decided before they are requested (the spider calls
+:func:`discogs_harvest.freshness.fresh_releases`); listing-level figures of a
+fresh release are refreshed anyway because storage writes every ``ListingItem``.
+What remains for this pipeline is availability:
+
+An ``InventorySnapshotItem`` lists every listing id seen in a seller's inventory.
+When the spider closes with reason ``finished`` and a snapshot for that seller
+says ``complete`` (every page was fetched), that seller's ``collection_items``
+rows whose listing was not seen get ``is_available = 0`` (never deleted) and the
+seen ones ``is_available = 1``, in one transaction. A run that was interrupted
+(``shutdown``, ``closespider_*``, ``cancelled``, an error) or that paged only part
+of an inventory proves nothing about the listings it did not see: nothing is marked.
+
+The close reason is taken from the ``spider_closed`` signal: Scrapy 2.19 closes
+the item pipelines before it sends that signal, and the ``finish_reason`` stat is
+only set by CoreStats' own ``spider_closed`` handler (scrapy/core/engine.py
+``close_spider_async``, scrapy/extensions/corestats.py), so ``close_spider`` cannot
+know it. Storage has flushed every listing by then.
+
+Settings: ``DATABASE_URL``.
+"""
+
+import logging
+
+from peewee import IntegerField, Model, chunked
+from scrapy import signals
+
+from discogs_harvest import stats
+from discogs_harvest.freshness import database_for, variable_limit
+from discogs_harvest.items import InventorySnapshotItem
+from discogs_harvest.models import CollectionItem, database_proxy
+from discogs_harvest.pipelines.storage import inventory_collection_id
+
+logger = logging.getLogger(__name__)
+
+MARKED_UNAVAILABLE = stats.key("availability", "marked_unavailable")
+MARKED_AVAILABLE = stats.key("availability", "marked_available")
+
+# The only close reason after which an inventory snapshot can be trusted.
+FINISHED = "finished"
+
+
+class SeenListing(Model):
+    """Listing ids of one snapshot, in a per-connection temporary table."""
+
+    listing_id = IntegerField(primary_key=True)
+
+    class Meta:
+        database = database_proxy
+        table_name = "harvest_seen_listings"
+        temporary = True
+
+
+def mark_availability(database, collection_id, seen_ids):
+    """Set ``is_available`` of one collection's rows from the ids seen; return (gone, back).
+
+    ``gone`` rows turned unavailable, ``back`` rows turned available again. The
+    ids go through a temporary table (chunked inserts), so 100,000 of them cost a
+    few hundred statements at most and the two updates are one statement each.
+    Call inside a transaction.
+    """
+    SeenListing.create_table(safe=True)
+    SeenListing.delete().execute()
+    rows_per_insert = max(1, variable_limit(database))
+    for chunk in chunked(((listing_id,) for listing_id in seen_ids), rows_per_insert):
+        SeenListing.insert_many(chunk, fields=[SeenListing.listing_id]).on_conflict_ignore().execute()
+    seen = SeenListing.select(SeenListing.listing_id)
+    in_collection = CollectionItem.collection_id == collection_id
+    # Only rows whose flag changes are touched, so the counts say what changed.
+    gone = (
+        CollectionItem.update(is_available=False)
+        .where(in_collection & CollectionItem.listing_id.not_in(seen) & (CollectionItem.is_available == True))  # noqa: E712
+        .execute()
+    )
+    back = (
+        CollectionItem.update(is_available=True)
+        .where(in_collection & CollectionItem.listing_id.in_(seen) & (CollectionItem.is_available == False))  # noqa: E712
+        .execute()
+    )
+    SeenListing.drop_table(safe=True)
+    return gone, back
+
+
+class StalenessPipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.database_url = crawler.settings.get("DATABASE_URL")
+        database_for(self.database_url)  # a bad URL fails the crawl now, not at close
+        # seller username (lower case) -> [listing ids seen, any snapshot complete?]
+        self.snapshots = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def process_item(self, item):
+        if isinstance(item, InventorySnapshotItem) and item.seller_username:
+            entry = self.snapshots.setdefault(item.seller_username.lower(), [set(), False])
+            # Several snapshots of one seller (e.g. sort windows): the union was seen,
+            # and one complete snapshot is enough to know what was not.
+            entry[0].update(item.listing_ids)
+            entry[1] = entry[1] or bool(item.complete)
+        return item
+
+    def spider_closed(self, reason):
+        complete = {seller: seen for seller, (seen, done) in self.snapshots.items() if done}
+        if reason != FINISHED or not complete:
+            why = f"the run ended with {reason!r}" if reason != FINISHED else "no complete inventory snapshot"
+            logger.info("Staleness: availability left unchanged (%s)", why)
+            return
+        database = database_for(self.database_url)
+        gone = back = 0
+        with database.atomic():
+            for seller, seen in complete.items():
+                seller_gone, seller_back = mark_availability(database, inventory_collection_id(seller), seen)
+                gone += seller_gone
+                back += seller_back
+        self.crawler.stats.inc_value(MARKED_UNAVAILABLE, gone)
+        self.crawler.stats.inc_value(MARKED_AVAILABLE, back)
+        logger.info(
+            "Staleness: %d sellers with a complete inventory, %d listings seen, %d marked unavailable, "
+            "%d available again",
+            len(complete),
+            sum(len(seen) for seen in complete.values()),
+            gone,
+            back,
+        )

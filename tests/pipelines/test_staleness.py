@@ -1,0 +1,124 @@
+import logging
+import time
+
+import pytest
+from playhouse.test_utils import count_queries
+from scrapy import signals
+from scrapy.utils.misc import build_from_crawler
+
+from discogs_harvest.items import InventorySnapshotItem
+from discogs_harvest.models import CollectionItem
+from discogs_harvest.pipelines.staleness import (
+    MARKED_AVAILABLE,
+    MARKED_UNAVAILABLE,
+    StalenessPipeline,
+    mark_availability,
+)
+from discogs_harvest.pipelines.storage import StoragePipeline
+from tests.pipelines import factories
+
+
+def availability(database):
+    rows = database.execute_sql("SELECT listing_id, is_available FROM collection_items ORDER BY listing_id")
+    return dict(rows.fetchall())
+
+
+@pytest.fixture
+def stored(crawler, database):
+    """Listings 1-4 of BrotherLogic and 9 of another seller, all available; 4 was unavailable."""
+    storage = build_from_crawler(StoragePipeline, crawler)
+    for listing_id in (1, 2, 3, 4):
+        storage.process_item(factories.listing(listing_id))
+    other = factories.seller(seller_id=7, username="Other")
+    storage.process_item(factories.listing(9, seller_username="Other", seller=other))
+    storage.close_spider()
+    CollectionItem.update(is_available=False).where(CollectionItem.listing_id == 4).execute()
+    return database
+
+
+def close(crawler, reason):
+    """What the engine does after the pipelines closed (scrapy/core/engine.py close_spider_async)."""
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason=reason)
+
+
+def test_finished_complete_run_marks_unseen_listings_unavailable_and_seen_ones_available(crawler, stored):
+    pipeline = build_from_crawler(StalenessPipeline, crawler)
+    snapshot = InventorySnapshotItem("brotherlogic", [2, 4, 100], complete=True)
+    assert pipeline.process_item(snapshot) is snapshot
+    close(crawler, "finished")
+
+    # 1 and 3 left the inventory; 4 is back; 100 was seen but never stored (filtered out);
+    # the other seller's listing is not this snapshot's business.
+    assert availability(stored) == {1: 0, 2: 1, 3: 0, 4: 1, 9: 1}
+    assert len(availability(stored)) == 5  # never deleted
+    assert (crawler.stats.get_value(MARKED_UNAVAILABLE), crawler.stats.get_value(MARKED_AVAILABLE)) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("reason", "complete"),
+    [
+        ("finished", False),  # some inventory page failed
+        ("shutdown", True),  # Ctrl-C
+        ("cancelled", True),
+        ("closespider_timeout", True),
+        ("closespider_itemcount", True),
+        ("closespider_errorcount", True),
+        ("auth_failed", True),  # our spiders' failure reasons
+        ("seller_not_found", True),
+    ],
+)
+def test_interrupted_failed_or_partial_runs_mark_nothing(crawler, stored, reason, complete, caplog):
+    before = availability(stored)
+    pipeline = build_from_crawler(StalenessPipeline, crawler)
+    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [2], complete=complete))
+    with caplog.at_level(logging.INFO, logger="discogs_harvest.pipelines.staleness"):
+        close(crawler, reason)
+    assert availability(stored) == before
+    assert crawler.stats.get_value(MARKED_UNAVAILABLE) is None
+    assert "availability left unchanged" in caplog.text
+
+
+def test_finished_run_without_any_snapshot_marks_nothing(crawler, stored):
+    before = availability(stored)
+    build_from_crawler(StalenessPipeline, crawler)
+    close(crawler, "finished")
+    assert availability(stored) == before
+
+
+def test_snapshots_of_one_seller_add_up_and_one_complete_one_is_enough(crawler, stored):
+    pipeline = build_from_crawler(StalenessPipeline, crawler)
+    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [1], complete=False))
+    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [2], complete=True))
+    close(crawler, "finished")
+    assert availability(stored) == {1: 1, 2: 1, 3: 0, 4: 0, 9: 1}
+
+
+def test_summary_line(crawler, stored, caplog):
+    pipeline = build_from_crawler(StalenessPipeline, crawler)
+    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [1, 2, 3], complete=True))
+    with caplog.at_level(logging.INFO, logger="discogs_harvest.pipelines.staleness"):
+        close(crawler, "finished")
+    assert "1 sellers with a complete inventory, 3 listings seen, 0 marked unavailable, 0 available again" in caplog.text
+
+
+@pytest.mark.timeout(60)
+def test_marking_100k_listings_is_a_handful_of_statements(database):
+    listings = 100_000
+    now = "2026-11-21 12:00:00"
+    with database.atomic():  # raw executemany: the fixture, not the code under test, would be slow
+        database.connection().executemany(
+            "INSERT INTO collection_items (listing_id, collection_id, is_available, is_new, first_seen_at,"
+            " last_seen_at) VALUES (?, 'inventory:big', 1, 0, ?, ?)",
+            ((n, now, now) for n in range(listings)),
+        )
+    seen = range(0, listings, 2)  # every other listing is still for sale
+
+    started = time.monotonic()
+    with count_queries() as counter, database.atomic():
+        gone, back = mark_availability(database, "inventory:big", seen)
+    elapsed = time.monotonic() - started
+
+    assert (gone, back) == (listings // 2, 0)
+    assert counter.count <= 10  # temp table, a few chunked inserts, two updates, drop
+    assert elapsed < 10, elapsed
+    assert sum(availability(database).values()) == listings // 2
