@@ -4,8 +4,9 @@ The loaders only declare wiring (``<field>_in``/``<field>_out`` processors from
 :mod:`discogs_harvest.processors`); the ``load_*`` functions name the JMESPath of
 each field with ``add_jmes``, the way ``add_css`` names parts of an HTML page.
 Lists of objects (``artists``, ``formats``, ``images``, ``tracklist``,
-``videos``) go in with ``add_value`` instead: ``add_jmes`` spreads every value
-it selects with parsel's ``flatten``, which turns an object into its keys.
+``videos``) go in with ``add_value`` instead: ``add_jmes`` passes what it selects
+through ``parsel.utils.flatten``, which treats a dict as a sequence and turns an
+object into its keys (itemloaders 1.5, ``ItemLoader._get_jmesvalues``).
 Entry points for the spiders: :func:`load_listing`, :func:`load_release`,
 :func:`load_seller`. No settings.
 
@@ -103,9 +104,11 @@ class DiscogsLoader(ItemLoader):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # itemloaders looks for `<field>_in`/`_out` first and otherwise builds an
-        # ItemAdapter to read the field's metadata, on every value added; our
-        # dataclass items have none, so declare the defaults up front.
+        # Precedence is `<field>_in`/`_out`, then field metadata, then the loader
+        # defaults (itemloaders docs, declaring-loaders.rst). Reaching the metadata
+        # step builds an ItemAdapter on every value added (itemloaders 1.5,
+        # ItemLoader._get_item_field_attr); our dataclass items have no metadata,
+        # so the defaults are declared per field up front.
         for field in fields(cls.default_item_class):
             for suffix, default in (("_in", cls.default_input_processor),
                                     ("_out", cls.default_output_processor)):
