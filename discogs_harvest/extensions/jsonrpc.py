@@ -6,7 +6,7 @@ PyPI release (0.3.0) does not import on Python 3 / Scrapy 2.x: ``GET /`` lists t
 resources, ``GET /crawler/...`` reads, ``POST /crawler/...`` with a JSON-RPC request
 calls a method. The calls its example client makes work unchanged:
 
-- ``crawler/stats``   ``get_stats`` [spider name]         ``GET`` the same
+- ``crawler/stats``   ``get_stats`` [spider name]         ``GET`` the same (also at ``/stats``)
 - ``crawler/engine``  ``close_spider`` <spider name>       ``GET crawler/engine/open_spiders``
 - ``crawler/spiders`` ``list``                             ``GET`` the same
 
@@ -153,7 +153,9 @@ class JsonRpcService:
         crawler = rpc.Resource(
             children={"stats": stats, "engine": engine, "spiders": spiders, "progress": progress}
         )
-        return rpc.Resource(children={"crawler": crawler})
+        # scrapy-jsonrpc's example client asks /stats for get-global-stats and
+        # get-spider-stats: the same resource, at the root too.
+        return rpc.Resource(children={"crawler": crawler, "stats": stats})
 
     # --- methods (every one checks its arguments; they run on the crawl's loop) --------
 

@@ -101,7 +101,7 @@ def test_listing_reading_and_calling(caplog):
     with caplog.at_level(logging.INFO, logger="discogs_harvest.extensions.jsonrpc"):
         results = run_with_service(exchange)
     assert results == [
-        (200, {"resources": ["crawler"], "methods": []}),
+        (200, {"resources": ["crawler", "stats"], "methods": []}),
         (200, {"resources": ["engine", "progress", "spiders", "stats"], "methods": []}),
         (200, {"resources": ["open_spiders", "paused"], "methods": ["close_spider", "pause", "unpause"]}),
         (200, []),
