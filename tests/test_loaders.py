@@ -381,3 +381,25 @@ QUERIES = ["id", "release.stats.community.in_collection", "shipping_price.value"
 def test_json_selector_answers_like_parsel(name, query):
     data = body(name)
     assert JsonSelector(data).jmespath(query).getall() == Selector(root=data).jmespath(query).getall()
+
+
+# --- sparse bodies --------------------------------------------------------------------
+
+
+def test_a_2014_shaped_listing_loads_what_it_has():
+    # The 2014 docs example: no original/shipping price, no stats, release reduced to a summary.
+    listing = {"id": 172723812, "status": "For Sale", "price": {"currency": "USD", "value": 120},
+               "allow_offers": False, "comments": "Brand new", "seller": {"username": "rodneyfool", "id": 1},
+               "release": {"id": 5610049, "description": "LCD Soundsystem - The Long Goodbye (5xLP)",
+                           "catalog_number": "none", "year": 2014, "thumbnail": ""}}
+    item = load_listing(listing)
+    assert (item.listing_id, item.release_id, item.price, item.currency, item.year) == (
+        172723812, 5610049, 120.0, "USD", 2014)
+    assert (item.catalog_number, item.thumbnail_url, item.have_count, item.original_price) == (None, None, None, None)
+    assert item.seller == SellerItem(seller_id=1, username="rodneyfool")
+
+
+def test_empty_bodies_give_empty_items():
+    assert load_listing({}) == ListingItem()
+    assert load_release({}) == ReleaseItem()
+    assert load_seller({}) == SellerItem()
