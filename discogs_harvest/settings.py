@@ -44,6 +44,8 @@ DISCOGS_USER_AGENT = _env(
 )
 # per_page is clamped to 100 by the API (§3): asking for the maximum halves the page count.
 DISCOGS_PER_PAGE = 100
+# lowest_price comes in the requester's currency; asking for one makes it known (§5).
+DISCOGS_CURRENCY = _env("DISCOGS_CURRENCY", "USD")
 
 # --- Request budget (downloadermiddlewares/budget.py, retry.py) -------------------
 DISCOGS_BUDGET_ENABLED = True

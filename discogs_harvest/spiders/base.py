@@ -72,6 +72,7 @@ class DiscogsSpider(scrapy.Spider):
         settings = crawler.settings
         spider.api_url = settings.get("DISCOGS_API_URL").rstrip("/")
         spider.per_page = settings.getint("DISCOGS_PER_PAGE")
+        spider.currency = settings.get("DISCOGS_CURRENCY")
         spider.max_age_days = settings.getfloat("STALENESS_MAX_AGE_DAYS")
         spider.database_url = settings.get("DATABASE_URL")
         spider.close_message = None
@@ -95,7 +96,7 @@ class DiscogsSpider(scrapy.Spider):
 
     def release_request(self, release_id, **meta):
         return scrapy.Request(
-            self.url(f"/releases/{int(release_id)}"),
+            self.url(f"/releases/{int(release_id)}", curr_abbr=self.currency),
             callback=self.parse_release,
             errback=self.release_failed,
             priority=RELEASE_PRIORITY,
@@ -109,7 +110,7 @@ class DiscogsSpider(scrapy.Spider):
     # --- callbacks shared by the spiders ------------------------------------------
 
     def parse_release(self, response):
-        item = load_release(response.json())
+        item = load_release(response.json(), currency=self.currency)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
         return item
 

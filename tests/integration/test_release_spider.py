@@ -34,9 +34,11 @@ def recorded(release_id, authenticated=True):
 
 
 def flattened(tracklist):
+    """Tracks as stored: headings dropped, an index's sub-tracks titled "<index>: <sub-track>"."""
     for track in tracklist:
         if track.get("type_") == "index":
-            yield from track.get("sub_tracks", [])
+            for sub in track.get("sub_tracks", []):
+                yield {**sub, "title": f"{track['title']}: {sub['title']}"}
         elif track.get("type_", "track") == "track":
             yield track
 
@@ -60,6 +62,7 @@ def assert_album_matches(database, release, authenticated):
         assert album["cover_image_url"] is None
     assert album["resource_url"] == release["uri"]
     assert album["price_low"] == release["lowest_price"]
+    assert album["price_currency"] == "USD"  # asked for with curr_abbr
     assert album["have_count"] == release["community"]["have"]
     assert album["want_count"] == release["community"]["want"]
     assert album["avg_rating"] == release["community"]["rating"]["average"]
