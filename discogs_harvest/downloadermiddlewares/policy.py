@@ -1,0 +1,399 @@
+"""The request budget's policy: window arithmetic, header sync, backoff, the 429 breaker.
+
+Pure code: no Scrapy, no clock, no sleeping. Every call takes ``now`` (seconds on any
+monotonic clock), so tests drive it with plain numbers. The middlewares
+(:mod:`~discogs_harvest.downloadermiddlewares.budget` and ``retry``) own the clock and
+do the waiting.
+
+The model (API_FACTS.md §1): Discogs counts each source IP's requests over a moving
+window of ``period`` seconds and refuses (429) a request that would make the window
+hold more than ``limit``. We never see the instant the server counted one of our
+requests, only when we handed it to the downloader (``reserved``) and when its answer
+came back (``done``): the server counted it somewhere in between. So one of our sends
+*occupies* our window from ``reserved`` until ``done + period`` (for ever while the
+answer is outstanding). That interval contains the one the server counts, and we never
+let more than ``limit`` of them overlap: the server's window cannot overflow because
+of us, whatever the latency or the downloader's own delays (AutoThrottle) add.
+
+Other programs sharing the IP or the token ("foreign" requests) show only in the
+``X-Discogs-Ratelimit-Used``/``-Remaining`` headers. Each answer tells how many
+requests the server held when it counted ours; minus the most of ours it can have held
+then, the rest are foreign. Those foreign requests leave the server's window at the
+latest ``period`` after the answer, so an observation lowers our limit until then (the
+highest live observation counts). This is sound in both directions: a foreign client
+that keeps its share steady keeps being observed, and one that stops stops lowering
+our limit within one period.
+
+Sends are also spaced ``period / limit`` apart, so a fresh window fills evenly rather
+than in one burst: two harvesters starting together see each other in the headers
+after a few requests, instead of both spending a whole window at once.
+
+A 429 pauses every request: for ``Retry-After`` (capped) when the server sends it,
+else until the window model, corrected by the 429's own headers, has room; when the
+model cannot explain the 429 (the headers say there was room: a "hot" IP, a storm),
+for a whole period. After any 429 the next request goes alone (a probe) and the others
+wait for its answer. ``threshold`` 429s in a row open the breaker: cooldowns of
+``2 * period``, doubling, capped, each followed by one probe.
+"""
+
+import email.utils
+import math
+from dataclasses import dataclass
+
+INF = math.inf
+
+CLOSED = "closed"  # requests flow, paced by the window
+PAUSED = "paused"  # after a 429: nothing until resume_at, then one probe
+PROBING = "probing"  # the probe is out: nothing until its answer
+
+
+# --- the server's headers ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RateHeaders:
+    """``X-Discogs-Ratelimit``, ``-Used`` and ``-Remaining`` of one answer (None if absent)."""
+
+    limit: int | None = None
+    used: int | None = None
+    remaining: int | None = None
+
+    @property
+    def server_used(self):
+        """Requests in the server's window: ``limit - remaining`` when both are known.
+
+        Remaining is what the server will still accept, so it wins over Used, which
+        has been seen one behind on a fresh window (API_FACTS.md §1).
+        """
+        if self.limit is not None and self.remaining is not None:
+            return max(0, self.limit - self.remaining)
+        return self.used
+
+
+def _header(headers, name):
+    """Last value of header ``name`` from a Scrapy ``Headers`` or a plain dict, as str."""
+    lowered = name.lower()
+    for key, value in headers.items():
+        key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key.lower() != lowered:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = value[-1] if value else None
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        return None if value is None else str(value).strip()
+    return None
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_rate_headers(headers):
+    """The rate-limit headers of an answer, or None when it carries none of them."""
+    parsed = RateHeaders(
+        limit=_int(_header(headers, "X-Discogs-Ratelimit")),
+        used=_int(_header(headers, "X-Discogs-Ratelimit-Used")),
+        remaining=_int(_header(headers, "X-Discogs-Ratelimit-Remaining")),
+    )
+    if parsed.limit is None and parsed.used is None and parsed.remaining is None:
+        return None
+    return parsed
+
+
+def parse_retry_after(value, now_epoch):
+    """``Retry-After`` (seconds or an HTTP date, RFC 9110 §10.2.3) as seconds >= 0, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    value = str(value).strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - now_epoch
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+# --- window arithmetic ----------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class Send:
+    """One request we let through: when it was reserved, when its answer (or error) came."""
+
+    reserved: float
+    done: float | None = None
+    probe: bool = False
+
+    def end(self, period):
+        """When it stops occupying our window: ``period`` after its answer (never, before)."""
+        return INF if self.done is None else self.done + period
+
+
+def foreign_at(observations, t):
+    """Foreign requests assumed in the window at ``t``: the highest observation still live.
+
+    ``observations`` are ``(expires, count)`` pairs.
+    """
+    return max((count for expires, count in observations if expires > t), default=0)
+
+
+def allowed(limit, foreign=0, server_limit=None, headroom=0):
+    """How many of our sends the window may hold with ``foreign`` others in it.
+
+    ``limit`` is our own ceiling (a setting); the server's ``X-Discogs-Ratelimit``, when
+    known, is shared with the foreign requests. ``headroom`` is kept back from both.
+    """
+    if server_limit is not None:
+        limit = min(limit, server_limit - foreign)
+    else:
+        limit -= foreign
+    return limit - headroom
+
+
+def room_delay(ends, limit, now, observations=(), server_limit=None, headroom=0):
+    """Seconds from ``now`` until the window has room for one more request of ours.
+
+    ``ends`` are the instants our sends stop occupying the window (``inf`` while
+    unanswered); there is room at ``t`` when fewer than :func:`allowed` of them lie after
+    ``t``, foreign requests counted by :func:`foreign_at`. Returns 0 for "now" and
+    ``inf`` when only an answer can make room.
+    """
+    times = {now}
+    times.update(e for e in ends if now < e < INF)
+    times.update(e for e, _ in observations if e > now)
+    for t in sorted(times):
+        room = allowed(limit, foreign_at(observations, t), server_limit, headroom)
+        if sum(1 for e in ends if e > t) < room:
+            return t - now
+    return INF
+
+
+def own_upper_bound(sends, answered, period):
+    """The most of our sends the server can have held when it counted ``answered``.
+
+    The server counted ``answered`` at some instant ``a`` in ``[reserved, done]`` and held
+    the requests that reached it in ``(a - period, a]``. One of ours can be among them
+    only if it was reserved before ``answered.done`` and not answered before
+    ``answered.reserved - period``. ``answered`` itself is included.
+    """
+    low = answered.reserved - period
+    return sum(
+        1
+        for s in sends
+        if s.reserved <= answered.done and (s.done is None or s.done > low)
+    )
+
+
+def foreign_count(headers, own):
+    """Requests the server reports beyond the ``own`` ones we can account for (>= 0)."""
+    used = headers.server_used if headers is not None else None
+    if used is None:
+        return 0
+    return max(0, used - own)
+
+
+# --- retries --------------------------------------------------------------------------
+
+
+def backoff(attempt, base, cap, rand):
+    """Delay before retry number ``attempt`` (1, 2, ...): capped exponential, equal jitter.
+
+    The ceiling ``min(cap, base * 2 ** (attempt - 1))`` is halved and the other half drawn
+    from ``rand`` in [0, 1), so clients that failed together do not retry together while
+    the delay still grows.
+    """
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return ceiling / 2 + rand * ceiling / 2
+
+
+# --- the breaker ----------------------------------------------------------------------
+
+
+class Breaker:
+    """What 429s allow: nothing while paused, one probe after, resume on a good answer."""
+
+    def __init__(self, period, threshold=3, cap=300.0):
+        if period <= 0:
+            raise ValueError("period must be > 0")
+        self.period = float(period)
+        self.threshold = max(1, int(threshold))
+        self.cap = max(float(cap), 0.0)
+        self.state = CLOSED
+        self.resume_at = -INF
+        self.consecutive = 0
+
+    @property
+    def is_open(self):
+        """True once ``threshold`` 429s came in a row and no answer has closed it since."""
+        return self.consecutive >= self.threshold
+
+    def delay(self, now):
+        """Seconds until the next request may go (0 now, ``inf`` while the probe is out)."""
+        if self.state == PROBING:
+            return INF
+        if self.state == PAUSED:
+            return max(0.0, self.resume_at - now)
+        return 0.0
+
+    def sent(self, now):
+        """A request is leaving; True when it is the probe that others wait for."""
+        if self.state == PAUSED and now >= self.resume_at:
+            self.state = PROBING
+            return True
+        return False
+
+    def refused(self, now, retry_after=None, explained=False):
+        """A 429 arrived. Returns ``(pause seconds, opened now)``.
+
+        ``retry_after`` is the server's (already parsed) value; ``explained`` says whether
+        the window model, corrected by this answer's headers, now sees the window full
+        (then the model's own wait is enough and the pause is 0).
+        """
+        self.consecutive += 1
+        if retry_after is not None:
+            pause = min(retry_after, self.cap)
+        elif explained:
+            pause = 0.0
+        else:
+            pause = self.period
+        opened = self.consecutive == self.threshold
+        if self.is_open:
+            runs = self.consecutive - self.threshold + 1
+            cooldown = min(max(self.cap, self.period), self.period * 2**runs)
+            pause = max(pause, cooldown)
+        self.resume_at = max(self.resume_at, now + pause)
+        self.state = PAUSED
+        return pause, opened
+
+    def answered(self, probe):
+        """A non-429 answer. Before a 429 it changes nothing; after one, the probe's closes."""
+        if self.state == CLOSED:
+            self.consecutive = 0
+        elif probe:
+            self.state = CLOSED
+            self.consecutive = 0
+            self.resume_at = -INF
+
+    def lost(self, probe):
+        """The probe got no answer at all (timeout, dropped connection): send another."""
+        if probe and self.state == PROBING:
+            self.state = PAUSED
+
+
+# --- the budget: all of the above for one process -------------------------------------
+
+
+class Budget:
+    """The request budget of one crawl: our sends, what the server told us, the breaker.
+
+    At most ``limit`` of our requests per ``period`` seconds, ``headroom`` kept back.
+    Once an answer carried ``X-Discogs-Ratelimit``, the server's limit is shared with the
+    foreign requests it reveals (:func:`allowed`).
+    """
+
+    def __init__(self, limit, period, *, headroom=0, threshold=3, retry_after_max=300.0, spacing=True):
+        if limit is None or int(limit) <= 0:
+            raise ValueError("limit must be > 0")
+        if period is None or float(period) <= 0:
+            raise ValueError("period must be > 0")
+        self.limit = int(limit)
+        self.period = float(period)
+        self.headroom = max(0, int(headroom))
+        self.server_limit = None
+        self.spacing = spacing
+        self.sends = []
+        self.observations = []  # (expires, foreign count)
+        self.last_reserved = -INF
+        self.breaker = Breaker(self.period, threshold, retry_after_max)
+
+    @property
+    def effective_limit(self):
+        """Our ceiling with nobody else on the window (at least 1)."""
+        return max(1, allowed(self.limit, 0, self.server_limit, self.headroom))
+
+    @property
+    def interval(self):
+        """Minimum time between two sends when spacing is on."""
+        return self.period / self.effective_limit if self.spacing else 0.0
+
+    def foreign(self, now):
+        return foreign_at(self.observations, now)
+
+    def in_window(self, now):
+        """Our sends occupying the window at ``now`` (answered within a period, or unanswered)."""
+        return sum(1 for s in self.sends if s.end(self.period) > now)
+
+    # -- sending
+
+    def delay(self, now):
+        """Seconds until one more request may go: 0 now, ``inf`` until some answer arrives."""
+        self._prune(now)
+        return max(0.0, self.breaker.delay(now), self.last_reserved + self.interval - now, self._room(now))
+
+    def reserve(self, now):
+        """Count a request as sent at ``now`` (call when :meth:`delay` is 0)."""
+        send = Send(reserved=now, probe=self.breaker.sent(now))
+        self.sends.append(send)
+        self.last_reserved = now
+        return send
+
+    # -- answers
+
+    def answered(self, send, now, headers=None):
+        """A non-429 answer came. Returns the foreign requests it revealed (0 if none)."""
+        foreign = self._close(send, now, headers)
+        self.breaker.answered(send.probe)
+        return foreign
+
+    def refused(self, send, now, headers=None, retry_after=None):
+        """A 429 came. Returns ``(pause seconds, breaker opened now, foreign revealed)``."""
+        foreign = self._close(send, now, headers)
+        pause, opened = self.breaker.refused(now, retry_after, explained=self._room(now) > 0)
+        return pause, opened, foreign
+
+    def lost(self, send, now):
+        """No answer at all (timeout, connection lost): the server may still have counted it."""
+        if send.done is None:
+            send.done = now
+        self.breaker.lost(send.probe)
+
+    # -- internals
+
+    def _room(self, now):
+        ends = [s.end(self.period) for s in self.sends]
+        return room_delay(ends, self.limit, now, self.observations, self.server_limit, self.headroom)
+
+    def _close(self, send, now, headers):
+        if send.done is None:
+            send.done = now
+        if headers is None:
+            return 0
+        if headers.limit is not None and headers.limit > 0:
+            self.server_limit = headers.limit
+        foreign = foreign_count(headers, own_upper_bound(self.sends, send, self.period))
+        if foreign > 0:
+            self.observations.append((send.done + self.period, foreign))
+        return foreign
+
+    def _prune(self, now):
+        # Keep what a later answer's header sync may still need: sends answered after
+        # (oldest unanswered reservation - period).
+        unanswered = [s.reserved for s in self.sends if s.done is None]
+        horizon = min([now, *unanswered]) - self.period
+        self.sends = [s for s in self.sends if s.done is None or s.done > horizon]
+        self.observations = [o for o in self.observations if o[0] > now]
