@@ -166,7 +166,7 @@ def core_from_summary(summary: dict) -> dict:
     artists = []
     for credit in re.split(r" / |, ", summary["artist"]):
         name = credit.rstrip("*")
-        artists.append({"name": name, "anv": name if credit.endswith("*") else "", "join": ",",
+        artists.append({"name": name, "anv": name if credit.endswith("*") else "", "join": "",
                         "id": VARIOUS_ID if name == "Various" else entity_id("artist", name)})
     for artist, sep in zip(artists, re.findall(r" / |, ", summary["artist"])):
         artist["join"] = sep.strip()

@@ -41,8 +41,13 @@ class SandboxProcess:
         )
         line = self._proc.stdout.readline().strip()
         if not line.startswith("http"):
+            try:
+                self._proc.wait(timeout=10)  # stdout closed: it is exiting; let stderr be complete
+            except subprocess.TimeoutExpired:
+                pass
+            error = self._read_stderr()
             self.stop()
-            raise RuntimeError(f"sandbox did not start: {line!r}\n{self._read_stderr()}")
+            raise RuntimeError(f"sandbox did not start: {line!r}\n{error}")
         self.url = line
         return self
 

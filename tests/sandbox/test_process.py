@@ -1,0 +1,86 @@
+"""The sandbox as a process: start-up line, the request log, the JSONL log file."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from discogs_harvest.sandbox.process import PROJECT_ROOT, SandboxProcess
+from tests.sandbox.client import UA, get, wait_for
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(30)]
+
+LOG_KEYS = {"seq", "t", "method", "path", "query", "status", "client", "auth", "user_agent", "fault"}
+
+
+def test_the_first_stdout_line_is_the_url_and_sigterm_stops_it():
+    proc = subprocess.Popen([sys.executable, "-m", "discogs_harvest.sandbox", "--port", "0"], cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+        proc.stdout.close()
+
+
+def test_sandbox_process_is_a_context_manager():
+    with SandboxProcess("--window", "3") as sandbox:
+        proc = sandbox._proc
+        assert get(sandbox, "/releases/249504").status == 200
+    assert proc.poll() is not None and sandbox._proc is None
+
+
+def test_a_sandbox_that_cannot_start_says_why():
+    with pytest.raises(RuntimeError, match="window must be > 0"):
+        SandboxProcess("--window", "0").start()
+
+
+def test_two_processes_serve_the_same_bytes(sandbox, sandbox_factory):
+    other = sandbox_factory()
+    for path in ("/users/synthetic-300-100/inventory?page=3", "/releases/90000042", "/releases/551582",
+                 "/users/SecretSpot.Records/inventory?per_page=100&page=12"):
+        mine, theirs = get(sandbox, path).body, get(other, path).body
+        assert mine == theirs.replace(other.url.encode(), sandbox.url.encode())
+
+
+def test_the_log_records_every_discogs_request(sandbox):
+    get(sandbox, "/releases/249504?curr_abbr=EUR", ua="harvester/2.0")
+    get(sandbox, "/releases/1", token=None)
+    get(sandbox, "/releases/249504", token="nope")
+    entries = sandbox.log()
+    assert all(set(entry) == LOG_KEYS for entry in entries)
+    assert [(e["path"], e["query"], e["status"], e["auth"], e["user_agent"], e["fault"]) for e in entries] == [
+        ("/releases/249504", "curr_abbr=EUR", 200, "token", "harvester/2.0", None),
+        ("/releases/1", "", 404, "none", UA, None),
+        ("/releases/249504", "", 401, "bad", UA, None),
+    ]
+    assert all(e["method"] == "GET" and e["client"] == "127.0.0.1" for e in entries)
+    seqs = [e["seq"] for e in entries]
+    assert seqs == list(range(seqs[0], seqs[0] + 3))
+    assert entries[0]["t"] <= entries[1]["t"] <= entries[2]["t"]
+    assert sandbox.log(since=seqs[1]) == entries[2:]
+
+
+def test_seq_keeps_counting_after_a_reset(sandbox):
+    get(sandbox, "/releases/249504")
+    last = sandbox.log()[-1]["seq"]
+    sandbox.reset()
+    assert sandbox.log() == []
+    get(sandbox, "/releases/249504")
+    assert sandbox.log()[0]["seq"] == last + 1
+
+
+def test_the_log_file_gets_one_json_line_per_request(sandbox_factory, tmp_path):
+    path = tmp_path / "requests.jsonl"
+    logged = sandbox_factory("--log", str(path))
+    for release_id in (249504, 1, 551582):
+        get(logged, f"/releases/{release_id}")
+    logged.reset()  # the file keeps everything; only memory is cleared
+    lines = wait_for(lambda: (text := path.read_text()).count("\n") == 3 and text.splitlines(), 5)
+    assert [json.loads(line)["path"] for line in lines] == ["/releases/249504", "/releases/1", "/releases/551582"]
+    assert [json.loads(line)["status"] for line in lines] == [200, 404, 200]
