@@ -1,0 +1,65 @@
+"""DiscogsAuthMiddleware: credentials and User-Agent on requests to the Discogs API.
+
+Settings: ``DISCOGS_API_URL`` (only requests under it are touched), ``DISCOGS_TOKEN``, or
+``DISCOGS_CONSUMER_KEY`` + ``DISCOGS_CONSUMER_SECRET`` (Discogs Auth, API_FACTS.md §2),
+``DISCOGS_USER_AGENT`` (Discogs requires an identifying one).
+
+The credentials go in the ``Authorization`` header only: never in a URL, so they cannot
+reach logs, feeds, stats or the database. A token wins over a key/secret pair. A request
+with ``meta["dont_auth"] = True`` is sent without credentials (the User-Agent is still set).
+"""
+
+import logging
+
+from scrapy.exceptions import NotConfigured
+
+from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
+
+logger = logging.getLogger(__name__)
+
+
+def authorization(token="", key="", secret=""):
+    """The ``Authorization`` header value for the given credentials, or None without any."""
+    if token:
+        return f"Discogs token={token}"
+    if key and secret:
+        return f"Discogs key={key}, secret={secret}"
+    return None
+
+
+class DiscogsAuthMiddleware:
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.api_url = api_prefix(settings.get("DISCOGS_API_URL"))
+        if not self.api_url:
+            raise NotConfigured("DISCOGS_API_URL is empty")
+        key = settings.get("DISCOGS_CONSUMER_KEY") or ""
+        secret = settings.get("DISCOGS_CONSUMER_SECRET") or ""
+        if bool(key) != bool(secret):
+            logger.warning("DISCOGS_CONSUMER_KEY and DISCOGS_CONSUMER_SECRET go together; "
+                           "one of them is empty, so neither is sent")
+        self._authorization = authorization(settings.get("DISCOGS_TOKEN") or "", key, secret)
+        self.user_agent = settings.get("DISCOGS_USER_AGENT") or ""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def authenticated(self):
+        return self._authorization is not None
+
+    def process_request(self, request):
+        if not is_api_request(request, self.api_url):
+            return None
+        if self.user_agent:
+            request.headers[b"User-Agent"] = self.user_agent
+        if request.meta.get("dont_auth", False):
+            request.headers.pop(b"Authorization", None)
+        elif self._authorization:
+            request.headers[b"Authorization"] = self._authorization
+        return None
+
+    def __repr__(self):
+        # Never show the credentials, even in a debugger or a traceback's locals.
+        return f"<{type(self).__name__} api_url={self.api_url!r} authenticated={self.authenticated}>"

@@ -1,0 +1,214 @@
+"""RequestBudgetMiddleware: no moving window ever holds more API requests than Discogs allows.
+
+Settings: ``DISCOGS_BUDGET_ENABLED``, ``DISCOGS_API_URL`` (only requests under it are
+paced), ``DISCOGS_RATE_LIMIT`` (unset: 60 with a token or a key/secret, 25 without,
+API_FACTS.md §1), ``DISCOGS_RATE_PERIOD``, ``DISCOGS_RATE_HEADROOM``,
+``DISCOGS_BREAKER_THRESHOLD``, ``DISCOGS_RETRY_AFTER_MAX``.
+
+It sits closest to the downloader (``DOWNLOADER_MIDDLEWARES`` 950), so its
+``process_request`` runs last and its ``process_response``/``process_exception`` first:
+it counts every request actually handed to the downloader, retries included, and reads
+every answer's ``X-Discogs-Ratelimit*`` headers before anyone else. ``process_request``
+waits (asyncio, without blocking the reactor) until :class:`~.policy.Budget` has room,
+and reserves the slot there and then, in arrival order, so concurrent requests never
+overbook. All the arithmetic is in :mod:`~discogs_harvest.downloadermiddlewares.policy`.
+
+AutoThrottle keeps adjusting the download delay to the latency, but it acts after this
+gate (the downloader slot's delay is applied to requests already let through), so it can
+only slow requests down, never push the rate above the budget.
+
+A 429 is handled here too: the window is full (or the server is refusing us), so every
+request waits, for Retry-After (capped) or until the window has room, and the next one
+goes alone as a probe; see :class:`~.policy.Breaker`. Re-sending the refused request is
+:class:`~.retry.DiscogsRetryMiddleware`'s job.
+
+Stats: ``harvest/budget/requests``, ``waits``, ``wait_seconds``, ``current_wait``,
+``429``, ``breaker_opened``, ``header_syncs``, ``limit``, ``period``; at close one line:
+"N requests in T s, R/min, budget use U %".
+"""
+
+import asyncio
+import logging
+import time
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from discogs_harvest import stats
+from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
+from discogs_harvest.downloadermiddlewares.policy import Budget, parse_rate_headers, parse_retry_after
+
+logger = logging.getLogger(__name__)
+
+# request.meta keys. SEND is the reserved slot, removed again when the answer comes, so a
+# retry's copy of the meta never carries it; PACED tells the retry middleware that 429s
+# are waited out here.
+SEND = "_discogs_budget_send"
+PACED = "discogs_budget_paced"
+
+# Discogs' default tiers (API_FACTS.md §1).
+LIMIT_AUTHENTICATED = 60
+LIMIT_ANONYMOUS = 25
+
+
+def default_limit(settings):
+    """``DISCOGS_RATE_LIMIT``, or the tier the configured credentials give."""
+    configured = settings.get("DISCOGS_RATE_LIMIT")
+    if configured not in (None, ""):
+        return settings.getint("DISCOGS_RATE_LIMIT")
+    token = settings.get("DISCOGS_TOKEN")
+    key_secret = settings.get("DISCOGS_CONSUMER_KEY") and settings.get("DISCOGS_CONSUMER_SECRET")
+    return LIMIT_AUTHENTICATED if token or key_secret else LIMIT_ANONYMOUS
+
+
+class RequestBudgetMiddleware:
+    def __init__(self, crawler, clock=time.monotonic):
+        settings = crawler.settings
+        if not settings.getbool("DISCOGS_BUDGET_ENABLED"):
+            raise NotConfigured("DISCOGS_BUDGET_ENABLED is off")
+        self.api_url = api_prefix(settings.get("DISCOGS_API_URL"))
+        if not self.api_url:
+            raise NotConfigured("DISCOGS_API_URL is empty")
+        limit = default_limit(settings)
+        if limit <= 0:
+            raise NotConfigured("DISCOGS_RATE_LIMIT must be > 0")
+        period = settings.getfloat("DISCOGS_RATE_PERIOD")
+        if period <= 0:
+            raise NotConfigured("DISCOGS_RATE_PERIOD must be > 0")
+        headroom = settings.getint("DISCOGS_RATE_HEADROOM")
+        if not 0 <= headroom < limit:
+            raise NotConfigured("DISCOGS_RATE_HEADROOM must be >= 0 and below DISCOGS_RATE_LIMIT")
+        self.budget = Budget(
+            limit,
+            period,
+            headroom=headroom,
+            threshold=settings.getint("DISCOGS_BREAKER_THRESHOLD"),
+            retry_after_max=settings.getfloat("DISCOGS_RETRY_AFTER_MAX"),
+        )
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self._clock = clock
+        self._lock = asyncio.Lock()  # FIFO: requests get their slots in arrival order
+        self._changed = asyncio.Event()  # set on every answer: the window may have room
+        self._first = None
+        self._last = None
+        self._sent = 0
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    # --- the gate ---------------------------------------------------------------------
+
+    async def process_request(self, request):
+        if not is_api_request(request, self.api_url):
+            return None
+        request.meta[SEND] = await self._acquire()
+        request.meta[PACED] = True
+        return None
+
+    async def _acquire(self):
+        started = self._clock()
+        async with self._lock:
+            while True:
+                now = self._clock()
+                delay = self.budget.delay(now)
+                if delay <= 0:
+                    break
+                self.stats.set_value(stats.BUDGET_CURRENT_WAIT, round(min(delay, self.budget.period), 3))
+                await self._wait(min(delay, self.budget.period))
+            send = self.budget.reserve(now)
+        waited = now - started
+        if waited > 0:
+            self.stats.inc_value(stats.BUDGET_WAITS)
+            self.stats.inc_value(stats.BUDGET_WAIT_SECONDS, waited)
+        self.stats.set_value(stats.BUDGET_CURRENT_WAIT, 0)
+        self.stats.inc_value(stats.BUDGET_REQUESTS)
+        self._sent += 1
+        if self._first is None:
+            self._first = now
+        if send.probe:
+            logger.info("Sending one probe request after the 429 pause")
+        return send
+
+    async def _wait(self, timeout):
+        """Sleep up to ``timeout`` seconds, less if an answer comes (it may make room, or
+        be the probe's). An unbounded wait is re-checked every period in case none comes."""
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout=timeout)
+        except TimeoutError:
+            pass
+
+    # --- answers ----------------------------------------------------------------------
+
+    def process_response(self, request, response):
+        send = request.meta.pop(SEND, None)
+        if send is None:  # not an API request, or answered from a cache
+            return response
+        now = self._clock()
+        self._last = now
+        headers = parse_rate_headers(response.headers)
+        if response.status == 429:
+            retry_after = parse_retry_after(response.headers.get(b"Retry-After"), time.time())
+            pause, opened, foreign = self.budget.refused(send, now, headers, retry_after)
+            self.stats.inc_value(stats.BUDGET_429)
+            if opened:
+                self.stats.inc_value(stats.BUDGET_BREAKER_OPENED)
+                logger.warning("%s consecutive 429s: circuit breaker open, next probe in %.1f s",
+                               self.budget.breaker.consecutive, pause)
+            else:
+                logger.info("429 from Discogs (%s): all requests wait %s, then one probe",
+                            self._describe(headers, retry_after),
+                            f"{pause:.1f} s" if pause else "until the window has room")
+        else:
+            foreign = self.budget.answered(send, now, headers)
+        if foreign:
+            self.stats.inc_value(stats.BUDGET_HEADER_SYNCS)
+            logger.debug("Server counts %s requests more than ours in the window: slowing down", foreign)
+        self._changed.set()
+        return response
+
+    def process_exception(self, request, exception):
+        send = request.meta.pop(SEND, None)
+        if send is not None:
+            now = self._clock()
+            self._last = now
+            self.budget.lost(send, now)
+            self._changed.set()
+        return None
+
+    @staticmethod
+    def _describe(headers, retry_after):
+        parts = []
+        if retry_after is not None:
+            parts.append(f"Retry-After {retry_after:g} s")
+        if headers is not None and headers.server_used is not None:
+            parts.append(f"server counts {headers.server_used}/{headers.limit}")
+        return ", ".join(parts) or "no rate headers"
+
+    # --- signals ----------------------------------------------------------------------
+
+    def spider_opened(self, spider):
+        self.stats.set_value(stats.BUDGET_LIMIT, self.budget.effective_limit)
+        self.stats.set_value(stats.BUDGET_PERIOD, self.budget.period)
+
+    def spider_closed(self, spider, reason):
+        self.stats.set_value(stats.BUDGET_LIMIT, self.budget.effective_limit)
+        logger.info("%s", self.summary())
+
+    def summary(self):
+        """"N requests in T s, R/min, budget use U %" over the time requests were going out."""
+        elapsed = (self._last - self._first) if self._sent and self._last is not None else 0.0
+        budget = self.budget
+        if elapsed > 0:
+            rate = self._sent / elapsed * 60
+            # A run shorter than a period could use a whole window at once: allow it that.
+            allowed = budget.effective_limit * max(1.0, elapsed / budget.period)
+            use = 100 * self._sent / allowed
+        else:
+            rate, use = 0.0, 0.0
+        return (f"{self._sent} requests in {elapsed:.1f} s, {rate:.1f}/min, budget use {use:.0f} % "
+                f"(limit {budget.effective_limit} per {budget.period:g} s)")
