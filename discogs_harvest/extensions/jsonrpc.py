@@ -125,6 +125,8 @@ class JsonRpcService:
         self.dispatcher = rpc.Dispatcher(self.resources())
         self.runner = None
         self.log_handler = None
+        self.requests = 0
+        self.refusals = 0
         self.url = None
         self.tasks = set()
         crawler.signals.connect(self.start, signal=signals.engine_started)
@@ -276,6 +278,7 @@ class JsonRpcService:
             try:
                 await site.start()
             except OSError:
+                await site.stop()  # unregisters it from the runner
                 if port == high:
                     raise
                 continue
@@ -284,6 +287,8 @@ class JsonRpcService:
 
     async def stop(self):
         if self.runner is not None:
+            logger.info("JSON-RPC service stopped after %d requests (%d refused)",
+                        self.requests, self.refusals)
             try:
                 await self.runner.cleanup()
             except Exception:
@@ -297,7 +302,9 @@ class JsonRpcService:
 
     def refused(self, request):
         denied = rpc.check_access(request.headers, self.token, self.allowed_hosts)
+        self.requests += 1
         if denied is not None:
+            self.refusals += 1
             logger.warning("JSON-RPC %s %s from %s refused: %s", request.method, request.path,
                            request.remote, denied[1]["error"]["message"])
         return denied

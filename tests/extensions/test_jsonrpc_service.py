@@ -7,6 +7,7 @@ The full behaviour during a real crawl is in test_jsonrpc_crawl.py; here each HT
 import asyncio
 import json
 import logging
+import socket
 
 import aiohttp
 import pytest
@@ -108,6 +109,20 @@ def test_listing_reading_and_calling(caplog):
         (200, {"jsonrpc": "2.0", "result": 2, "id": 7}),
     ]
     assert any(m.startswith("JSON-RPC listening on http://127.0.0.1:") for m in caplog.messages)
+
+
+@pytest.mark.timeout(30)
+def test_the_first_free_port_of_the_range_is_used():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        low = taken.getsockname()[1]
+
+        async def exchange(session, url):
+            return int(url.rsplit(":", 1)[1])
+
+        port = run_with_service(exchange, JSONRPC_PORT=f"{low}-{low + 20}")
+    assert low < port <= low + 20
 
 
 @pytest.mark.timeout(30)
