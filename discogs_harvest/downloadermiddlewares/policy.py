@@ -31,9 +31,10 @@ after a few requests, instead of both spending a whole window at once.
 A 429 pauses every request: for ``Retry-After`` (capped) when the server sends it,
 else until the window model, corrected by the 429's own headers, has room; when the
 model cannot explain the 429 (the headers say there was room: a "hot" IP, a storm),
-for a whole period. After any 429 the next request goes alone (a probe) and the others
-wait for its answer. ``threshold`` 429s in a row open the breaker: cooldowns of
-``2 * period``, doubling, capped, each followed by one probe.
+for a whole period, doubling with each 429 in a row. After any 429 the next request
+goes alone (a probe) and the others wait for its answer. ``threshold`` 429s in a row
+open the breaker: from then on every pause is at least that doubling cooldown
+(capped), whatever Retry-After says, and each is followed by one probe.
 """
 
 import email.utils
@@ -261,24 +262,24 @@ class Breaker:
         """A 429 arrived. Returns ``(pause seconds, opened now)``.
 
         ``retry_after`` is the server's (already parsed) value; ``explained`` says whether
-        the window model, corrected by this answer's headers, now sees the window full
-        (then the model's own wait is enough and the pause is 0).
+        the window model, corrected by this answer's headers, now sees the window full:
+        then the model's own wait is enough (pause 0) until the breaker opens. Otherwise
+        the ``k``-th 429 in a row pauses ``period * 2 ** (k - 1)``, capped; once open,
+        at least that even with a shorter Retry-After.
         """
         self.consecutive += 1
-        if retry_after is not None:
+        escalated = min(max(self.cap, self.period), self.period * 2 ** (self.consecutive - 1))
+        if self.is_open:
+            pause = max(escalated, 0.0 if retry_after is None else min(retry_after, self.cap))
+        elif retry_after is not None:
             pause = min(retry_after, self.cap)
         elif explained:
             pause = 0.0
         else:
-            pause = self.period
-        opened = self.consecutive == self.threshold
-        if self.is_open:
-            runs = self.consecutive - self.threshold + 1
-            cooldown = min(max(self.cap, self.period), self.period * 2**runs)
-            pause = max(pause, cooldown)
+            pause = escalated
         self.resume_at = max(self.resume_at, now + pause)
         self.state = PAUSED
-        return pause, opened
+        return pause, self.consecutive == self.threshold
 
     def answered(self, probe):
         """A non-429 answer. Before a 429 it changes nothing; after one, the probe's closes."""

@@ -186,7 +186,7 @@ def test_a_run_of_429s_opens_the_breaker(paced, caplog):
     assert stat(mw, stats.BUDGET_429) == 4
     assert stat(mw, stats.BUDGET_BREAKER_OPENED) == 1
     assert [r.getMessage() for r in caplog.records if "breaker" in r.getMessage()] == [
-        "3 consecutive 429s: circuit breaker open, next probe in 20.0 s"
+        "3 consecutive 429s: circuit breaker open, next probe in 40.0 s"
     ]
 
 

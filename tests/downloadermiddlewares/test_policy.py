@@ -297,8 +297,22 @@ def test_a_run_of_429s_opens_the_breaker_with_growing_cooldowns():
         assert breaker.sent(now) or breaker.state == "closed"
         pause, opened = breaker.refused(now)
         pauses.append((pause, opened))
-    assert pauses == [(10.0, False), (10.0, False), (20.0, True), (40.0, False), (80.0, False), (100.0, False)]
+    assert pauses == [(10.0, False), (20.0, False), (40.0, True), (80.0, False), (100.0, False), (100.0, False)]
     assert breaker.is_open
+
+
+def test_once_open_a_short_retry_after_does_not_shorten_the_cooldown():
+    breaker = Breaker(period=10.0, threshold=2, cap=300.0)
+    assert breaker.refused(0.0, retry_after=1.0) == (1.0, False)
+    assert breaker.refused(1.0, retry_after=1.0) == (20.0, True)
+    assert breaker.refused(21.0, retry_after=100.0) == (100.0, False)
+
+
+def test_explained_429s_wait_for_the_window_until_the_breaker_opens():
+    breaker = Breaker(period=10.0, threshold=3)
+    assert breaker.refused(0.0, explained=True) == (0.0, False)
+    assert breaker.refused(0.1, explained=True) == (0.0, False)
+    assert breaker.refused(0.2, explained=True) == (40.0, True)
 
 
 def test_the_probes_answer_closes_the_breaker():
@@ -306,7 +320,7 @@ def test_the_probes_answer_closes_the_breaker():
     for _ in range(2):
         breaker.refused(0.0)
     assert breaker.is_open
-    assert breaker.delay(0.0) == 20.0
+    assert breaker.delay(0.0) == 20.0  # 10 s, then 20 s: the second pause
     assert breaker.sent(20.0)
     assert breaker.delay(20.0) == INF
     breaker.answered(probe=True)
