@@ -69,16 +69,13 @@ def mark_availability(database, collection_id, seen_ids):
     seen = SeenListing.select(SeenListing.listing_id)
     in_collection = CollectionItem.collection_id == collection_id
     # Only rows whose flag changes are touched, so the counts say what changed.
-    gone = (
-        CollectionItem.update(is_available=False)
-        .where(in_collection & CollectionItem.listing_id.not_in(seen) & (CollectionItem.is_available == True))  # noqa: E712
-        .execute()
-    )
-    back = (
-        CollectionItem.update(is_available=True)
-        .where(in_collection & CollectionItem.listing_id.in_(seen) & (CollectionItem.is_available == False))  # noqa: E712
-        .execute()
-    )
+    available = CollectionItem.is_available == True  # noqa: E712 (a SQL expression)
+    gone = CollectionItem.update(is_available=False).where(
+        in_collection & CollectionItem.listing_id.not_in(seen) & available
+    ).execute()
+    back = CollectionItem.update(is_available=True).where(
+        in_collection & CollectionItem.listing_id.in_(seen) & ~available
+    ).execute()
     SeenListing.drop_table(safe=True)
     return gone, back
 

@@ -244,40 +244,33 @@ class StoragePipeline:
     # --- batches ---------------------------------------------------------------------
 
     def flush(self):
-        """Write everything waiting; on failure retry item by item so one bad item costs only itself."""
-        if not self.releases and not self.listings:
-            return
-        releases, listings = list(self.releases.values()), list(self.listings.values())
+        """Write everything waiting, in one transaction."""
+        items = [*self.releases.values(), *self.listings.values()]
         self.releases, self.listings = {}, {}
+        if items:
+            self.write_or_split(items)
+
+    def write_or_split(self, items):
+        """Write ``items``; if that fails, write them one by one so a bad item costs only itself."""
         try:
-            self.write(releases, listings)
+            self.write(items)
         except Exception as exc:
-            self.name_ids = {}
-            if len(releases) + len(listings) == 1:
-                self.fail(releases, listings, exc)
+            self.name_ids = {}  # may hold ids of the rolled-back transaction
+            if len(items) > 1:
+                logger.warning("Storage: batch of %d items failed (%s); storing them one by one", len(items), exc)
+                for item in items:
+                    self.write_or_split([item])
                 return
-            logger.warning("Storage: batch of %d items failed (%s); storing them one by one", len(releases) + len(listings), exc)
-            for release in releases:
-                self.write_one([release], [])
-            for listing in listings:
-                self.write_one([], [listing])
-
-    def write_one(self, releases, listings):
-        try:
-            self.write(releases, listings)
-        except Exception as exc:
-            self.name_ids = {}
-            self.fail(releases, listings, exc)
-
-    def fail(self, releases, listings, exc):
-        for item in releases + listings:
-            kind, item_id = ("release", item.release_id) if isinstance(item, ReleaseItem) else ("listing", item.listing_id)
+            kind, item_id = ("release", items[0].release_id) if isinstance(items[0], ReleaseItem) else (
+                "listing", items[0].listing_id)
             logger.error("Storage: could not store %s %s: %s", kind, item_id, exc, exc_info=exc)
             self.failed += 1
             self.crawler.stats.inc_value(ITEMS_FAILED)
 
-    def write(self, releases, listings):
+    def write(self, items):
         """One transaction: albums first, then the listings (which may point at them)."""
+        releases = [item for item in items if isinstance(item, ReleaseItem)]
+        listings = [item for item in items if isinstance(item, ListingItem)]
         now = utcnow()
         with database_for(self.database_url).atomic():
             rows = self.write_releases(releases, now) if releases else 0
@@ -294,7 +287,7 @@ class StoragePipeline:
         self.stored["release"] += len(releases)
         self.stored["listing"] += len(listings)
         self.crawler.stats.inc_value(stats.ROWS_UPSERTED, rows)
-        self.crawler.stats.inc_value(stats.ITEMS_STORED, len(releases) + len(listings))
+        self.crawler.stats.inc_value(stats.ITEMS_STORED, len(items))
 
     def upsert(self, model, rows, conflict_target, keep=(), update=None):
         """``INSERT ... ON CONFLICT (conflict_target) DO UPDATE`` every column but ``keep``.
@@ -336,11 +329,12 @@ class StoragePipeline:
             (Genre, AlbumGenre, "genres", "genre"),
             (Style, AlbumStyle, "styles", "style"),
         ):
-            ids = self.ids_of_names(model, [name for item in releases for name in getattr(item, attribute)])
+            names = {item.release_id: [name for name in getattr(item, attribute) or () if name] for item in releases}
+            ids = self.ids_of_names(model, [name for item_names in names.values() for name in item_names])
             links = [
-                {"album": str(item.release_id), field: ids[name.casefold()]}
-                for item in releases
-                for name in getattr(item, attribute)
+                {"album": str(release_id), field: ids[name.casefold()]}
+                for release_id, item_names in names.items()
+                for name in item_names
             ]
             rows += self.replace_links(link, album_ids, links)
         return rows
@@ -422,7 +416,11 @@ class StoragePipeline:
 
     def write_listings(self, listings, now):
         """Sellers, then listings; returns (rows, {release_id: listing ids stored without album})."""
-        sellers = {item.seller.seller_id: seller_row(item.seller, now) for item in listings if item.seller and item.seller.seller_id is not None}
+        sellers = {
+            item.seller.seller_id: seller_row(item.seller, now)
+            for item in listings
+            if item.seller and item.seller.seller_id is not None
+        }
         rows = self.upsert(Seller, list(sellers.values()), [Seller.id], keep=("created_at",))
         present = self.existing_albums({str(item.release_id) for item in listings if item.release_id is not None})
         orphans, listing_rows = {}, []

@@ -98,7 +98,8 @@ def test_summary_line(crawler, stored, caplog):
     pipeline.process_item(InventorySnapshotItem("BrotherLogic", [1, 2, 3], complete=True))
     with caplog.at_level(logging.INFO, logger="discogs_harvest.pipelines.staleness"):
         close(crawler, "finished")
-    assert "1 sellers with a complete inventory, 3 listings seen, 0 marked unavailable, 0 available again" in caplog.text
+    summary = "1 sellers with a complete inventory, 3 listings seen, 0 marked unavailable, 0 available again"
+    assert summary in caplog.text
 
 
 @pytest.mark.timeout(60)

@@ -117,8 +117,11 @@ def test_release_is_stored_field_by_field(crawler, database, clock):
 
 def test_missing_values_become_the_schema_defaults(crawler, database):
     store(crawler, factories.release(title=None, artist=None, have_count=None, want_count=None,
-                                     avg_rating=None, ratings_count=None, tracks=[], videos=[]))
+                                     avg_rating=None, ratings_count=None, tracks=[], videos=[],
+                                     genres=["Jazz", None, ""], styles=None))
     [album] = table(database, "albums")
+    assert [row["name"] for row in table(database, "genres")] == ["Jazz"]
+    assert table(database, "album_styles") == []
     assert (album["title"], album["artist"]) == ("", "")
     assert (album["have_count"], album["want_count"], album["avg_rating"], album["ratings_count"]) == (0, 0, 0, 0)
 
@@ -184,7 +187,8 @@ def test_created_and_first_seen_are_kept_while_updated_and_last_seen_move(make_c
     store(make_crawler(), factories.release(factories.KES, num_for_sale=9), factories.listing(price=12.0))
 
     [album] = table(database, "albums")
-    assert (album["created_at"], album["updated_at"], album["fetched_at"]) == (str(created), str(clock.now), str(clock.now))
+    assert (album["created_at"], album["updated_at"]) == (str(created), str(clock.now))
+    assert album["fetched_at"] == str(clock.now)
     assert album["num_for_sale"] == 9
     [row] = table(database, "collection_items")
     assert (row["first_seen_at"], row["last_seen_at"], row["price"]) == (str(created), str(clock.now), 12.0)
@@ -393,7 +397,10 @@ def test_bad_settings_fail_with_one_line(make_crawler, settings, message):
     ("url", "expected"),
     [
         ("https://api.discogs.com/releases/1?token=abc", "https://api.discogs.com/releases/1"),
-        ("https://api.discogs.com/releases/1?curr_abbr=EUR&key=k&secret=s", "https://api.discogs.com/releases/1?curr_abbr=EUR"),
+        (
+            "https://api.discogs.com/releases/1?curr_abbr=EUR&key=k&secret=s",
+            "https://api.discogs.com/releases/1?curr_abbr=EUR",
+        ),
         ("https://i.discogs.com/abc.jpg?sig=x", "https://i.discogs.com/abc.jpg?sig=x"),
         ("https://www.discogs.com/release/1", "https://www.discogs.com/release/1"),
         (None, None),
