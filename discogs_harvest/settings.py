@@ -8,6 +8,7 @@ budget, storage, pipelines, control/progress, then Scrapy's own knobs.
 """
 
 import os
+import warnings
 
 from dotenv import load_dotenv
 
@@ -126,8 +127,12 @@ ROBOTSTXT_OBEY = False
 REMOTE_CONTROL_ENABLED = False  # see EXTENSIONS: arbitrary code execution over HTTP
 TELNETCONSOLE_ENABLED = False
 # Random delays (0.5x-1.5x) can overshoot the budget window; the budget middleware
-# paces exactly instead.
+# paces exactly instead. Scrapy 2.19 renamed the switch to DOWNLOAD_DELAY_JITTER (a
+# magnitude, 0 = none) and warns on every crawl when the old name is set; both are set
+# here, and only that warning is silenced.
 RANDOMIZE_DOWNLOAD_DELAY = False
+DOWNLOAD_DELAY_JITTER = 0
+warnings.filterwarnings("ignore", message="The RANDOMIZE_DOWNLOAD_DELAY setting is deprecated")
 DOWNLOAD_DELAY = 0
 # AutoThrottle adapts to latency; the budget middleware caps the rate on top of it,
 # so AutoThrottle can slow us down but never push us past the budget.

@@ -82,6 +82,8 @@ class DiscogsSpider(scrapy.Spider):
         # Validate before Scrapy copies the arguments onto the spider (raises HarvestConfigError).
         self.options = self.parse_arguments(**kwargs)
         super().__init__(*args, **kwargs)
+        # The -a arguments as given, for the harvest_runs row (RunLog redacts secrets).
+        self.arguments = dict(kwargs)
 
     @classmethod
     def parse_arguments(cls, **kwargs):
