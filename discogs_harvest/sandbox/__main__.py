@@ -34,6 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="accept a consumer key/secret; repeatable")
     parser.add_argument("--log", default=None, metavar="FILE.jsonl", help="also append the request log to FILE")
     parser.add_argument("--faults", default=None, metavar="JSON", help='fault plan, e.g. \'{"error_rate": 0.1}\'')
+    parser.add_argument("--warm", action="append", default=[], metavar="SELLER",
+                        help="serialise the first 10,000 listings of SELLER and their releases before "
+                             "printing the URL (for benchmarks); repeatable")
     return parser.parse_args(argv)
 
 
@@ -53,6 +56,8 @@ def make_sandbox(args: argparse.Namespace) -> Sandbox:
 
 async def serve(args: argparse.Namespace) -> None:
     sandbox = make_sandbox(args)
+    for seller in args.warm:
+        sandbox.catalog.warm(seller)
     runner = web.AppRunner(build_app(sandbox), access_log=None, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()

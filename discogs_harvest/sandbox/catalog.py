@@ -19,15 +19,15 @@ from urllib.parse import urlencode
 
 from discogs_harvest.sandbox import generator as gen
 from discogs_harvest.sandbox.recorded import Recorded
-from discogs_harvest.sandbox.sellers import (OWNER_SORTS, SORTS, RecordedSeller, SyntheticSeller, core_of,
-                                             strip_images, view_of)
+from discogs_harvest.sandbox.sellers import (LRU, OWNER_SORTS, SORTS, RecordedSeller, SyntheticSeller, core_of,
+                                             dumps, strip_images, view_of)
 
 STATUSES = ("All", "Deleted", "Draft", "Expired", "For Sale", "Sold", "Suspended", "Violation")
 VISIBLE = (None, "All", "For Sale")  # every listing served is For Sale
 SYNTHETIC = re.compile(r"^synthetic-(\d+)-(\d+)(?:-(\d+))?$", re.IGNORECASE)
 MAX_LISTINGS = 10_000_000  # listing ids are allotted in blocks of this size
 PAGE_CAP = 100  # pages a non-owner may read (API_FACTS.md §3)
-RELEASE_CACHE = 10_000
+RELEASE_CACHE = 20_000  # serialised release bodies, about 4 kB each
 ENTITIES = {"masters": "404_master_not_found", "artists": "404_artist_not_found", "labels": "404_label_not_found"}
 
 
@@ -72,7 +72,7 @@ class Catalog:
         listings = self.recorded.inventory + list(self.recorded.marketplace_listings.values())
         self.summaries = {l["release"]["id"]: l["release"] for l in listings
                           if l["release"]["id"] not in self.recorded.releases}
-        self._releases: dict = {}
+        self._releases = LRU(RELEASE_CACHE)
 
     def not_found(self) -> ApiError:
         return ApiError(404, self.messages["release_2331612_requested_resource_not_found"])
@@ -122,20 +122,28 @@ class Catalog:
                          b", ".join(seller.fragment(i, view) for i in rows), b"]}"))
 
     def release(self, release_id: int, authed: bool) -> bytes:
-        key = (release_id, authed)
-        if key not in self._releases:
-            if release_id in self.recorded.releases:
-                body = (self.recorded.releases if authed else self.recorded.releases_anon)[release_id]
-            elif release_id in self.summaries:
-                body = gen.release_body(gen.core_from_summary(self.summaries[release_id]))
-            elif gen.SYNTHETIC_BASE <= release_id < gen.SYNTHETIC_END:
-                body = gen.release_body(core_of(release_id))
-            else:
-                raise ApiError(404, self.messages["404_release_not_found"])
-            if len(self._releases) >= RELEASE_CACHE:
-                self._releases.clear()
-            self._releases[key] = json.dumps(body if authed else strip_images(body)).encode()
-        return self._releases[key]
+        return self._releases.get_or_make((release_id, authed), lambda: self._release(release_id, authed))
+
+    def _release(self, release_id: int, authed: bool) -> bytes:
+        if release_id in self.recorded.releases:
+            body = (self.recorded.releases if authed else self.recorded.releases_anon)[release_id]
+        elif release_id in self.summaries:
+            body = gen.release_body(gen.core_from_summary(self.summaries[release_id]))
+        elif gen.SYNTHETIC_BASE <= release_id < gen.SYNTHETIC_END:
+            body = gen.release_body(core_of(release_id))
+        else:
+            raise ApiError(404, self.messages["404_release_not_found"])
+        return dumps(body if authed else strip_images(body)).encode()
+
+    def warm(self, username: str, view: str = "user") -> int:
+        """Serialise what a non-owner can reach of a seller (first 10,000 listings, their
+        releases) ahead of time, so a benchmark measures the harvester, not the generator."""
+        seller = self.seller(username)
+        indexes = seller.order()[:PAGE_CAP * 100]
+        for index in indexes:
+            seller.fragment(index, view)
+            self.release(seller.release_id(index), view != "anon")
+        return len(indexes)
 
     def listing(self, listing_id: int, user: str | None, authed: bool) -> bytes:
         view = "user" if authed else "anon"

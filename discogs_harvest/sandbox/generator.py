@@ -18,6 +18,10 @@ without ``released``, absent ``styles``/``videos``/``master_id``, null
 artist joins, ANVs shown with ``*``, ``" (n)"`` name suffixes, "Various".
 """
 
+import base64
+import bisect
+import hashlib
+import itertools
 import random
 import re
 import zlib
@@ -26,12 +30,27 @@ SYNTHETIC_BASE = 90_000_000
 SYNTHETIC_END = 100_000_000
 VARIOUS_ID = 194
 
+
+
+class Weighted:
+    """A weighted choice whose cumulative weights are worked out once."""
+
+    def __init__(self, pairs):
+        pairs = list(pairs.items() if isinstance(pairs, dict) else pairs)
+        self.items = [item for item, _ in pairs]
+        self.cumulative = list(itertools.accumulate(weight for _, weight in pairs))
+
+    def __call__(self, r: random.Random):
+        return self.items[bisect.bisect(self.cumulative, r.random() * self.cumulative[-1])]
+
+
 # genre -> weight; "latin" is the profile of SecretSpot.Records' releases.
 PROFILES = {
     "default": {"Rock": 24, "Electronic": 18, "Jazz": 16, "Latin": 20, "Funk / Soul": 10, "Pop": 6,
                 "Hip Hop": 3, "Folk, World, & Country": 3},
     "latin": {"Latin": 70, "Jazz": 12, "Funk / Soul": 8, "Electronic": 5, "Rock": 5},
 }
+PROFILES = {name: Weighted(genres) for name, genres in PROFILES.items()}
 STYLES = {
     "Rock": ["Psychedelic Rock", "Garage Rock", "Indie Rock", "Prog Rock", "Punk", "Krautrock"],
     "Electronic": ["Ambient", "Downtempo", "House", "Techno", "Synth-pop", "Latin", "Electro"],
@@ -42,9 +61,9 @@ STYLES = {
     "Hip Hop": ["Boom Bap", "Instrumental", "Conscious"],
     "Folk, World, & Country": ["Folk", "Afrobeat", "Country", "Highlife"],
 }
-FORMATS = [('7", Single', 14), ('7"', 10), ("LP, Album", 12), ("CD, Album", 9), ('7", RE', 4), ("LP", 4),
+FORMATS = Weighted([('7", Single', 14), ('7"', 10), ("LP, Album", 12), ("CD, Album", 9), ('7", RE', 4), ("LP", 4),
            ("Cass, Album", 3), ("LP, Album, RE", 3), ("CD, Comp", 3), ("2xLP, Comp", 2), ("2xLP, Album", 2),
-           ('12", EP', 2), ('10", Album', 1), ("2xCD, Album, RE, RM", 1), ("LP, Album, RE + 7\", RE", 1)]
+           ('12", EP', 2), ('10", Album', 1), ("2xCD, Album, RE, RM", 1), ("LP, Album, RE + 7\", RE", 1)])
 FIRST = ["Ray", "Dee Dee", "Carmen", "Piero", "Letta", "Sonny", "Marisa", "Eddie", "Lorez", "Byrdie", "Joe",
          "Celia", "Tito", "Astrud", "Willie", "Ana", "Lucho", "Gal", "Rubén", "Nina"]
 LAST = ["Barretto", "Gilberto", "Colón", "Bermúdez", "Cotten", "Alexander", "McRae", "Jefferson", "Mbulu",
@@ -58,9 +77,8 @@ LABELS = ["Fania", "Discos Fuentes", "Tropical Records", "Blue Note", "Easy Temp
           "Soundway", "Strut", "Light In The Attic", "Numero Group", "Sonido Records", "Codiscos", "Elenco"]
 COUNTRIES = {"default": ["US", "UK", "Germany", "France", "Italy", "Japan", "Brazil", "Colombia"],
              "latin": ["Colombia", "Cuba", "Brazil", "Peru", "Venezuela", "Mexico", "Puerto Rico", "US"]}
-QUALITY = [("Needs Vote", 5), ("Correct", 4), ("Complete and Correct", 1)]
+QUALITY = Weighted([("Needs Vote", 5), ("Correct", 4), ("Complete and Correct", 1)])
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-YT_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 VINYL = ('7"', '5"', '10"', '12"', "LP")
 FORMAT_NAMES = {"CD": "CD", "CDr": "CDr", "Cass": "Cassette", "Box": "Box Set", "File": "File", "DVD": "DVD"}
 
@@ -69,9 +87,10 @@ def rng(*parts) -> random.Random:
     return random.Random(":".join(map(str, parts)))
 
 
-def pick(r: random.Random, weighted):
-    items, weights = zip(*(weighted.items() if isinstance(weighted, dict) else weighted))
-    return r.choices(items, weights)[0]
+def token(length: int, *parts) -> str:
+    """A URL-safe string standing in for image signatures or a YouTube id."""
+    digest = hashlib.shake_128(":".join(map(str, parts)).encode()).digest(length * 3 // 4 + 3)
+    return base64.urlsafe_b64encode(digest).decode()[:length]
 
 
 def entity_id(kind: str, name: str, low=10_000, high=9_000_000) -> int:
@@ -84,9 +103,9 @@ def profile_of(release_id: int) -> str:
 
 
 def _genres(r: random.Random, profile: str):
-    genres = [pick(r, PROFILES[profile])]
+    genres = [PROFILES[profile](r)]
     if r.random() < 0.35:
-        second = pick(r, PROFILES[profile])
+        second = PROFILES[profile](r)
         if second not in genres:
             genres.append(second)
     pool = [style for genre in genres for style in STYLES[genre]]
@@ -107,15 +126,15 @@ def _display(artists) -> str:
 
 
 def _images(r: random.Random, release_id: int, count: int):
+    signatures = token(86 * count, "images", release_id)  # one hash for all: 43 chars per URL
     images = []
     for n in range(count):
-        token = "".join(r.choices(YT_CHARS, k=43))
+        big, small = signatures[86 * n:86 * n + 43], signatures[86 * n + 43:86 * n + 86]
         width, height = 600, r.choice((600, 600, 592, 520, 400, 309))
         path = f"R-{release_id}-{1500000000 + n}.jpeg"
-        images.append({"type": "primary" if n == 0 else "secondary",
-                       "uri": f"https://i.discogs.com/{token}/rs:fit/g:sm/q:90/h:{height}/w:{width}/{path}",
-                       "resource_url": f"https://i.discogs.com/{token}/rs:fit/g:sm/q:90/h:{height}/w:{width}/{path}",
-                       "uri150": f"https://i.discogs.com/{token[::-1]}/rs:fit/g:sm/q:40/h:150/w:150/{path}",
+        full = f"https://i.discogs.com/{big}/rs:fit/g:sm/q:90/h:{height}/w:{width}/{path}"
+        images.append({"type": "primary" if n == 0 else "secondary", "uri": full, "resource_url": full,
+                       "uri150": f"https://i.discogs.com/{small}/rs:fit/g:sm/q:40/h:150/w:150/{path}",
                        "width": width, "height": height})
     return images
 
@@ -150,7 +169,7 @@ def synthetic_core(release_id: int) -> dict:
     """Everything a listing shows about synthetic release ``release_id``."""
     profile = profile_of(release_id)
     r = rng("core", release_id)
-    core = {"id": release_id, "profile": profile, **_head(r), "format": pick(r, FORMATS),
+    core = {"id": release_id, "profile": profile, **_head(r), "format": FORMATS(r),
             "year": 0 if r.random() < 0.05 else r.randint(1958, 2023)}
     core["images"] = _images(r, release_id, 0 if r.random() < 0.05 else r.randint(1, 6))
     core["have"] = int(r.lognormvariate(4, 1.3))
@@ -263,7 +282,7 @@ def release_body(core: dict) -> dict:
                 "resource_url": f"https://api.discogs.com/artists/{a['id']}"} for a in core["artists"]]
     label_id = entity_id("label", core["label"])
     formats = _formats(core["format"])
-    quality = pick(r, QUALITY)
+    quality = QUALITY(r)
     rated = r.randint(0, max(1, core["have"] // 5))
     body = {"id": release_id, "status": "Accepted", "year": core["year"],
             "resource_url": f"https://api.discogs.com/releases/{release_id}",
@@ -300,7 +319,7 @@ def release_body(core: dict) -> dict:
                            if r.random() < 0.5 else [])
     tracklist = _tracklist(r, core, formats)
     if r.random() >= 0.35:
-        body["videos"] = [_video(r, core, tracklist) for _ in range(r.randint(1, 7))]
+        body["videos"] = [_video(r, core, tracklist, n) for n in range(r.randint(1, 7))]
     body["genres"] = core["genres"]
     if core["styles"] is not None:
         body["styles"] = core["styles"]
@@ -314,9 +333,9 @@ def release_body(core: dict) -> dict:
     return body
 
 
-def _video(r: random.Random, core: dict, tracklist) -> dict:
+def _video(r: random.Random, core: dict, tracklist, n: int) -> dict:
     titles = [t["title"] for t in tracklist if t["type_"] == "track"] or [core["title"]]
     title = f"{core['artist']} - {r.choice(titles)}"
     scheme = "http" if r.random() < 0.1 else "https"
-    return {"uri": f"{scheme}://www.youtube.com/watch?v={''.join(r.choices(YT_CHARS, k=11))}", "title": title,
+    return {"uri": f"{scheme}://www.youtube.com/watch?v={token(11, 'video', core['id'], n)}", "title": title,
             "description": title, "duration": r.randint(90, 420), "embed": True}

@@ -15,6 +15,7 @@ import json
 import math
 import zlib
 from array import array
+from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -24,15 +25,35 @@ OWNER_KEYS = ("weight", "format_quantity", "external_id", "location", "quantity"
 SORTS = ("listed", "price", "item", "artist", "label", "catno", "audio")
 OWNER_SORTS = ("status", "location")
 CURRENCIES = {"USD": (1, "$"), "GBP": (2, "£"), "EUR": (3, "€")}
-CONDITIONS = [("Near Mint (NM or M-)", 50), ("Very Good Plus (VG+)", 30), ("Very Good (VG)", 9),
-              ("Mint (M)", 6), ("Good Plus (G+)", 4), ("Good (G)", 1)]
-SLEEVES = CONDITIONS + [("Generic", 3), ("Not Graded", 2), ("No Cover", 1)]
+MEDIA = [("Near Mint (NM or M-)", 50), ("Very Good Plus (VG+)", 30), ("Very Good (VG)", 9), ("Mint (M)", 6),
+         ("Good Plus (G+)", 4), ("Good (G)", 1)]
+CONDITIONS = gen.Weighted(MEDIA)
+SLEEVES = gen.Weighted(MEDIA + [("Generic", 3), ("Not Graded", 2), ("No Cover", 1)])
 COMMENTS = ["", "", "", "Sealed", "B&amp;W inner sleeve with photos.", "Light ring wear, plays great.",
             "Small seam split &amp; price sticker.", "Promo stamp on back cover."]
 START = datetime(2015, 1, 1, tzinfo=timezone.utc)
-FRAGMENT_CACHE = 30_000  # serialised listings kept per seller
+FRAGMENT_CACHE = 20_000  # serialised listings kept per seller: a non-owner's 10,000, two views
 
 core_of = lru_cache(maxsize=20_000)(gen.synthetic_core)
+dumps = json.JSONEncoder(check_circular=False).encode  # ensure_ascii, ", " and ": ": as Discogs sends
+
+
+class LRU(OrderedDict):
+    """A least-recently-used cache of ``capacity`` entries."""
+
+    def __init__(self, capacity: int):
+        super().__init__()
+        self.capacity = capacity
+
+    def get_or_make(self, key, make):
+        try:
+            self.move_to_end(key)
+            return self[key]
+        except KeyError:
+            value = self[key] = make()
+            if len(self) > self.capacity:
+                self.popitem(last=False)
+            return value
 
 
 def strip_images(release: dict) -> dict:
@@ -77,7 +98,7 @@ class Seller:
         self.dropped: set[int] = set()
         self.reprice: dict[int, float] = {}
         self._orders: dict = {}
-        self._fragments: dict = {}
+        self._fragments = LRU(FRAGMENT_CACHE)
 
     # --- what subclasses provide ---
     def listing_id(self, index: int) -> int: ...
@@ -119,13 +140,7 @@ class Seller:
 
     def fragment(self, index: int, view: str) -> bytes:
         """One listing serialised for ``view``, cached: pages are joined from these."""
-        key = (index, view)
-        data = self._fragments.get(key)
-        if data is None:
-            if len(self._fragments) >= FRAGMENT_CACHE:
-                self._fragments.clear()
-            data = self._fragments[key] = json.dumps(view_of(self.listing(index), view)).encode()
-        return data
+        return self._fragments.get_or_make((index, view), lambda: dumps(view_of(self.listing(index), view)).encode())
 
     def mutate(self, drop=(), reprice=None) -> dict:
         unknown = []
@@ -141,16 +156,23 @@ class Seller:
                 unknown.append(listing_id)
             else:
                 self.reprice[index] = float(value)
+                self._forget(index)
         self._orders.clear()
-        self._fragments.clear()
         return {"seller": self.name, "items": self.size - len(self.dropped), "dropped": len(self.dropped),
                 "repriced": len(self.reprice), "unknown": unknown}
 
     def reset(self) -> None:
+        """Undo mutations; caches of what never changed survive (e.g. a ``--warm`` start)."""
+        if self.dropped or self.reprice:
+            self._orders.clear()
+        for index in self.reprice:
+            self._forget(index)
         self.dropped.clear()
         self.reprice.clear()
-        self._orders.clear()
-        self._fragments.clear()
+
+    def _forget(self, index: int) -> None:
+        for view in ("owner", "user", "anon"):
+            self._fragments.pop((index, view), None)
 
 
 class RecordedSeller(Seller):
@@ -188,7 +210,7 @@ class SyntheticSeller(Seller):
         self._stride = next(a for a in range(seed % self.releases or 1, 10**9) if math.gcd(a, self.releases) == 1)
         self._offset = r.randrange(self.releases)
         self._step = max(60, min(6 * 3600, 9 * 365 * 86400 // max(1, size)))
-        self.currency = currency or gen.pick(r, {"USD": 6, "EUR": 3, "GBP": 1})
+        self.currency = currency or gen.Weighted({"USD": 6, "EUR": 3, "GBP": 1})(r)
         self.ships_from = ships_from or r.choice(["United States", "Germany", "United Kingdom", "Colombia", "Spain"])
         uid = 1_000_000 + seed % 9_000_000
         self.seller_info = {
@@ -237,7 +259,7 @@ class SyntheticSeller(Seller):
         listing = {
             "id": listing_id, "resource_url": f"https://api.discogs.com/marketplace/listings/{listing_id}",
             "uri": f"https://www.discogs.com/sell/item/{listing_id}", "status": "For Sale",
-            "condition": gen.pick(r, CONDITIONS), "sleeve_condition": gen.pick(r, SLEEVES),
+            "condition": CONDITIONS(r), "sleeve_condition": SLEEVES(r),
             "comments": r.choice(COMMENTS), "ships_from": self.ships_from,
             "posted": (posted + offset).replace(tzinfo=timezone(offset)).isoformat(),
             "allow_offers": r.random() < 0.4, "offer_submitted": False, "audio": False,

@@ -84,3 +84,8 @@ def test_the_log_file_gets_one_json_line_per_request(sandbox_factory, tmp_path):
     lines = wait_for(lambda: (text := path.read_text()).count("\n") == 3 and text.splitlines(), 5)
     assert [json.loads(line)["path"] for line in lines] == ["/releases/249504", "/releases/1", "/releases/551582"]
     assert [json.loads(line)["status"] for line in lines] == [200, 404, 200]
+
+
+def test_warm_prepares_a_seller_before_the_url_line(sandbox_factory):
+    warmed = sandbox_factory("--warm", "synthetic-300-100")
+    assert get(warmed, "/users/synthetic-300-100/inventory?per_page=100&page=3").status == 200
