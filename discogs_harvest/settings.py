@@ -72,6 +72,8 @@ DISCOGS_BREAKER_THRESHOLD = 3
 DATABASE_URL = _env("DATABASE_URL", "sqlite:///data/discogs.db")
 # Rows per INSERT ... ON CONFLICT statement and per transaction.
 STORAGE_BATCH_SIZE = 200
+# Seconds between writes of a part-filled batch, so a crash loses at most this much work.
+STORAGE_FLUSH_INTERVAL = 5.0
 
 # --- Pipelines --------------------------------------------------------------------
 # A stored release younger than this is not fetched again; only listing-level

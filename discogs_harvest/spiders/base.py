@@ -63,8 +63,10 @@ class DiscogsSpider(scrapy.Spider):
         if not feeds or cls.feed_item_class is None:
             return
         defaults = {"item_classes": [cls.feed_item_class], "fields": cls.feed_fields}
+        # One step above the priority FEEDS came with (cmdline for -O): the crawler process
+        # merges its own settings into the crawler afterwards and would otherwise undo this.
         settings.set("FEEDS", {uri: {**defaults, **(options or {})} for uri, options in feeds.items()},
-                     priority=settings.getpriority("FEEDS"))
+                     priority=settings.getpriority("FEEDS") + 1)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

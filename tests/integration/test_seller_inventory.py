@@ -32,8 +32,9 @@ def snapshot(database):
     """Every row of every contract table, without the columns that record times."""
     return {
         table: sorted(
-            tuple(sorted((k, v) for k, v in row.items() if k not in TIME_COLUMNS))
-            for row in rows(database, f"SELECT * FROM {table}")
+            (tuple(sorted((k, v) for k, v in row.items() if k not in TIME_COLUMNS))
+             for row in rows(database, f"SELECT * FROM {table}")),
+            key=repr,
         )
         for table in TABLES
     }
