@@ -248,17 +248,14 @@ def _tracklist(r: random.Random, core: dict, formats):
                          "duration": _duration(r)}
                 if various:
                     name = f"{r.choice(FIRST)} {r.choice(LAST)}"
-                    track["artists"] = [{"name": name, "anv": "", "join": "", "role": "", "tracks": "",
-                                         "id": entity_id("artist", name),
-                                         "resource_url": f"https://api.discogs.com/artists/{entity_id('artist', name)}"}]
+                    artist_id = entity_id("artist", name)
+                    track["artists"] = [{"name": name, "anv": "", "join": "", "role": "", "tracks": "", "id": artist_id,
+                                         "resource_url": f"https://api.discogs.com/artists/{artist_id}"}]
                 tracks.append(track)
-    if numbered and len(tracks) > 4 and r.random() < 0.3:  # a suite: index row holding sub_tracks
-        at = r.randint(1, len(tracks) - 3)
-        parts = tracks[at:at + 3]
-        for i, sub in enumerate(parts, 1):
-            sub["position"] = f"{parts[0]['position']}.{i}"
+    if numbered and len(tracks) > 4 and r.random() < 0.3:  # a suite: an index row holding sub_tracks,
+        at = r.randint(1, len(tracks) - 3)  # which keep their positions (as in releases/1161277_*)
         tracks[at:at + 3] = [{"position": "", "type_": "index", "title": f"{r.choice(words)} Suite",
-                              "duration": "", "sub_tracks": parts}]
+                              "duration": "", "sub_tracks": tracks[at:at + 3]}]
     return tracks
 
 

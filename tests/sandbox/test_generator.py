@@ -92,7 +92,8 @@ def test_every_listed_release_has_a_body_that_agrees_with_the_listing(catalog, s
 @pytest.mark.parametrize("seller, genre_share, style_share", [
     ("brotherlogic", 0.15, 0.1), ("synthetic-2000-1000", 0.15, 0.1), ("SecretSpot.Records", 0.5, 0.35)])
 def test_a_decent_share_is_latin(catalog, seller, genre_share, style_share):
-    bodies = [json.loads(catalog.release(r, True)) for r in {row["release"]["id"] for row in all_pages(catalog, seller)}]
+    release_ids = {row["release"]["id"] for row in all_pages(catalog, seller)}
+    bodies = [json.loads(catalog.release(release_id, True)) for release_id in release_ids]
     assert sum("Latin" in b["genres"] for b in bodies) / len(bodies) >= genre_share
     assert sum("Latin" in b.get("styles", []) for b in bodies) / len(bodies) >= style_share
     genres = Counter(g for b in bodies for g in b["genres"])

@@ -144,7 +144,8 @@ def test_without_credentials_listing_images_are_empty(sandbox):
     authed = get(sandbox, "/users/brotherlogic/inventory?per_page=100").json()["listings"]
     for plain, full in zip(anon, authed):
         assert plain["release"]["thumbnail"] == ""
-        assert all(image["uri"] == image["resource_url"] == image["uri150"] == "" for image in plain["release"]["images"])
+        images = plain["release"]["images"]
+        assert all(image["uri"] == image["resource_url"] == image["uri150"] == "" for image in images)
         assert [i["width"] for i in plain["release"]["images"]] == [i["width"] for i in full["release"]["images"]]
     assert sum(bool(l["release"]["thumbnail"]) for l in authed) > 90
 

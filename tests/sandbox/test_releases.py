@@ -19,7 +19,8 @@ def load(path):
 
 
 def no_urls(body):
-    return all(i["uri"] == i["resource_url"] == i["uri150"] == "" for i in body.get("images", [])) and body["thumb"] == ""
+    images = body.get("images", [])
+    return all(i["uri"] == i["resource_url"] == i["uri150"] == "" for i in images) and body["thumb"] == ""
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,8 @@ def test_unknown_release_is_404(sandbox, release_id):
 def test_generated_releases_lose_image_urls_without_credentials(sandbox):
     listing = get(sandbox, "/users/brotherlogic/inventory?per_page=1").json()["listings"][0]
     release_id = listing["release"]["id"]
-    authed, anon = get(sandbox, f"/releases/{release_id}").json(), get(sandbox, f"/releases/{release_id}", token=None).json()
+    authed = get(sandbox, f"/releases/{release_id}").json()
+    anon = get(sandbox, f"/releases/{release_id}", token=None).json()
     assert authed["images"][0]["uri"] == listing["release"]["images"][0]["uri"]
     assert no_urls(anon)
     assert {**anon, "images": None, "thumb": None} == {**authed, "images": None, "thumb": None}
