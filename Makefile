@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
 
 .PHONY: install test demo bench sandbox clean
 

@@ -16,6 +16,7 @@ from peewee import OperationalError, SqliteDatabase
 from playhouse import db_url
 
 from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.migrations import add_missing_columns
 from discogs_harvest.models import ALL_MODELS, database_proxy
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def open_database(url, create_tables=True):
         database.connect(reuse_if_open=True)
         database_proxy.initialize(database)
         if create_tables:
+            add_missing_columns(database)  # before indexes on new columns are created
             with database.atomic():
                 database.create_tables(ALL_MODELS, safe=True)
     except (OperationalError, sqlite3.DatabaseError) as exc:

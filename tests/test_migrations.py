@@ -1,0 +1,42 @@
+"""An existing database (the desktop app's own) is upgraded in place: columns added, nothing lost."""
+
+import sqlite3
+
+from discogs_harvest.database import open_database
+from discogs_harvest.migrations import missing_columns
+
+LEGACY = """
+CREATE TABLE albums (discogs_release_id TEXT PRIMARY KEY, artist TEXT NOT NULL, title TEXT NOT NULL,
+  label TEXT, catalog_number TEXT, format TEXT, country TEXT, released_year INTEGER, cover_image_url TEXT,
+  resource_url TEXT, price_low REAL, price_median REAL, price_high REAL, have_count INTEGER DEFAULT 0,
+  want_count INTEGER DEFAULT 0, avg_rating REAL DEFAULT 0, ratings_count INTEGER DEFAULT 0,
+  last_sold_date TEXT, created_at DATETIME, updated_at DATETIME);
+CREATE TABLE tracks (id INTEGER PRIMARY KEY, album_id TEXT REFERENCES albums(discogs_release_id),
+  position TEXT, title TEXT NOT NULL, duration TEXT, side TEXT);
+INSERT INTO albums (discogs_release_id, artist, title, price_median) VALUES ('7', 'Artist', 'Title', 9.5);
+INSERT INTO tracks (album_id, position, title) VALUES ('7', 'A1', 'one'), ('7', 'A2', 'two'), ('7', 'B1', 'three');
+"""
+
+
+def test_legacy_database_is_upgraded_without_losing_rows(tmp_path):
+    path = tmp_path / "desktop.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(LEGACY)
+    database = open_database(f"sqlite:///{path}")
+    assert missing_columns(database) == []
+    assert database.execute_sql("SELECT artist, title, price_median FROM albums").fetchall() == [
+        ("Artist", "Title", 9.5)]
+    # Existing tracks are numbered per album, so the new (album, sequence) unique index holds.
+    assert database.execute_sql("SELECT position, sequence FROM tracks ORDER BY id").fetchall() == [
+        ("A1", 0), ("A2", 1), ("B1", 2)]
+    assert "fetched_at" in {c.name for c in database.get_columns("albums")}
+    assert "collection_items" in database.get_tables()
+    database.close()
+
+
+def test_upgrade_is_a_no_op_the_second_time(tmp_path):
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    open_database(url).close()
+    database = open_database(url)
+    assert missing_columns(database) == []
+    database.close()
