@@ -126,6 +126,28 @@ class InventorySnapshotItem:
     seller_username: str | None = None
     listing_ids: list[int] = field(default_factory=list)
     complete: bool = False
+    # Paging stopped on a page that failed every retry: keep the checkpoint to resume from.
+    ended_on_error: bool = False
+
+
+@dataclass
+class InventoryPageItem:
+    """One fetched inventory page, stored as a checkpoint for resuming (never exported)."""
+
+    seller_username: str | None = None
+    status: str | None = None
+    page: int | None = None
+    next_url: str | None = None
+    pages_total: int | None = None
+    listings: list = field(default_factory=list)  # the raw "listings" array
+
+
+@dataclass
+class FailedReleaseItem:
+    """A release request that failed every retry (never exported)."""
+
+    release_id: int | None = None
+    reason: str | None = None
 
 
 def field_names(item_class, exclude=()):

@@ -161,6 +161,8 @@ class CollectionItem(BaseModel):
     item_url = TextField(null=True)
     # --- added by discogs-harvest
     listing_id = IntegerField(unique=True)
+    # The listed release, kept even before its album is stored so the album links by SQL.
+    release_id = IntegerField(null=True, index=True)
     status = TextField(null=True)
     original_price = FloatField(null=True)
     original_currency = TextField(null=True)
@@ -235,6 +237,39 @@ class HarvestRun(BaseModel):
         table_name = "harvest_runs"
 
 
+class InventoryPage(BaseModel):
+    """A checkpoint: one inventory page as fetched, kept until a run of that seller finishes.
+
+    A harvest killed mid-way replays these instead of fetching them again and carries on
+    from ``next_url`` of the last one (``seller_inventory``; ``INVENTORY_RESUME_MAX_AGE_HOURS``).
+    """
+
+    seller = TextField()  # lower-cased username
+    status = TextField()
+    page = IntegerField()
+    next_url = TextField(null=True)
+    pages_total = IntegerField(null=True)
+    listings = TextField()  # the page's "listings" array, as JSON
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "inventory_pages"
+        indexes = ((("seller", "status", "page"), True),)
+
+
+class FailedRelease(BaseModel):
+    """A release that failed every retry; reported at the end, retried first by the next run."""
+
+    release_id = IntegerField(primary_key=True)
+    reason = TextField(null=True)
+    attempts = IntegerField(default=1)
+    first_failed_at = DateTimeField(default=utcnow)
+    last_failed_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "failed_releases"
+
+
 ALL_MODELS = [
     Album,
     Track,
@@ -247,4 +282,6 @@ ALL_MODELS = [
     AlbumGenre,
     AlbumStyle,
     HarvestRun,
+    InventoryPage,
+    FailedRelease,
 ]

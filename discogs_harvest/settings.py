@@ -75,6 +75,10 @@ STORAGE_BATCH_SIZE = 200
 # Seconds between writes of a part-filled batch, so a crash loses at most this much work.
 STORAGE_FLUSH_INTERVAL = 5.0
 
+# A killed or interrupted harvest leaves its inventory pages in the database; the next run of
+# the same seller replays them instead of fetching them again, if they are this recent.
+INVENTORY_RESUME_MAX_AGE_HOURS = float(_env("INVENTORY_RESUME_MAX_AGE_HOURS", 24))
+
 # --- Pipelines --------------------------------------------------------------------
 # A stored release younger than this is not fetched again; only listing-level
 # figures (price, condition, have/want, availability) are refreshed.

@@ -13,6 +13,10 @@ seen ones ``is_available = 1``, in one transaction. A run that was interrupted
 (``shutdown``, ``closespider_*``, ``cancelled``, an error) or that paged only part
 of an inventory proves nothing about the listings it did not see: nothing is marked.
 
+The same finished run also consumes the seller's resume checkpoint (``inventory_pages``)
+unless paging stopped on a failed page: the next run starts from page 1 again. After
+any other end the checkpoint stays, and the next run resumes from it.
+
 The close reason is taken from the ``spider_closed`` signal: Scrapy 2.19 closes
 the item pipelines before it sends that signal, and the ``finish_reason`` stat is
 only set by CoreStats' own ``spider_closed`` handler (scrapy/core/engine.py
@@ -30,7 +34,7 @@ from scrapy import signals
 from discogs_harvest import stats
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import InventorySnapshotItem
-from discogs_harvest.models import CollectionItem, database_proxy
+from discogs_harvest.models import CollectionItem, InventoryPage, database_proxy
 from discogs_harvest.pipelines.storage import inventory_collection_id
 
 logger = logging.getLogger(__name__)
@@ -87,6 +91,8 @@ class StalenessPipeline:
         database_for(self.database_url)  # a bad URL fails the crawl now, not at close
         # seller username (lower case) -> [listing ids seen, any snapshot complete?]
         self.snapshots = {}
+        # sellers whose paging reached its end without a failed page: checkpoint consumed
+        self.paged_to_end = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -101,9 +107,14 @@ class StalenessPipeline:
             # and one complete snapshot is enough to know what was not.
             entry[0].update(item.listing_ids)
             entry[1] = entry[1] or bool(item.complete)
+            if not item.ended_on_error:
+                self.paged_to_end.add(item.seller_username.lower())
         return item
 
     def spider_closed(self, reason):
+        if reason == FINISHED and self.paged_to_end:
+            with database_for(self.database_url).atomic():
+                InventoryPage.delete().where(InventoryPage.seller.in_(sorted(self.paged_to_end))).execute()
         complete = {seller: seen for seller, (seen, done) in self.snapshots.items() if done}
         if reason != FINISHED or not complete:
             why = f"the run ended with {reason!r}" if reason != FINISHED else "no complete inventory snapshot"

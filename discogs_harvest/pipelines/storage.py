@@ -20,7 +20,12 @@ the same rows, only ``updated_at``/``fetched_at``/``last_seen_at`` move;
 
 Albums and listings arrive in any order. Within a batch albums are written first;
 a listing whose album is not stored yet gets ``album_id`` NULL (the foreign key is
-enforced) and is linked when the album lands in a later batch of the run.
+enforced) and keeps its ``release_id``, by which SQL links it when the album lands,
+in this run or a later one.
+
+Checkpoints for resuming (:mod:`discogs_harvest.checkpoints`): an ``InventoryPageItem``
+is upserted into ``inventory_pages``; a ``FailedReleaseItem`` into ``failed_releases``
+(``attempts`` counted), and a release stored later is removed from there.
 
 A batch that fails is retried item by item, so one bad item costs only itself
 (logged, counted in ``harvest/storage/items_failed``). URLs lose any ``token``,
@@ -31,6 +36,7 @@ Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
 ``harvest/storage/items_failed``.
 """
 
+import json
 import logging
 from urllib.parse import parse_qsl, urlsplit
 
@@ -41,14 +47,16 @@ from w3lib.url import url_query_cleaner
 from discogs_harvest import stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
-from discogs_harvest.items import ListingItem, ReleaseItem
+from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ListingItem, ReleaseItem
 from discogs_harvest.models import (
     Album,
     AlbumGenre,
     AlbumStyle,
     AlbumVideo,
     CollectionItem,
+    FailedRelease,
     Genre,
+    InventoryPage,
     Seller,
     Style,
     Track,
@@ -156,6 +164,7 @@ def listing_row(item, album_id, now):
     username = item.seller_username or (item.seller.username if item.seller else None)
     return {
         "listing_id": item.listing_id,
+        "release_id": item.release_id,
         "album": album_id,
         "seller": item.seller.seller_id if item.seller else None,
         "collection_id": inventory_collection_id(username),
@@ -180,6 +189,17 @@ def listing_row(item, album_id, now):
     }
 
 
+def describe(item):
+    """``release 249504``, ``listing 891183783``, ``inventory page 3 of brotherlogic``..."""
+    if isinstance(item, ReleaseItem):
+        return f"release {item.release_id}"
+    if isinstance(item, ListingItem):
+        return f"listing {item.listing_id}"
+    if isinstance(item, InventoryPageItem):
+        return f"inventory page {item.page} of {item.seller_username}"
+    return f"failed release {item.release_id}"
+
+
 class StoragePipeline:
     def __init__(self, crawler):
         settings = crawler.settings
@@ -195,8 +215,8 @@ class StoragePipeline:
         self.max_variables = variable_limit(database_for(self.database_url))
         self.releases = {}  # release_id -> ReleaseItem, waiting for the next flush
         self.listings = {}  # listing_id -> ListingItem, waiting for the next flush
-        # release_id -> listing ids stored with album_id NULL in this run, linked when it lands.
-        self.orphans = {}
+        self.pages = {}  # (seller, status, page) -> InventoryPageItem
+        self.failures = {}  # release_id -> FailedReleaseItem
         # Genre/Style -> {name.casefold(): id}; loaded on first use, dropped after a failed batch.
         self.name_ids = {}
         self.timer = None
@@ -235,6 +255,10 @@ class StoragePipeline:
             if item.listing_id is None:
                 raise InvalidItem("listing without listing_id")
             self.listings[item.listing_id] = item
+        elif isinstance(item, InventoryPageItem):
+            self.pages[(item.seller_username.lower(), item.status, item.page)] = item
+        elif isinstance(item, FailedReleaseItem):
+            self.failures[item.release_id] = item
         else:
             return item
         if len(self.releases) + len(self.listings) >= self.batch_size:
@@ -245,8 +269,8 @@ class StoragePipeline:
 
     def flush(self):
         """Write everything waiting, in one transaction."""
-        items = [*self.releases.values(), *self.listings.values()]
-        self.releases, self.listings = {}, {}
+        items = [*self.releases.values(), *self.listings.values(), *self.pages.values(), *self.failures.values()]
+        self.releases, self.listings, self.pages, self.failures = {}, {}, {}, {}
         if items:
             self.write_or_split(items)
 
@@ -261,9 +285,7 @@ class StoragePipeline:
                 for item in items:
                     self.write_or_split([item])
                 return
-            kind, item_id = ("release", items[0].release_id) if isinstance(items[0], ReleaseItem) else (
-                "listing", items[0].listing_id)
-            logger.error("Storage: could not store %s %s: %s", kind, item_id, exc, exc_info=exc)
+            logger.error("Storage: could not store %s: %s", describe(items[0]), exc, exc_info=exc)
             self.failed += 1
             self.crawler.stats.inc_value(ITEMS_FAILED)
 
@@ -274,14 +296,8 @@ class StoragePipeline:
         now = utcnow()
         with database_for(self.database_url).atomic():
             rows = self.write_releases(releases, now) if releases else 0
-            linked = self.link_orphans({item.release_id for item in releases})
-            listing_rows, orphans = self.write_listings(listings, now) if listings else (0, {})
-        # Committed: only now is in-memory state allowed to follow the database.
-        for release_id in linked:
-            del self.orphans[release_id]
-        for release_id, listing_ids in orphans.items():
-            self.orphans.setdefault(release_id, set()).update(listing_ids)
-        rows += listing_rows
+            rows += self.write_listings(listings, now) if listings else 0
+            rows += self.write_checkpoints(items, releases, now)
         self.flushes += 1
         self.rows += rows
         self.stored["release"] += len(releases)
@@ -323,6 +339,7 @@ class StoragePipeline:
         rows = self.upsert(
             Album, [album_row(item, now) for item in releases], [Album.discogs_release_id], keep=("created_at",)
         )
+        self.link_listings([item.release_id for item in releases])
         rows += self.write_tracks(releases)
         rows += self.write_videos(releases, album_ids)
         for model, link, attribute, field in (
@@ -404,18 +421,15 @@ class StoragePipeline:
             found.update(album_id for (album_id,) in query.tuples())
         return found
 
-    def link_orphans(self, release_ids):
-        """Point listings stored before their album at the albums just written; return those releases."""
-        linked = [release_id for release_id in release_ids if release_id in self.orphans]
-        pairs = [(listing_id, str(release_id)) for release_id in linked for listing_id in self.orphans[release_id]]
-        for chunk in chunked(pairs, max(1, self.max_variables // 3)):
-            CollectionItem.update(album=Case(CollectionItem.listing_id, chunk)).where(
-                CollectionItem.listing_id.in_([listing_id for listing_id, _ in chunk])
+    def link_listings(self, release_ids):
+        """Point listings stored before their album (in any run) at the albums just written."""
+        for chunk in chunked(sorted(release_ids), self.max_variables):
+            CollectionItem.update(album=CollectionItem.release_id.cast("TEXT")).where(
+                CollectionItem.album.is_null() & CollectionItem.release_id.in_(chunk)
             ).execute()
-        return linked
 
     def write_listings(self, listings, now):
-        """Sellers, then listings; returns (rows, {release_id: listing ids stored without album})."""
+        """Sellers, then listings; returns the rows written."""
         sellers = {
             item.seller.seller_id: seller_row(item.seller, now)
             for item in listings
@@ -423,14 +437,10 @@ class StoragePipeline:
         }
         rows = self.upsert(Seller, list(sellers.values()), [Seller.id], keep=("created_at",))
         present = self.existing_albums({str(item.release_id) for item in listings if item.release_id is not None})
-        orphans, listing_rows = {}, []
+        listing_rows = []
         for item in listings:
             album_id = str(item.release_id) if item.release_id is not None else None
-            if album_id not in present:
-                album_id = None
-                if item.release_id is not None:
-                    orphans.setdefault(item.release_id, set()).add(item.listing_id)
-            listing_rows.append(listing_row(item, album_id, now))
+            listing_rows.append(listing_row(item, album_id if album_id in present else None, now))
         rows += self.upsert(
             CollectionItem,
             listing_rows,
@@ -440,7 +450,31 @@ class StoragePipeline:
             update={"album": fn.COALESCE(EXCLUDED.album_id, CollectionItem.album)},
         )
         self.refresh_album_counts(listings, present, now)
-        return rows, orphans
+        return rows
+
+    # --- checkpoints ---------------------------------------------------------------------
+
+    def write_checkpoints(self, items, releases, now):
+        """Inventory pages and failed releases; a release stored now is no longer failed."""
+        pages = [
+            {"seller": item.seller_username.lower(), "status": item.status, "page": item.page,
+             "next_url": without_credentials(item.next_url), "pages_total": item.pages_total,
+             "listings": json.dumps(item.listings, ensure_ascii=False), "fetched_at": now}
+            for item in items if isinstance(item, InventoryPageItem)
+        ]
+        rows = self.upsert(InventoryPage, pages, [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
+        failures = [item for item in items if isinstance(item, FailedReleaseItem)]
+        for item in failures:
+            FailedRelease.insert(release_id=item.release_id, reason=item.reason, first_failed_at=now,
+                                 last_failed_at=now).on_conflict(
+                conflict_target=[FailedRelease.release_id],
+                update={FailedRelease.attempts: FailedRelease.attempts + 1, FailedRelease.reason: item.reason,
+                        FailedRelease.last_failed_at: now},
+            ).execute()
+        stored = [item.release_id for item in releases]
+        for chunk in chunked(stored, self.max_variables):
+            FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)).execute()
+        return rows + len(failures)
 
     def refresh_album_counts(self, listings, present, now):
         """Copy have/want from listings (the release's community figures) onto stored albums."""

@@ -10,15 +10,16 @@ turns that reason into one line on stderr and a non-zero exit status.
 
 import json
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import stats
-from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.checkpoints import failed_release_ids
 from discogs_harvest.freshness import fresh_releases
+from discogs_harvest.items import FailedReleaseItem
 from discogs_harvest.loaders import load_release
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class DiscogsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         # The -a arguments as given, for the harvest_runs row (RunLog redacts secrets).
         self.arguments = dict(kwargs)
+        self.retrying = set()  # releases that failed last run, requested first in this one
+        self.gave_up = set()  # releases that failed every retry in this run
 
     @classmethod
     def parse_arguments(cls, **kwargs):
@@ -98,13 +101,30 @@ class DiscogsSpider(scrapy.Spider):
         query = urlencode({k: v for k, v in params.items() if v is not None})
         return f"{self.api_url}{path}" + (f"?{query}" if query else "")
 
-    def release_request(self, release_id, **meta):
+    def on_api(self, url):
+        """``url``'s path and query on DISCOGS_API_URL: a ``next`` link (possibly stored by an
+        earlier run against another address) is never followed to another host."""
+        parts = urlsplit(url)
+        return f"{self.api_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+    def retry_failed_releases(self, among=None):
+        """Requests for releases that failed every retry in an earlier run (all, or ``among``)."""
+        failed = failed_release_ids(self.database_url)
+        if among is not None:
+            failed = [release_id for release_id in failed if release_id in among]
+        if failed:
+            logger.info("Retrying first %s releases that failed every retry last time", len(failed))
+        self.retrying.update(failed)
+        self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, len(failed))
+        return [self.release_request(release_id, priority=PAGE_PRIORITY + 1) for release_id in failed]
+
+    def release_request(self, release_id, priority=RELEASE_PRIORITY):
         return scrapy.Request(
             self.url(f"/releases/{int(release_id)}", curr_abbr=self.currency),
             callback=self.parse_release,
             errback=self.release_failed,
-            priority=RELEASE_PRIORITY,
-            meta={"release_id": int(release_id), **meta},
+            priority=priority,
+            meta={"release_id": int(release_id)},
         )
 
     def fresh(self, release_ids):
@@ -115,22 +135,34 @@ class DiscogsSpider(scrapy.Spider):
 
     def parse_release(self, response):
         item = load_release(response.json(), currency=self.currency)
+        self.retrying.discard(item.release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
         return item
 
     def release_failed(self, failure):
-        """A release that could not be fetched: a 404 is one line, anything else is recorded."""
+        """A release that could not be fetched: a 404 is one line; anything else is recorded
+        in ``failed_releases`` (retried first next run) and reported when the spider closes."""
         release_id = failure.request.meta["release_id"]
         response = getattr(failure.value, "response", None)
+        self.retrying.discard(release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
         if failure.check(HttpError) and response.status == 404:
             self.crawler.stats.inc_value(stats.key("releases", "not_found"))
             logger.warning("Release %s not found on Discogs (404): %s", release_id, error_message(response))
         else:
             self.check_credentials(failure)
+            self.gave_up.add(release_id)
             self.crawler.stats.inc_value(stats.RELEASES_FAILED)
-            logger.error("Release %s failed: %s", release_id, self.describe(failure))
-        return self.release_unavailable(release_id)
+            reason = self.describe(failure)
+            logger.error("Release %s failed: %s", release_id, reason)
+            yield FailedReleaseItem(release_id=release_id, reason=reason)
+        yield from self.release_unavailable(release_id) or ()
+
+    def closed(self, reason):
+        if self.gave_up:
+            logger.warning("%s releases failed every retry and will be retried first by the next run: %s",
+                           len(self.gave_up), ", ".join(map(str, sorted(self.gave_up)[:20])) +
+                           (" ..." if len(self.gave_up) > 20 else ""))
 
     def release_unavailable(self, release_id):
         """Hook: what to do once a release is known to be unavailable (nothing by default)."""

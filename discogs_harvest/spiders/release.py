@@ -56,9 +56,11 @@ class ReleaseSpider(DiscogsSpider):
 
     async def start(self):
         ids = self.options["ids"]
+        for request in self.retry_failed_releases(among=set(ids)):
+            yield request
         fresh = {} if self.options["force"] else self.fresh(ids)
-        to_fetch = [i for i in ids if i not in fresh]
-        self.crawler.stats.set_value(stats.RELEASES_TO_FETCH, len(to_fetch))
+        to_fetch = [i for i in ids if i not in fresh and i not in self.retrying]
+        self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, len(to_fetch))
         self.crawler.stats.set_value(stats.RELEASES_FRESH, len(fresh))
         logger.info("%s releases asked for: %s to fetch, %s fresh in the database (skipped%s)",
                     len(ids), len(to_fetch), len(fresh), "" if fresh else "; use -a force=1 to refetch")

@@ -10,6 +10,12 @@ lists every listing seen so the staleness pipeline can mark the others unavailab
 Filters (comma-separated, case-insensitive) are applied here because the API has none: a
 listing is kept when its release matches, using the stored release when it is fresh and the
 fetched one otherwise. Releases fetched only to decide a filter are still stored.
+
+Resuming: every fetched page is also yielded as an :class:`InventoryPageItem` (a checkpoint).
+A run that finds pages 1..k of an unfinished run (younger than
+``INVENTORY_RESUME_MAX_AGE_HOURS``) replays them from the database and requests page k+1;
+releases already stored are fresh, so they are not fetched again either. Releases that
+failed every retry last time are requested first.
 """
 
 import logging
@@ -19,9 +25,10 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import stats
+from discogs_harvest.checkpoints import inventory_checkpoint
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
-from discogs_harvest.items import LISTING_FEED_FIELDS, InventorySnapshotItem, ListingItem
+from discogs_harvest.items import LISTING_FEED_FIELDS, InventoryPageItem, InventorySnapshotItem, ListingItem
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider, error_message
 
@@ -68,10 +75,23 @@ class SellerInventorySpider(DiscogsSpider):
         self.to_fetch = {}  # release id -> None, in first-seen order
         self.known = {}  # release id -> (genres, styles, release format) once decided
         self.parked = {}  # release id -> listings waiting for their release to decide the filter
-        self.pages_failed = False
+        self.pages_failed = False  # paging stopped before the end: the snapshot is incomplete
+        self.page_error = False  # ... because a page failed every retry
 
     async def start(self):
         logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
+        for request in self.retry_failed_releases():
+            yield request
+        checkpoint = inventory_checkpoint(self.database_url, self.seller, self.options["status"],
+                                          self.crawler.settings.getfloat("INVENTORY_RESUME_MAX_AGE_HOURS"))
+        if checkpoint:
+            logger.info("Resuming the inventory of %s from pages 1-%s stored by an unfinished run at %s",
+                        self.seller, len(checkpoint), checkpoint[0].fetched_at.strftime("%Y-%m-%d %H:%M UTC"))
+            self.crawler.stats.set_value(stats.key("pages", "resumed"), len(checkpoint))
+            for page in checkpoint:
+                for result in self.process_page(page.page, page.pages_total, page.listings, page.next_url):
+                    yield result
+            return
         yield self.page_request(
             self.url(
                 f"/users/{quote(self.seller, safe='')}/inventory",
@@ -94,12 +114,17 @@ class SellerInventorySpider(DiscogsSpider):
         data = response.json()
         pagination = data.get("pagination") or {}
         page = pagination.get("page", response.meta["page"])
-        self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pagination.get("pages") or page, self.options["max_pages"]))
-        self.crawler.stats.inc_value(stats.PAGES_DONE)
-        listings = [load_listing(listing) for listing in data.get("listings") or []]
-        yield from self.handle_listings(listings)
-
+        listings = data.get("listings") or []
         next_url = (pagination.get("urls") or {}).get("next")
+        yield InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
+                                next_url=next_url, pages_total=pagination.get("pages"), listings=listings)
+        yield from self.process_page(page, pagination.get("pages"), listings, next_url)
+
+    def process_page(self, page, pages_total, listings, next_url):
+        """One page's listings, then the next page or the end of paging (fetched or replayed)."""
+        self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
+        self.crawler.stats.inc_value(stats.PAGES_DONE)
+        yield from self.handle_listings([load_listing(listing) for listing in listings])
         if next_url and page >= self.options["max_pages"]:
             logger.warning(
                 "Stopping at page %s of %s: Discogs serves only the first %s pages of another "
@@ -109,13 +134,13 @@ class SellerInventorySpider(DiscogsSpider):
             self.pages_failed = True
             next_url = None
         if next_url:
-            yield self.page_request(response.urljoin(next_url), page=page + 1)
+            yield self.page_request(self.on_api(next_url), page=page + 1)
         else:
             yield from self.finish_inventory()
 
     def handle_listings(self, listings):
         self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
-        new_ids = {l.release_id for l in listings} - self.known.keys() - self.to_fetch.keys()
+        new_ids = {l.release_id for l in listings} - self.known.keys() - self.to_fetch.keys() - self.retrying - self.gave_up
         fresh = self.fresh(new_ids) if new_ids else {}
         for release_id, (genres, styles, *rest) in fresh.items():
             self.known[release_id] = (genres, styles, rest[0] if rest else None)
@@ -123,10 +148,12 @@ class SellerInventorySpider(DiscogsSpider):
         for listing in listings:
             self.seen_listing_ids.append(listing.listing_id)
             release_id = listing.release_id
-            if release_id not in self.known:
+            if release_id not in self.known and release_id not in self.retrying and release_id not in self.gave_up:
                 self.to_fetch.setdefault(release_id)
             if release_id in self.known:
                 yield from self.decide(listing, *self.known[release_id])
+            elif self.filter.active and release_id in self.gave_up:
+                self.crawler.stats.inc_value(stats.key("listings", "undecided"))
             elif self.filter.active:
                 self.parked.setdefault(release_id, []).append(listing)
             else:
@@ -142,9 +169,9 @@ class SellerInventorySpider(DiscogsSpider):
     def finish_inventory(self):
         complete = not self.pages_failed
         yield InventorySnapshotItem(seller_username=self.seller, listing_ids=self.seen_listing_ids,
-                                    complete=complete)
+                                    complete=complete, ended_on_error=self.page_error)
         count = len(self.to_fetch)
-        self.crawler.stats.set_value(stats.RELEASES_TO_FETCH, count)
+        self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, count)
         limit = self.crawler.stats.get_value(stats.BUDGET_LIMIT)
         period = self.crawler.stats.get_value(stats.BUDGET_PERIOD) or 60
         eta = f", about {count * period / limit / 60:.1f} min at {limit} requests per {period:g} s" if limit else ""
@@ -161,7 +188,7 @@ class SellerInventorySpider(DiscogsSpider):
             self.fail("seller_not_found", f"Seller {self.seller!r} not found on Discogs (404: {error_message(response)})")
         if failure.check(HttpError) and response.status == 422:
             self.fail("bad_input", f"Discogs rejected the inventory query (422: {error_message(response)})")
-        self.pages_failed = True
+        self.pages_failed = self.page_error = True
         logger.error("Inventory page %s of %s failed: %s; later pages are not fetched and no listing "
                      "is marked unavailable", failure.request.meta["page"], self.seller, self.describe(failure))
         yield from self.finish_inventory()

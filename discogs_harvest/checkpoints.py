@@ -1,0 +1,50 @@
+"""What an interrupted harvest left behind, read back so the next run carries on.
+
+Written by the pipelines (storage writes ``inventory_pages`` and ``failed_releases``; the
+staleness pipeline clears a seller's pages once a run has paged to the end and finished),
+read here by the spiders before they request anything:
+
+- :func:`inventory_checkpoint`: the pages 1..k of a seller's inventory stored by a run that
+  did not finish, when younger than ``INVENTORY_RESUME_MAX_AGE_HOURS``. The spider replays
+  them instead of fetching them again and continues from page k's ``next`` URL.
+- :func:`failed_release_ids`: releases that failed every retry last time; retried first.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from discogs_harvest.freshness import database_for
+from discogs_harvest.models import FailedRelease, InventoryPage, utcnow
+
+
+@dataclass
+class CheckpointPage:
+    page: int
+    next_url: str | None
+    pages_total: int | None
+    listings: list
+    fetched_at: datetime.datetime
+
+
+def inventory_checkpoint(database_url, seller, status, max_age_hours, now=None):
+    """Stored pages 1..k of ``seller``'s inventory (contiguous, all young enough), in order."""
+    database_for(database_url)
+    oldest = (now or utcnow()) - datetime.timedelta(hours=max_age_hours)
+    query = (InventoryPage.select()
+             .where((InventoryPage.seller == seller.lower()) & (InventoryPage.status == status))
+             .order_by(InventoryPage.page))
+    pages = []
+    for row in query:
+        if row.page != len(pages) + 1 or row.fetched_at < oldest:
+            break  # a gap or an old page: what follows cannot be trusted to continue from
+        pages.append(CheckpointPage(row.page, row.next_url, row.pages_total, json.loads(row.listings),
+                                    row.fetched_at))
+    return pages
+
+
+def failed_release_ids(database_url):
+    """Ids of releases that failed every retry in an earlier run, oldest failure first."""
+    database_for(database_url)
+    query = FailedRelease.select(FailedRelease.release_id).order_by(FailedRelease.first_failed_at)
+    return [release_id for (release_id,) in query.tuples()]
