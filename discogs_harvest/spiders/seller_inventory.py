@@ -88,9 +88,12 @@ class SellerInventorySpider(DiscogsSpider):
             logger.info("Resuming the inventory of %s from pages 1-%s stored by an unfinished run at %s",
                         self.seller, len(checkpoint), checkpoint[0].fetched_at.strftime("%Y-%m-%d %H:%M UTC"))
             self.crawler.stats.set_value(stats.key("pages", "resumed"), len(checkpoint))
-            for page in checkpoint:
-                for result in self.process_page(page.page, page.pages_total, page.listings, page.next_url):
+            for page in checkpoint[:-1]:
+                for result in self.handle_page(page.page, page.pages_total, page.listings):
                     yield result
+            last = checkpoint[-1]
+            for result in self.process_page(last.page, last.pages_total, last.listings, last.next_url):
+                yield result
             return
         yield self.page_request(
             self.url(
@@ -120,11 +123,15 @@ class SellerInventorySpider(DiscogsSpider):
                                 next_url=next_url, pages_total=pagination.get("pages"), listings=listings)
         yield from self.process_page(page, pagination.get("pages"), listings, next_url)
 
-    def process_page(self, page, pages_total, listings, next_url):
-        """One page's listings, then the next page or the end of paging (fetched or replayed)."""
+    def handle_page(self, page, pages_total, listings):
+        """One page's listings (fetched now or replayed from a checkpoint)."""
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         yield from self.handle_listings([load_listing(listing) for listing in listings])
+
+    def process_page(self, page, pages_total, listings, next_url):
+        """One page's listings, then the next page or the end of paging."""
+        yield from self.handle_page(page, pages_total, listings)
         if next_url and page >= self.options["max_pages"]:
             logger.warning(
                 "Stopping at page %s of %s: Discogs serves only the first %s pages of another "

@@ -61,3 +61,33 @@ def rows(database, sql, *params):
 def api_requests(sandbox, since=0):
     """The sandbox's request log, Discogs routes only."""
     return [r for r in sandbox.log(since) if not r["path"].startswith("/_sandbox")]
+
+
+TIME_COLUMNS = {"created_at", "updated_at", "first_seen_at", "last_seen_at", "fetched_at"}
+# Contract tables, by natural keys: surrogate ids (genre, style, track, row ids) depend on the
+# order rows were inserted in, which differs between two databases filled by different runs.
+LOGICAL_QUERIES = {
+    "albums": "SELECT * FROM albums",
+    "tracks": "SELECT album_id, sequence, position, title, duration, side, duration_seconds, artist FROM tracks",
+    "youtube_videos": "SELECT * FROM youtube_videos",
+    "album_videos": "SELECT * FROM album_videos",
+    "sellers": "SELECT * FROM sellers",
+    "collection_items": "SELECT * FROM collection_items",
+    "album_genres": "SELECT l.album_id, g.name FROM album_genres l JOIN genres g ON g.id = l.genre_id",
+    "album_styles": "SELECT l.album_id, s.name FROM album_styles l JOIN styles s ON s.id = l.style_id",
+    "genres": "SELECT name FROM genres",
+    "styles": "SELECT name FROM styles",
+}
+
+
+def logical_snapshot(database):
+    """Every contract row by natural keys, without surrogate ids and times: comparable across files."""
+    return {
+        table: sorted(
+            (tuple(sorted((k, v) for k, v in row.items() if k not in TIME_COLUMNS and not (
+                table == "collection_items" and k == "id")))
+             for row in rows(database, sql)),
+            key=repr,
+        )
+        for table, sql in LOGICAL_QUERIES.items()
+    }

@@ -1,0 +1,136 @@
+"""SIGKILL a harvest at several moments, run it again: it carries on and ends like a clean run.
+
+What the killed run stored is not fetched again (inventory pages are replayed from their
+checkpoint, stored releases are fresh), a crash never marks listings unavailable, and the
+final rows equal those of an uninterrupted run.
+"""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from discogs_harvest.sandbox.process import SandboxProcess
+from tests.integration.crawling import ROOT, TOKEN, api_requests, crawl, logical_snapshot, rows
+
+pytestmark = pytest.mark.timeout(300)
+
+SELLER = "synthetic-700-300"
+PAGES = 7
+# A listing the seller has sold since an earlier harvest: only a finished run may mark it.
+SOLD = {"listing_id": 1, "collection_id": f"inventory:{SELLER}", "is_available": 1, "is_new": 0,
+        "first_seen_at": "2026-01-01 00:00:00", "last_seen_at": "2026-01-01 00:00:00"}
+SETTINGS = {"STORAGE_FLUSH_INTERVAL": "0.2", "LOG_LEVEL": "DEBUG"}
+PIPELINES = {
+    "discogs_harvest.pipelines.dedup.DedupPipeline": 100,
+    "discogs_harvest.pipelines.staleness.StalenessPipeline": 200,
+    "discogs_harvest.pipelines.normalise.NormalisePipeline": 300,
+    "tests.integration.pausing_storage.PausingStoragePipeline": 400,
+}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with SandboxProcess("--window", "1", "--limit-auth", "1000") as sandbox:
+        # Slow inventory pages, so that a kill can land while the harvest is still paging.
+        sandbox.faults(slow_rate=1.0, slow_seconds=0.25, path_regex="/inventory$")
+        yield sandbox
+
+
+def prepared_database(path):
+    from discogs_harvest.database import open_database
+
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as connection:
+        columns = ", ".join(SOLD)
+        connection.execute(f"INSERT INTO collection_items ({columns}) VALUES ({', '.join('?' * len(SOLD))})",
+                           list(SOLD.values()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(sandbox, tmp_path_factory):
+    database = prepared_database(tmp_path_factory.mktemp("reference") / "clean.db")
+    result = crawl("seller_inventory", sandbox, database, f"seller={SELLER}", settings={"DISCOGS_RATE_LIMIT": "500"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return logical_snapshot(database)
+
+
+def start_and_kill(sandbox, database, kill_when, settings):
+    """Start the harvest, SIGKILL it at the first stderr line for which ``kill_when`` is true."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "seller_inventory", "-a", f"seller={SELLER}"]
+    merged = {"DISCOGS_API_URL": sandbox.url, "DATABASE_URL": f"sqlite:///{database}", "DISCOGS_RATE_PERIOD": "1",
+              "DISCOGS_RATE_LIMIT": "200", "JSONRPC_ENABLED": "0", **SETTINGS, **settings}
+    for name, value in merged.items():
+        command += ["-s", f"{name}={value}"]
+    env = {**os.environ, "DISCOGS_TOKEN": TOKEN}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               text=True)
+    killed = threading.Event()
+
+    def watch():
+        for line in process.stderr:
+            if not killed.is_set() and kill_when(line):
+                process.send_signal(signal.SIGKILL)
+                killed.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    process.wait(timeout=120)
+    watcher.join(timeout=10)
+    assert killed.is_set() and process.returncode == -signal.SIGKILL, "the harvest ended before the kill point"
+
+
+def counter(pattern, threshold):
+    seen = []
+
+    def reached(line):
+        if pattern in line:
+            seen.append(line)
+        return len(seen) >= threshold
+
+    return reached
+
+
+KILL_POINTS = {
+    # After the 4th inventory page arrived: some pages checkpointed, no release fetched yet.
+    "paging": (counter("Crawled (200) <GET", 4), {}),
+    # After 120 release responses: pages done, part of the releases stored.
+    "releases": (counter("/releases/", 124), {}),
+    # Inside the storage transaction that writes the first releases, before its commit.
+    "transaction": (lambda line: "PAUSED IN TRANSACTION" in line, {"ITEM_PIPELINES": json.dumps(PIPELINES)}),
+}
+
+
+@pytest.mark.parametrize("moment", sorted(KILL_POINTS))
+def test_killed_harvest_resumes_and_ends_like_a_clean_run(sandbox, reference, tmp_path, moment):
+    database = prepared_database(tmp_path / "killed.db")
+    kill_when, settings = KILL_POINTS[moment]
+    start_and_kill(sandbox, database, kill_when, settings)
+
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    sold = rows(database, "SELECT is_available FROM collection_items WHERE listing_id = 1")
+    assert sold == [{"is_available": 1}], "a crash must never mark listings unavailable"
+    pages_kept = {r["page"] for r in rows(database, "SELECT page FROM inventory_pages")}
+    assert pages_kept == set(range(1, len(pages_kept) + 1))
+    albums_kept = {int(r["discogs_release_id"]) for r in rows(database, "SELECT discogs_release_id FROM albums")}
+
+    since = len(sandbox.log())
+    result = crawl("seller_inventory", sandbox, database, f"seller={SELLER}", settings={"DISCOGS_RATE_LIMIT": "500"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    spent = [r["path"] for r in api_requests(sandbox, since)]
+    assert sum(p.endswith("/inventory") for p in spent) == PAGES - len(pages_kept)
+    refetched = {int(p.rsplit("/", 1)[1]) for p in spent if p.startswith("/releases/")} & albums_kept
+    assert refetched == set(), "releases stored before the kill were fetched again"
+    assert sum(p.startswith("/releases/") for p in spent) == 300 - len(albums_kept)
+
+    assert logical_snapshot(database) == reference
+    assert rows(database, "SELECT is_available FROM collection_items WHERE listing_id = 1") == [{"is_available": 0}]
+    assert rows(database, "SELECT COUNT(*) AS n FROM inventory_pages") == [{"n": 0}]  # checkpoint consumed
