@@ -6,13 +6,19 @@ write, foreign keys, a 64 MiB page cache, a busy timeout so two harvests wait fo
 other instead of failing with "database is locked"), binds the models, and creates
 missing tables. A bad URL or an unwritable file raises :class:`HarvestConfigError`
 with a one-line reason, before anything is written.
+
+:func:`check_database` is the ``crawl`` command's pre-check: without creating or
+changing anything it tells a database another process is writing (after waiting
+``DATABASE_LOCK_TIMEOUT`` seconds, not the writers' long busy timeout), a read-only
+file and a file that is not SQLite from one a harvest can write.
 """
 
 import logging
 import os
 import sqlite3
+import urllib.parse
 
-from peewee import OperationalError, SqliteDatabase
+from peewee import DatabaseError, SqliteDatabase
 from playhouse import db_url
 
 from discogs_harvest.exceptions import HarvestConfigError
@@ -33,8 +39,8 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_database(url, create_tables=True):
-    """Connect to ``url``, bind the models to it and (by default) create missing tables."""
+def database_path(url):
+    """The file ``url`` names (``":memory:"`` for an in-memory database), or HarvestConfigError."""
     if not url or "://" not in url:
         raise HarvestConfigError(f"DATABASE_URL {url!r} is not a URL like sqlite:///data/discogs.db")
     scheme = url.split("://", 1)[0]
@@ -47,16 +53,27 @@ def open_database(url, create_tables=True):
     path = params.pop("database")
     if not path:
         raise HarvestConfigError(f"DATABASE_URL {url!r} names no database file")
+    if params:
+        # playhouse passes query parameters on to sqlite3.connect(), where an unknown one is a
+        # TypeError; the options a harvest needs are set here (SQLITE_PRAGMAS).
+        raise HarvestConfigError(
+            f"DATABASE_URL {url!r} has query parameters ({', '.join(sorted(params))}); none are taken"
+        )
     if path != ":memory:":
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise HarvestConfigError(f"DATABASE_URL folder {folder} does not exist")
+    return path
+
+
+def open_database(url, create_tables=True):
+    """Connect to ``url``, bind the models to it and (by default) create missing tables."""
+    path = database_path(url)
     database = SqliteDatabase(
         path,
         pragmas=SQLITE_PRAGMAS,
         timeout=BUSY_TIMEOUT_MS / 1000,
         check_same_thread=False,
-        **params,
     )
     try:
         database.connect(reuse_if_open=True)
@@ -65,7 +82,55 @@ def open_database(url, create_tables=True):
             add_missing_columns(database)  # before indexes on new columns are created
             with database.atomic():
                 database.create_tables(ALL_MODELS, safe=True)
-    except (OperationalError, sqlite3.DatabaseError) as exc:
+    except (DatabaseError, sqlite3.DatabaseError) as exc:  # peewee's wraps sqlite3's ("file is not a database")
         database.close()
         raise HarvestConfigError(f"cannot open database {path}: {exc}") from exc
     return database
+
+
+def check_database(url, lock_timeout):
+    """Raise HarvestConfigError unless a harvest can write the database of ``url`` now.
+
+    Changes nothing: a missing file is not created (its folder must be writable), an
+    existing one is opened without creating tables or switching the journal mode, and
+    ``BEGIN IMMEDIATE`` (the write lock, the one thing two writers contend for) is taken
+    for ``lock_timeout`` seconds at most and rolled back at once.
+    """
+    path = database_path(url)
+    if path == ":memory:":
+        raise HarvestConfigError(f"DATABASE_URL {url!r} is an in-memory database: a harvest would keep nothing")
+    if not os.path.exists(path):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.access(folder, os.W_OK):
+            raise HarvestConfigError(f"database {path} cannot be created: folder {folder} is read-only")
+        return
+    if os.path.isdir(path):
+        raise HarvestConfigError(f"database {path} is a folder, not a SQLite file")
+    # No write permission for anyone (chmod a-w) means read-only even to root, who could write it.
+    if not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o222:
+        raise HarvestConfigError(f"database {path} is read-only")
+    # mode=rw: never create the file; sqlite3's timeout is SQLite's busy timeout (Python docs).
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=rw"
+    try:
+        connection = sqlite3.connect(uri, uri=True, timeout=lock_timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise HarvestConfigError(f"cannot open database {path}: {exc}") from exc
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise HarvestConfigError(describe_failure(path, exc, lock_timeout)) from exc
+    finally:
+        connection.close()
+
+
+def describe_failure(path, exc, lock_timeout):
+    """One line for what SQLite said when asked for the write lock of ``path``."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"database {path} is locked by another process (waited {lock_timeout:g} s, DATABASE_LOCK_TIMEOUT)"
+    if "readonly" in text or "read-only" in text:
+        return f"database {path} is read-only"
+    if "not a database" in text or "malformed" in text:
+        return f"database {path} is not a SQLite database ({text})"
+    return f"cannot open database {path}: {text}"

@@ -2,18 +2,26 @@
 
 Scrapy's own ``crawl`` exits 0 whatever happened inside the crawl and prints a traceback for a
 bad spider argument. This one, before anything is fetched or written, checks the spider
-arguments (``parse_arguments``) and opens the database (``DATABASE_URL``); either failing prints
-``error: <reason>`` and exits 2. After the crawl, a failure close reason (unknown seller, refused
-credentials; see ``FAILURE_REASONS``) prints the spider's message and exits non-zero.
+arguments (``parse_arguments``), then that the database (``DATABASE_URL``) can be written now:
+not read-only, not locked by another process (waiting ``DATABASE_LOCK_TIMEOUT`` seconds at most;
+the harvest's own writes keep the long busy timeout of :mod:`discogs_harvest.database`). Any of
+these failing prints ``error: <reason>`` and exits 2, with the database untouched. After the
+crawl, a failure close reason (unknown seller, refused credentials; see ``FAILURE_REASONS``)
+prints the spider's message and exits non-zero.
+
+Settings: ``DATABASE_URL``, ``DATABASE_LOCK_TIMEOUT``.
 """
 
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from discogs_harvest.database import open_database
+from discogs_harvest.database import check_database, open_database
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.spiders.base import FAILURE_REASONS
+
+# Seconds the pre-check waits for another process's write lock (settings.py has the default).
+DEFAULT_LOCK_TIMEOUT = 5.0
 
 
 class Command(ScrapyCrawlCommand):
@@ -25,7 +33,9 @@ class Command(ScrapyCrawlCommand):
             parse = getattr(spidercls, "parse_arguments", None)
             if parse is not None:
                 parse(**opts.spargs)
-            open_database(self.settings.get("DATABASE_URL")).close()
+            url = self.settings.get("DATABASE_URL")
+            check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+            open_database(url).close()
         except HarvestConfigError as exc:
             return self.error(exc, 2)
         except KeyError:
