@@ -70,6 +70,10 @@ DISCOGS_BREAKER_THRESHOLD = 3
 # --- Storage (database.py, pipelines/storage.py) ----------------------------------
 # Parsed with playhouse.db_url; a relative sqlite path is relative to the working directory.
 DATABASE_URL = _env("DATABASE_URL", "sqlite:///data/discogs.db")
+# Seconds `scrapy crawl` waits, before anything is fetched, for another process's write
+# lock on that database before it gives up with one line. The harvest's own writes wait
+# much longer (database.BUSY_TIMEOUT_MS), so two harvests share one file.
+DATABASE_LOCK_TIMEOUT = float(_env("DATABASE_LOCK_TIMEOUT", 5))
 # Rows per INSERT ... ON CONFLICT statement and per transaction.
 STORAGE_BATCH_SIZE = 200
 # Seconds between writes of a part-filled batch, so a crash loses at most this much work.
