@@ -63,11 +63,12 @@ async def serve(args: argparse.Namespace) -> None:
     await web.TCPSite(runner, args.host, args.port).start()
     host, port = runner.addresses[0][:2]
     sandbox.base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
-    print(sandbox.base_url, flush=True)
+    # Handlers before the URL line: whoever read the URL may stop us at once.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    print(sandbox.base_url, flush=True)
     try:
         await stop.wait()
     finally:
