@@ -111,19 +111,20 @@ class RequestBudgetMiddleware:
 
     async def _acquire(self):
         started = self._clock()
+        waited = self._lock.locked()  # queued behind others counts as waiting
         async with self._lock:
             while True:
                 now = self._clock()
                 delay = self.budget.delay(now)
                 if delay <= 0:
                     break
+                waited = True
                 self.stats.set_value(stats.BUDGET_CURRENT_WAIT, round(min(delay, self.budget.period), 3))
                 await self._wait(min(delay, self.budget.period))
             send = self.budget.reserve(now)
-        waited = now - started
-        if waited > 0:
+        if waited:
             self.stats.inc_value(stats.BUDGET_WAITS)
-            self.stats.inc_value(stats.BUDGET_WAIT_SECONDS, waited)
+            self.stats.inc_value(stats.BUDGET_WAIT_SECONDS, now - started)
         self.stats.set_value(stats.BUDGET_CURRENT_WAIT, 0)
         self.stats.inc_value(stats.BUDGET_REQUESTS)
         self._sent += 1
@@ -167,7 +168,10 @@ class RequestBudgetMiddleware:
             foreign = self.budget.answered(send, now, headers)
         if foreign:
             self.stats.inc_value(stats.BUDGET_HEADER_SYNCS)
-            logger.debug("Server counts %s requests more than ours in the window: slowing down", foreign)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s: server counts %s/%s, ours in window %s, foreign %s (held %s)",
+                         response.status, request.url, headers and headers.server_used, headers and headers.limit,
+                         self.budget.in_window(now), foreign, self.budget.foreign(now))
         self._changed.set()
         return response
 

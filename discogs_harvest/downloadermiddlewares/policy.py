@@ -139,6 +139,7 @@ class Send:
     reserved: float
     done: float | None = None
     probe: bool = False
+    refused: bool = False  # answered 429: the server did not count it
 
     def end(self, period):
         """When it stops occupying our window: ``period`` after its answer (never, before)."""
@@ -190,13 +191,15 @@ def own_upper_bound(sends, answered, period):
     The server counted ``answered`` at some instant ``a`` in ``[reserved, done]`` and held
     the requests that reached it in ``(a - period, a]``. One of ours can be among them
     only if it was reserved before ``answered.done`` and not answered before
-    ``answered.reserved - period``. ``answered`` itself is included.
+    ``answered.reserved - period``. ``answered`` itself is included. Refused sends (429)
+    are not: the server does not count them, and counting them here would hide one
+    foreign request per 429 and bring on the next 429 a period later.
     """
     low = answered.reserved - period
     return sum(
         1
         for s in sends
-        if s.reserved <= answered.done and (s.done is None or s.done > low)
+        if not s.refused and s.reserved <= answered.done and (s.done is None or s.done > low)
     )
 
 
@@ -362,8 +365,17 @@ class Budget:
         return foreign
 
     def refused(self, send, now, headers=None, retry_after=None):
-        """A 429 came. Returns ``(pause seconds, breaker opened now, foreign revealed)``."""
+        """A 429 came. Returns ``(pause seconds, breaker opened now, foreign revealed)``.
+
+        The refused send leaves our window: the server does not count 429s (its
+        ``-Used`` stays at the limit). Keeping it would be no safer: for a period we would
+        hold one request less than we think, the other clients on the window would grow
+        into that slot, and taking it back would bring the next 429. Should Discogs count
+        429s after all, the next answers' headers show it and we slow down.
+        """
+        send.refused = True
         foreign = self._close(send, now, headers)
+        self.sends.remove(send)
         pause, opened = self.breaker.refused(now, retry_after, explained=self._room(now) > 0)
         return pause, opened, foreign
 

@@ -143,6 +143,29 @@ def test_own_upper_bound_counts_what_the_server_may_have_held():
     assert own_upper_bound(sends, answered, period) == 4
 
 
+def test_refused_sends_are_not_in_the_servers_count():
+    answered = Send(reserved=20.0, done=21.0)
+    sends = [Send(reserved=19.0, done=19.5, refused=True), answered]
+    assert own_upper_bound(sends, answered, 10.0) == 1
+    answered.refused = True
+    assert own_upper_bound(sends, answered, 10.0) == 0
+
+
+def test_a_429_reveals_every_foreign_request():
+    """The server holds 16 foreign + 14 of ours and refuses our 15th: 16 are foreign."""
+    budget = Budget(limit=30, period=3.0, spacing=False)
+    ours = [budget.reserve(0.01 * i) for i in range(14)]
+    for i, send in enumerate(ours):
+        budget.answered(send, 0.01 * i + 0.005)
+    refused = budget.reserve(0.5)
+    _, _, foreign = budget.refused(refused, 0.51, RateHeaders(30, 30, 0))
+    assert foreign == 16
+    # The refused send is not in the window; 14 of ours is all the window leaves us.
+    assert budget.in_window(0.6) == 14
+    assert allowed(budget.limit, budget.foreign(0.6), budget.server_limit) == 14
+    assert budget.delay(0.6) > 0
+
+
 @pytest.mark.parametrize(
     "headers, own, expected",
     [
@@ -275,8 +298,9 @@ def test_429_explained_by_the_headers_waits_for_the_window():
     sends = [budget.reserve(0.0), budget.reserve(0.0)]
     budget.answered(sends[0], 0.1, RateHeaders(4, 1, 3))
     pause, opened, foreign = budget.refused(sends[1], 0.2, RateHeaders(4, 4, 0))
-    assert pause == 0 and not opened and foreign == 2
-    # Window: 2 of ours until 10.1 and 10.2, 2 foreign until 10.2: room for one at 10.1.
+    # The server held 4 without the refused one: ours answered at 0.1 and 3 foreign.
+    assert pause == 0 and not opened and foreign == 3
+    # Our window: one send until 10.1, 3 foreign until 10.2: full until 10.1.
     assert budget.delay(0.2) == pytest.approx(9.9)
 
 
