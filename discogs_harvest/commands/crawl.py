@@ -2,17 +2,18 @@
 
 Scrapy's own ``crawl`` exits 0 whatever happened inside the crawl and prints a traceback for a
 bad spider argument. This one, before anything is fetched or written, checks the spider
-arguments (``parse_arguments``), then that the database (``DATABASE_URL``) can be written now:
-not read-only, not locked by another process (waiting ``DATABASE_LOCK_TIMEOUT`` seconds at most;
-the harvest's own writes keep the long busy timeout of :mod:`discogs_harvest.database`). Any of
-these failing prints ``error: <reason>`` and exits 2, with the database untouched. After the
-crawl, a failure close reason (unknown seller, refused credentials; see ``FAILURE_REASONS``)
-prints the spider's message and exits non-zero.
+arguments (``parse_arguments``) and ``DISCOGS_API_URL``, then that the database
+(``DATABASE_URL``) can be written now: not read-only, not locked by another process (waiting
+``DATABASE_LOCK_TIMEOUT`` seconds at most; the harvest's own writes keep the long busy timeout
+of :mod:`discogs_harvest.database`). Any of these failing prints ``error: <reason>`` and exits
+2, with the database untouched. After the crawl, a failure close reason (unknown seller,
+refused credentials; see ``FAILURE_REASONS``) prints the spider's message and exits non-zero.
 
-Settings: ``DATABASE_URL``, ``DATABASE_LOCK_TIMEOUT``.
+Settings: ``DISCOGS_API_URL``, ``DATABASE_URL``, ``DATABASE_LOCK_TIMEOUT``.
 """
 
 import sys
+from urllib.parse import urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
@@ -24,6 +25,17 @@ from discogs_harvest.spiders.base import FAILURE_REASONS
 DEFAULT_LOCK_TIMEOUT = 5.0
 
 
+def check_api_url(url):
+    """Raise HarvestConfigError unless ``url`` is an http(s) URL with a host."""
+    try:
+        parts = urlsplit(url or "")
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise HarvestConfigError(f"DISCOGS_API_URL {url!r} is not an http(s) URL like https://api.discogs.com")
+
+
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) != 1:
@@ -33,6 +45,7 @@ class Command(ScrapyCrawlCommand):
             parse = getattr(spidercls, "parse_arguments", None)
             if parse is not None:
                 parse(**opts.spargs)
+            check_api_url(self.settings.get("DISCOGS_API_URL"))
             url = self.settings.get("DATABASE_URL")
             check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
             open_database(url).close()

@@ -120,6 +120,26 @@ BAD_URLS = {
 }
 
 
+BAD_API_URLS = {
+    "no scheme": ("127.0.0.1:8765", "DISCOGS_API_URL '127.0.0.1:8765' is not an http(s) URL"),
+    "other scheme": ("ftp://api.discogs.com", "is not an http(s) URL"),
+    "no host": ("http://", "is not an http(s) URL"),
+    "broken IPv6 host": ("http://[::1", "is not an http(s) URL"),
+}
+
+
+@pytest.mark.parametrize("url, message", BAD_API_URLS.values(), ids=BAD_API_URLS.keys())
+def test_bad_api_url(module_sandbox, database, tmp_path, url, message):
+    before = folder_state(tmp_path)
+
+    result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}",
+                   settings={"DISCOGS_API_URL": url})
+
+    assert_one_error_line(result, message)
+    assert result.returncode == 2
+    assert folder_state(tmp_path) == before
+
+
 @pytest.mark.parametrize("url, message", BAD_URLS.values(), ids=BAD_URLS.keys())
 def test_bad_database_url(module_sandbox, database, tmp_path, url, message):
     (tmp_path / "notes.txt").write_text("not a database, and it must stay exactly this\n" * 200)
