@@ -27,6 +27,20 @@ SPIDER_FILE = Path(__file__).with_name("budget_spider.py")
 
 OPS = {">=": operator.ge, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 
+# Twisted re-sends a GET on a dropped kept-alive connection behind every middleware's back
+# (discogs_harvest/downloadermiddlewares/handlers.py). Until settings.py enables our
+# handler, the benchmarks do, and say so.
+HANDLER = "discogs_harvest.downloadermiddlewares.handlers.DiscogsHTTPDownloadHandler"
+HANDLERS = {"http": HANDLER, "https": HANDLER}
+
+
+def handler_override():
+    """The DOWNLOAD_HANDLERS the benchmarks must add, or None when settings.py has them."""
+    from discogs_harvest import settings
+
+    configured = getattr(settings, "DOWNLOAD_HANDLERS", {}) or {}
+    return None if all(configured.get(scheme) == HANDLER for scheme in HANDLERS) else dict(HANDLERS)
+
 
 @dataclass
 class Figure:
@@ -52,7 +66,7 @@ class Figure:
     def line(self):
         verdict = "ok" if self.ok else "FAIL"
         note = f"  {self.note}" if self.note else ""
-        return (f"{self.name:<58} {self.ratio:7.3f}  ({self.op} {self.threshold:g})  "
+        return (f"{self.name:<62} {self.ratio:7.3f}  ({self.op} {self.threshold:g})  "
                 f"{self.numerator:g}/{self.denominator:g}  {verdict}{note}")
 
 
@@ -118,6 +132,9 @@ def start_crawl(command, sandbox, workdir, args=(), settings=None, name="crawl")
         "PROGRESS_ENABLED": "0",
         **(settings or {}),
     }
+    override = handler_override()
+    if override:
+        merged.setdefault("DOWNLOAD_HANDLERS", json.dumps(override))
     argv = [sys.executable, "-m", "scrapy", *map(str, command)]
     for arg in args:
         argv += ["-a", arg]
