@@ -105,14 +105,14 @@ def _dump_stats(log_text):
             for key, value in re.findall(r"'([^']+)': (-?[0-9.]+)[,}]", dump)}
 
 
-def _environment():
+def _environment(token=TOKEN):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL"))}
-    env["DISCOGS_TOKEN"] = TOKEN
+    env["DISCOGS_TOKEN"] = token  # from the environment, as from .env: never on a command line
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 
-def start_crawl(command, sandbox, workdir, args=(), settings=None, name="crawl"):
+def start_crawl(command, sandbox, workdir, args=(), settings=None, name="crawl", token=TOKEN):
     """Start ``python -m scrapy <command...>`` against ``sandbox``; returns a :class:`Crawl`.
 
     ``command`` is e.g. ``["runspider", SPIDER_FILE]`` or ``["crawl", "seller_inventory"]``.
@@ -143,14 +143,14 @@ def start_crawl(command, sandbox, workdir, args=(), settings=None, name="crawl")
     for key, value in merged.items():
         argv += ["-s", f"{key}={value}"]
     log = open(log_file, "w", encoding="utf-8")  # noqa: SIM115 (closed by the child's exit)
-    process = subprocess.Popen(argv, cwd=ROOT, env=_environment(), stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(argv, cwd=ROOT, env=_environment(token), stdout=log, stderr=subprocess.STDOUT)
     log.close()
     return Crawl(process, stats_file, log_file)
 
 
-def bench_spider(sandbox, workdir, first, count, name="bench", settings=None):
+def bench_spider(sandbox, workdir, first, count, name="bench", settings=None, token=TOKEN):
     return start_crawl(["runspider", SPIDER_FILE], sandbox, workdir,
-                       args=[f"first={first}", f"count={count}"], settings=settings, name=name)
+                       args=[f"first={first}", f"count={count}"], settings=settings, name=name, token=token)
 
 
 def workdir():
