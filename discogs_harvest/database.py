@@ -26,6 +26,9 @@ from discogs_harvest.migrations import add_missing_columns
 from discogs_harvest.models import ALL_MODELS, database_proxy
 
 logger = logging.getLogger(__name__)
+# peewee logs every statement with its values at DEBUG: whole 1 MB comments, and anything
+# else a row holds. A harvest's DEBUG log is about requests, not SQL.
+logging.getLogger("peewee").setLevel(logging.INFO)
 
 # Milliseconds a writer waits for another's transaction before giving up.
 BUSY_TIMEOUT_MS = 60_000

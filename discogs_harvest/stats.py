@@ -16,6 +16,7 @@ def key(*parts):
 # Work known and done: read by the progress extension and the JSON-RPC progress call.
 PAGES_TOTAL = key("pages", "total")
 PAGES_DONE = key("pages", "done")
+PAGES_FAILED = key("pages", "failed")
 LISTINGS_SEEN = key("listings", "seen")
 LISTINGS_MATCHED = key("listings", "matched")
 RELEASES_TO_FETCH = key("releases", "to_fetch")

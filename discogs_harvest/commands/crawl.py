@@ -7,7 +7,10 @@ arguments (``parse_arguments``) and ``DISCOGS_API_URL``, then that the database
 ``DATABASE_LOCK_TIMEOUT`` seconds at most; the harvest's own writes keep the long busy timeout
 of :mod:`discogs_harvest.database`). Any of these failing prints ``error: <reason>`` and exits
 2, with the database untouched. After the crawl, a failure close reason (unknown seller,
-refused credentials; see ``FAILURE_REASONS``) prints the spider's message and exits non-zero.
+refused credentials; see ``FAILURE_REASONS``) prints the spider's message and exits non-zero,
+and a harvest that finished with work left undone (an inventory page or a release that failed
+every retry, an item that could not be stored) says what in one line and exits 5: what it
+stored is kept, and the next run carries on from there.
 
 Settings: ``DISCOGS_API_URL``, ``DATABASE_URL``, ``DATABASE_LOCK_TIMEOUT``.
 """
@@ -17,12 +20,29 @@ from urllib.parse import urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from discogs_harvest import stats
 from discogs_harvest.database import check_database, open_database
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.spiders.base import FAILURE_REASONS
 
 # Seconds the pre-check waits for another process's write lock (settings.py has the default).
 DEFAULT_LOCK_TIMEOUT = 5.0
+INCOMPLETE = 5
+
+# Stats that count work a finished harvest left undone, and how to say it.
+UNDONE = (
+    (stats.PAGES_FAILED, "{} inventory pages failed every retry"),
+    (stats.RELEASES_FAILED, "{} releases failed every retry"),
+    (stats.key("storage", "items_failed"), "{} items could not be stored"),
+)
+
+
+def incomplete_message(values):
+    """``"harvest incomplete: 2 releases failed every retry; ..."`` or None when nothing is undone."""
+    undone = [text.format(values[key]) for key, text in UNDONE if values.get(key)]
+    if not undone:
+        return None
+    return f"harvest incomplete: {'; '.join(undone)} (see the log; the next run retries them first)"
 
 
 def check_api_url(url):
@@ -64,6 +84,9 @@ class Command(ScrapyCrawlCommand):
         if reason in FAILURE_REASONS:
             message = getattr(crawler.spider, "close_message", None) or reason
             return self.error(message, FAILURE_REASONS[reason])
+        message = incomplete_message(crawler.stats.get_stats())
+        if message:
+            return self.error(message, INCOMPLETE)
         return None
 
     def error(self, message, status):

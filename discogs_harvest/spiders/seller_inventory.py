@@ -196,6 +196,7 @@ class SellerInventorySpider(DiscogsSpider):
         if failure.check(HttpError) and response.status == 422:
             self.fail("bad_input", f"Discogs rejected the inventory query (422: {error_message(response)})")
         self.pages_failed = self.page_error = True
+        self.crawler.stats.inc_value(stats.PAGES_FAILED)
         logger.error("Inventory page %s of %s failed: %s; later pages are not fetched and no listing "
                      "is marked unavailable", failure.request.meta["page"], self.seller, self.describe(failure))
         yield from self.finish_inventory()

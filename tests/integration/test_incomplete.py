@@ -1,0 +1,64 @@
+"""A harvest that finishes with work undone says so, exits 5, and the next run does that work first."""
+
+import socket
+
+import pytest
+
+from tests.integration.crawling import api_requests, crawl, rows
+
+pytestmark = pytest.mark.timeout(180)
+
+SELLER = "synthetic-150-60"
+FAST_RETRIES = {"DISCOGS_RETRY_TIMES": "2", "DISCOGS_RETRY_BACKOFF_BASE": "0.05", "DISCOGS_RETRY_BACKOFF_MAX": "0.2"}
+
+
+def test_a_release_failing_every_retry_is_recorded_reported_and_retried_first(module_sandbox, tmp_path):
+    database = tmp_path / "failed.db"
+    listing = module_sandbox_listing(module_sandbox)
+    broken = listing["release"]["id"]
+    module_sandbox.faults(error_rate=1.0, error_codes=[503], path_regex=f"^/releases/{broken}$")
+    result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}", settings=FAST_RETRIES)
+    module_sandbox.faults()  # all off again
+    assert result.returncode == 5, result.stderr[-2000:]
+    assert result.error_lines == [
+        "error: harvest incomplete: 1 releases failed every retry (see the log; the next run retries them first)"]
+    assert f"releases failed every retry and will be retried first by the next run: {broken}" in result.stderr
+    assert [r["release_id"] for r in rows(database, "SELECT release_id FROM failed_releases")] == [broken]
+    # Everything else is stored; the listing of the broken release waits for its album.
+    waiting = rows(database, "SELECT album_id FROM collection_items WHERE release_id = ?", broken)
+    assert waiting and all(row["album_id"] is None for row in waiting)
+
+    since = len(module_sandbox.log())
+    result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}", settings=FAST_RETRIES)
+    assert result.returncode == 0, result.stderr[-2000:]
+    spent = [r["path"] for r in api_requests(module_sandbox, since)]
+    assert spent[0] == f"/releases/{broken}"  # retried first
+    assert spent.count(f"/releases/{broken}") == 1
+    assert rows(database, "SELECT * FROM failed_releases") == []
+    assert {r["album_id"] for r in rows(database, "SELECT album_id FROM collection_items WHERE release_id = ?",
+                                        broken)} == {str(broken)}
+
+
+def module_sandbox_listing(sandbox):
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"{sandbox.url}/users/{SELLER}/inventory?per_page=5",
+                                     headers={"User-Agent": "discogs-harvest-tests/1.0"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["listings"][3]
+
+
+def test_unreachable_api_is_an_incomplete_harvest(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    class Nowhere:
+        url = f"http://127.0.0.1:{port}"
+
+    result = crawl("seller_inventory", Nowhere, tmp_path / "x.db", f"seller={SELLER}", settings=FAST_RETRIES)
+    assert result.returncode == 5
+    assert result.error_lines == [
+        "error: harvest incomplete: 1 inventory pages failed every retry (see the log; the next run retries "
+        "them first)"]
