@@ -22,9 +22,11 @@ request waits, for Retry-After (capped) or until the window has room, and the ne
 goes alone as a probe; see :class:`~.policy.Breaker`. Re-sending the refused request is
 :class:`~.retry.DiscogsRetryMiddleware`'s job.
 
-Stats: ``harvest/budget/requests``, ``waits``, ``wait_seconds``, ``current_wait``,
-``429``, ``breaker_opened``, ``header_syncs``, ``limit``, ``period``; at close one line:
-"N requests in T s, R/min, budget use U %".
+Stats: ``harvest/budget/requests`` (sent, retries included), ``waits`` (requests that
+had to wait) and ``wait_seconds`` (their waits added up), ``current_wait``, ``429``,
+``breaker_opened``, ``header_syncs`` (answers whose headers revealed requests not ours),
+``limit`` (ours, lowered when the server's ``X-Discogs-Ratelimit`` is lower) and
+``period``; at close one line: "N requests in T s, R/min, budget use U %".
 """
 
 import asyncio
@@ -93,6 +95,7 @@ class RequestBudgetMiddleware:
         self._first = None
         self._last = None
         self._sent = 0
+        self._published_limit = self.budget.effective_limit
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -102,6 +105,9 @@ class RequestBudgetMiddleware:
 
     # --- the gate ---------------------------------------------------------------------
 
+    # An ``async def`` process_request is awaited by the downloader middleware manager
+    # (scrapy/core/downloader/middleware.py, ``_process_request``: ``ensure_awaitable``),
+    # so the wait below suspends this request only, never the reactor.
     async def process_request(self, request):
         if not is_api_request(request, self.api_url):
             return None
@@ -166,6 +172,8 @@ class RequestBudgetMiddleware:
                             f"{pause:.1f} s" if pause else "until the window has room")
         else:
             foreign = self.budget.answered(send, now, headers)
+        if self.budget.effective_limit != self._published_limit:
+            self._publish_limit()
         if foreign:
             self.stats.inc_value(stats.BUDGET_HEADER_SYNCS)
         if logger.isEnabledFor(logging.DEBUG):
@@ -196,8 +204,16 @@ class RequestBudgetMiddleware:
     # --- signals ----------------------------------------------------------------------
 
     def spider_opened(self, spider):
+        self._published_limit = self.budget.effective_limit
         self.stats.set_value(stats.BUDGET_LIMIT, self.budget.effective_limit)
         self.stats.set_value(stats.BUDGET_PERIOD, self.budget.period)
+
+    def _publish_limit(self):
+        limit = self.budget.effective_limit
+        logger.info("X-Discogs-Ratelimit says %s requests per window: budget now %s per %g s",
+                    self.budget.server_limit, limit, self.budget.period)
+        self._published_limit = limit
+        self.stats.set_value(stats.BUDGET_LIMIT, limit)
 
     def spider_closed(self, spider, reason):
         self.stats.set_value(stats.BUDGET_LIMIT, self.budget.effective_limit)

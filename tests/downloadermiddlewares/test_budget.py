@@ -158,6 +158,20 @@ def test_the_server_headers_slow_us_down(paced):
     assert mw.reserved == [1000.0, 1001.0, 1002.0, 1010.0]
 
 
+def test_a_lower_server_limit_becomes_the_budget(paced, caplog):
+    mw = paced(DISCOGS_TOKEN="")  # 25 expected, but a proxy in between says 20
+    mw.spider_opened(mw.crawler.spider)
+    assert stat(mw, stats.BUDGET_LIMIT) == 25
+    request = send(mw)
+    with caplog.at_level(logging.INFO):
+        mw.process_response(request, answer(request, headers=rate(20, 1)))
+        request = send(mw)
+        mw.process_response(request, answer(request, headers=rate(20, 2)))
+    assert stat(mw, stats.BUDGET_LIMIT) == 20
+    assert [r.getMessage() for r in caplog.records] == [
+        "X-Discogs-Ratelimit says 20 requests per window: budget now 20 per 60 s"]
+
+
 # --- 429s --------------------------------------------------------------------------------
 
 

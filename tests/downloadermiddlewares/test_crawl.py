@@ -39,7 +39,9 @@ def test_every_request_on_the_wire_is_counted(fast_sandbox, tmp_path):
     assert statuses(entries).get(429, 0) == 0
     assert busiest_window([e["t"] for e in entries], PERIOD) <= LIMIT
     assert crawl.stat("harvest/retry/count") == sum(1 for e in entries if e["fault"])
-    assert "requests in" in crawl.log_tail() and "budget use" in crawl.log_tail()
+    log = crawl.log_tail(10**6)
+    assert "requests in" in log and "budget use" in log
+    assert "scrapy.extensions.throttle.AutoThrottle" in log  # on, and still within the budget
 
 
 def test_refused_credentials_reach_the_errback_once_each(fast_sandbox, tmp_path):
