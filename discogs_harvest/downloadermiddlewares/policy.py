@@ -22,7 +22,9 @@ then, the rest are foreign. Those foreign requests leave the server's window at 
 latest ``period`` after the answer, so an observation lowers our limit until then (the
 highest live observation counts). This is sound in both directions: a foreign client
 that keeps its share steady keeps being observed, and one that stops stops lowering
-our limit within one period.
+our limit within one period. (Adding "phantom" sends at the answer's time instead
+would free their slots a little after the foreign client has reused the real ones,
+and walk into a 429 each time.)
 
 Sends are also spaced ``period / limit`` apart, so a fresh window fills evenly rather
 than in one burst: two harvesters starting together see each other in the headers
@@ -34,7 +36,9 @@ model cannot explain the 429 (the headers say there was room: a "hot" IP, a stor
 for a whole period, doubling with each 429 in a row. After any 429 the next request
 goes alone (a probe) and the others wait for its answer. ``threshold`` 429s in a row
 open the breaker: from then on every pause is at least that doubling cooldown
-(capped), whatever Retry-After says, and each is followed by one probe.
+(capped by ``retry_after_max``, or one period if that is shorter), whatever
+Retry-After says, and each is followed by one probe. The refused send itself leaves
+our window: the server does not count 429s.
 """
 
 import email.utils
