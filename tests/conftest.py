@@ -14,6 +14,7 @@ test`` passes them; tests bound their own time with ``pytest.mark.timeout``.
 
 import pytest
 
+from discogs_harvest.freshness import close_database
 from discogs_harvest.sandbox.process import SandboxProcess
 
 SANDBOX_SETTINGS = {"window": 2, "limit_auth": 30, "limit_anon": 10, "retry_after": None}
@@ -49,3 +50,11 @@ def sandbox_factory():
     yield start
     for sandbox in started:
         sandbox.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh SQLite file for one test, closed (and forgotten by database_for) afterwards."""
+    url = f"sqlite:///{tmp_path / 'discogs.db'}"
+    yield url
+    close_database(url)

@@ -7,7 +7,7 @@ from scrapy.utils.test import get_crawler
 
 from discogs_harvest import freshness
 from discogs_harvest.exceptions import HarvestConfigError
-from discogs_harvest.freshness import close_database, database_for, fresh_releases, is_fresh
+from discogs_harvest.freshness import database_for, fresh_releases, is_fresh
 from discogs_harvest.models import Album
 from discogs_harvest.pipelines.storage import StoragePipeline
 from tests.pipelines import factories
@@ -40,13 +40,6 @@ def test_is_fresh_accepts_aware_times():
     now = datetime.datetime(2026, 11, 21, 13, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
     assert is_fresh(NOW - 7 * DAY + TICK, now, 7)
     assert not is_fresh(NOW - 7 * DAY, now, 7)
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'discogs.db'}"
-    yield url
-    close_database(url)
 
 
 @pytest.fixture

@@ -2,14 +2,7 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from discogs_harvest import settings as project_settings
-from discogs_harvest.freshness import close_database, database_for
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'discogs.db'}"
-    yield url
-    close_database(url)
+from discogs_harvest.freshness import database_for
 
 
 @pytest.fixture
