@@ -131,6 +131,14 @@ DOWNLOADER_MIDDLEWARES = {
     "discogs_harvest.downloadermiddlewares.budget.RequestBudgetMiddleware": 950,
 }
 
+# Twisted re-sends a GET by itself when a kept-alive connection drops; Discogs counts that
+# request but no middleware sees it, so the budget undercounts. Off: the retry middleware
+# retries through the budget instead (downloadermiddlewares/handlers.py).
+DOWNLOAD_HANDLERS = {
+    "http": "discogs_harvest.downloadermiddlewares.handlers.DiscogsHTTPDownloadHandler",
+    "https": "discogs_harvest.downloadermiddlewares.handlers.DiscogsHTTPDownloadHandler",
+}
+
 # --- Scrapy ---------------------------------------------------------------------
 # Discogs has no robots.txt for the API; fetching it would spend budget.
 ROBOTSTXT_OBEY = False
