@@ -156,7 +156,7 @@ class DiscogsSpider(scrapy.Spider):
             reason = self.describe(failure)
             logger.error("Release %s failed: %s", release_id, reason)
             yield FailedReleaseItem(release_id=release_id, reason=reason)
-        yield from self.release_unavailable(release_id) or ()
+        yield from self.release_unavailable(release_id)
 
     def closed(self, reason):
         if self.gave_up:
@@ -165,8 +165,8 @@ class DiscogsSpider(scrapy.Spider):
                            (" ..." if len(self.gave_up) > 20 else ""))
 
     def release_unavailable(self, release_id):
-        """Hook: what to do once a release is known to be unavailable (nothing by default)."""
-        return None
+        """Hook: what to yield once a release is known to be unavailable (nothing by default)."""
+        return ()
 
     def check_credentials(self, failure):
         """Close the spider when the API refuses our credentials: nothing else will work."""

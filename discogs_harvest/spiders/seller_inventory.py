@@ -1,11 +1,13 @@
 """``scrapy crawl seller_inventory -a seller=NAME [-a style=Latin] [-a genre=Jazz] [-a format=LP]``
 
 Pages through ``/users/{seller}/inventory`` (per_page=100, following ``pagination.urls.next``:
-pages can be short, so never page arithmetic), yields a :class:`ListingItem` per listing that
-passes the filter, then one release request per distinct release not already fresh in the
-database. Inventory pages come first, so the number of releases to fetch is known and logged
-before the long part starts. When paging reached the end, an :class:`InventorySnapshotItem`
-lists every listing seen so the staleness pipeline can mark the others unavailable.
+pages can be short, so never page arithmetic), then requests each distinct release that is not
+already fresh in the database. Inventory pages come first, so the number of releases to fetch is
+known and logged before the long part starts. A :class:`ListingItem` goes out once its release
+is known (stored and fresh, or fetched), carrying the release's genres and styles, and only if it
+passes the filter; a listing whose release cannot be fetched still goes out when no filter needs
+the release. When paging reached the end, an :class:`InventorySnapshotItem` lists every listing
+seen so the staleness pipeline can mark the others unavailable.
 
 Filters (comma-separated, case-insensitive) are applied here because the API has none: a
 listing is kept when its release matches, using the stored release when it is fresh and the
@@ -134,10 +136,9 @@ class SellerInventorySpider(DiscogsSpider):
         yield from self.handle_page(page, pages_total, listings)
         if next_url and page >= self.options["max_pages"]:
             logger.warning(
-                "Stopping at page %s of %s: Discogs serves only the first %s pages of another "
-                "seller's inventory (%s listings reported, %s seen); listings not seen are not "
-                "marked unavailable", page, pagination.get("pages"), self.options["max_pages"],
-                pagination.get("items"), len(self.seen_listing_ids))
+                "Stopping at page %s of %s: Discogs serves only the first %s pages of another seller's "
+                "inventory (%s listings seen); listings not seen are not marked unavailable",
+                page, pages_total, self.options["max_pages"], len(self.seen_listing_ids))
             self.pages_failed = True
             next_url = None
         if next_url:
@@ -146,30 +147,40 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.finish_inventory()
 
     def handle_listings(self, listings):
+        """A listing goes out once its release is known (fresh in the database, or fetched)."""
         self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
-        new_ids = {l.release_id for l in listings} - self.known.keys() - self.to_fetch.keys() - self.retrying - self.gave_up
-        fresh = self.fresh(new_ids) if new_ids else {}
-        for release_id, (genres, styles, *rest) in fresh.items():
-            self.known[release_id] = (genres, styles, rest[0] if rest else None)
-        self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
+        self.learn_fresh({listing.release_id for listing in listings})
         for listing in listings:
             self.seen_listing_ids.append(listing.listing_id)
             release_id = listing.release_id
-            if release_id not in self.known and release_id not in self.retrying and release_id not in self.gave_up:
-                self.to_fetch.setdefault(release_id)
             if release_id in self.known:
                 yield from self.decide(listing, *self.known[release_id])
-            elif self.filter.active and release_id in self.gave_up:
-                self.crawler.stats.inc_value(stats.key("listings", "undecided"))
-            elif self.filter.active:
-                self.parked.setdefault(release_id, []).append(listing)
+            elif release_id in self.gave_up:
+                yield from self.undecided(listing)
             else:
-                self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
-                yield listing
+                if release_id not in self.retrying:
+                    self.to_fetch.setdefault(release_id)
+                self.parked.setdefault(release_id, []).append(listing)
+
+    def learn_fresh(self, release_ids):
+        """Releases stored recently are known from the database, without a request."""
+        unknown = release_ids - self.known.keys() - self.to_fetch.keys() - self.retrying - self.gave_up
+        fresh = self.fresh(unknown) if unknown else {}
+        for release_id, (genres, styles) in fresh.items():
+            self.known[release_id] = (genres, styles, None)
+        self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
 
     def decide(self, listing, genres, styles, release_format=None):
         listing.genres, listing.styles = list(genres), list(styles)
         if self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f]):
+            self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
+            yield listing
+
+    def undecided(self, listing):
+        """A listing whose release could not be fetched: kept unless a filter needs the release."""
+        if self.filter.active:
+            self.crawler.stats.inc_value(stats.key("listings", "undecided"))
+        else:
             self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
             yield listing
 
@@ -211,7 +222,9 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.decide(listing, release.genres, release.styles, release.format)
 
     def release_unavailable(self, release_id):
-        dropped = self.parked.pop(release_id, ())
-        if dropped:
+        waiting = self.parked.pop(release_id, ())
+        if waiting and self.filter.active:
             logger.warning("%s listings of release %s dropped: the filter cannot be decided without it",
-                           len(dropped), release_id)
+                           len(waiting), release_id)
+        for listing in waiting:
+            yield from self.undecided(listing)

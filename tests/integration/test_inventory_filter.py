@@ -9,7 +9,7 @@ import pytest
 
 from discogs_harvest.items import LISTING_FEED_FIELDS
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import TOKEN, api_requests, crawl
+from tests.integration.crawling import TOKEN, api_requests, crawl, rows
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -78,3 +78,27 @@ def test_csv_feed_has_the_documented_columns(sandbox, truth, tmp_path):
         assert reader.fieldnames == LISTING_FEED_FIELDS
         exported = list(reader)
     assert len(exported) == len(truth[0])
+
+
+def test_unfiltered_feed_carries_every_listings_genres_and_styles(sandbox, truth, tmp_path):
+    listings, _, styles = truth
+    feed = tmp_path / "all.json"
+    result = crawl("seller_inventory", sandbox, tmp_path / "all.db", f"seller={SELLER}", feed=feed)
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = {item["listing_id"]: item for item in json.loads(feed.read_text(encoding="utf-8"))}
+    assert len(exported) == len(listings)
+    for listing in listings:
+        assert exported[listing["id"]]["styles"] == styles[listing["release"]["id"]]
+        assert exported[listing["id"]]["genres"]  # every synthetic release has genres
+
+
+def test_a_run_stopped_by_the_page_cap_marks_nothing_unavailable(sandbox, truth, tmp_path):
+    database = tmp_path / "cap.db"
+    assert crawl("seller_inventory", sandbox, database, f"seller={SELLER}").returncode == 0
+    since = len(sandbox.log())
+    result = crawl("seller_inventory", sandbox, database, f"seller={SELLER}", "max_pages=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Stopping at page 2 of 6" in result.stderr
+    spent = [r["path"] for r in api_requests(sandbox, since)]
+    assert sum(p.endswith("/inventory") for p in spent) == 2
+    assert rows(database, "SELECT COUNT(*) AS n FROM collection_items WHERE is_available = 0") == [{"n": 0}]
