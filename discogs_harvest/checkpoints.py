@@ -38,8 +38,8 @@ def inventory_checkpoint(database_url, seller, status, max_age_hours, now=None):
     for row in query:
         if row.page != len(pages) + 1 or row.fetched_at < oldest:
             break  # a gap or an old page: what follows cannot be trusted to continue from
-        pages.append(CheckpointPage(row.page, row.next_url, row.pages_total, json.loads(row.listings),
-                                    row.fetched_at))
+        listings = json.loads(row.body).get("listings") or []
+        pages.append(CheckpointPage(row.page, row.next_url, row.pages_total, listings, row.fetched_at))
     return pages
 
 

@@ -139,7 +139,9 @@ class InventoryPageItem:
     page: int | None = None
     next_url: str | None = None
     pages_total: int | None = None
-    listings: list = field(default_factory=list)  # the raw "listings" array
+    # The page's JSON as received: a compact string, not the decoded listings, which take
+    # several times the memory while they wait for the next storage flush.
+    body: str | None = None
 
 
 @dataclass

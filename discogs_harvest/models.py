@@ -249,7 +249,7 @@ class InventoryPage(BaseModel):
     page = IntegerField()
     next_url = TextField(null=True)
     pages_total = IntegerField(null=True)
-    listings = TextField()  # the page's "listings" array, as JSON
+    body = TextField()  # the page's JSON as received
     fetched_at = DateTimeField(default=utcnow)
 
     class Meta:

@@ -68,6 +68,9 @@ logger = logging.getLogger(__name__)
 
 ITEMS_FAILED = stats.key("storage", "items_failed")
 
+# A page holds 100 listings: a few pages make a batch's worth of rows (and of memory).
+PAGES_PER_FLUSH = 2
+
 # Used when settings.py has no STORAGE_FLUSH_INTERVAL (seconds between time-based flushes).
 DEFAULT_FLUSH_INTERVAL = 5.0
 
@@ -261,7 +264,7 @@ class StoragePipeline:
             self.failures[item.release_id] = item
         else:
             return item
-        if len(self.releases) + len(self.listings) >= self.batch_size:
+        if len(self.releases) + len(self.listings) >= self.batch_size or len(self.pages) >= PAGES_PER_FLUSH:
             self.flush()
         return item
 
@@ -459,7 +462,7 @@ class StoragePipeline:
         pages = [
             {"seller": item.seller_username.lower(), "status": item.status, "page": item.page,
              "next_url": without_credentials(item.next_url), "pages_total": item.pages_total,
-             "listings": json.dumps(item.listings, ensure_ascii=False), "fetched_at": now}
+             "body": item.body, "fetched_at": now}
             for item in items if isinstance(item, InventoryPageItem)
         ]
         rows = self.upsert(InventoryPage, pages, [InventoryPage.seller, InventoryPage.status, InventoryPage.page])

@@ -76,7 +76,8 @@ class SellerInventorySpider(DiscogsSpider):
         self.seen_listing_ids = []
         self.to_fetch = {}  # release id -> None, in first-seen order
         self.known = {}  # release id -> (genres, styles, release format) once decided
-        self.parked = {}  # release id -> listings waiting for their release to decide the filter
+        self.parked = {}  # release id -> listings waiting for their release
+        self.sellers = {}  # seller id -> SellerItem: one object for all of a seller's listings
         self.pages_failed = False  # paging stopped before the end: the snapshot is incomplete
         self.page_error = False  # ... because a page failed every retry
 
@@ -122,14 +123,20 @@ class SellerInventorySpider(DiscogsSpider):
         listings = data.get("listings") or []
         next_url = (pagination.get("urls") or {}).get("next")
         yield InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
-                                next_url=next_url, pages_total=pagination.get("pages"), listings=listings)
+                                next_url=next_url, pages_total=pagination.get("pages"), body=response.text)
         yield from self.process_page(page, pagination.get("pages"), listings, next_url)
 
     def handle_page(self, page, pages_total, listings):
         """One page's listings (fetched now or replayed from a checkpoint)."""
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
-        yield from self.handle_listings([load_listing(listing) for listing in listings])
+        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
+
+    def share_seller(self, listing):
+        """Every listing of a page repeats its seller (payment and shipping texts included)."""
+        if listing.seller is not None and listing.seller.seller_id is not None:
+            listing.seller = self.sellers.setdefault(listing.seller.seller_id, listing.seller)
+        return listing
 
     def process_page(self, page, pages_total, listings, next_url):
         """One page's listings, then the next page or the end of paging."""

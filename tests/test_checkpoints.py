@@ -1,0 +1,53 @@
+"""Which stored inventory pages a new run may replay, and which failed releases it retries."""
+
+import datetime
+import json
+
+import pytest
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from discogs_harvest.checkpoints import failed_release_ids, inventory_checkpoint
+from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ReleaseItem
+from discogs_harvest.models import InventoryPage
+from discogs_harvest.pipelines.storage import StoragePipeline
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def store(database_url, *items):
+    crawler = get_crawler(settings_dict={"DATABASE_URL": database_url, "STORAGE_BATCH_SIZE": 200})
+    pipeline = build_from_crawler(StoragePipeline, crawler)
+    for item in items:
+        pipeline.process_item(item)
+    pipeline.close_spider()
+
+
+def page(number, seller="SomeSeller", next_url="next"):
+    body = json.dumps({"pagination": {"page": number}, "listings": [{"id": number * 10}]})
+    return InventoryPageItem(seller_username=seller, status="For Sale", page=number, next_url=next_url,
+                             pages_total=5, body=body)
+
+
+@pytest.mark.parametrize(("stored", "expected"), [((1, 2, 3), [1, 2, 3]), ((1, 2, 4), [1, 2]), ((2, 3), []), ((), [])])
+def test_only_contiguous_pages_from_the_first_are_replayed(database_url, stored, expected):
+    store(database_url, *(page(n) for n in stored))
+    pages = inventory_checkpoint(database_url, "someseller", "For Sale", max_age_hours=24)
+    assert [p.page for p in pages] == expected
+    assert [p.listings for p in pages] == [[{"id": n * 10}] for n in expected]
+
+
+def test_pages_older_than_the_limit_are_not_replayed(database_url):
+    store(database_url, page(1), page(2))
+    stored = InventoryPage.get(InventoryPage.page == 2).fetched_at
+    InventoryPage.update(fetched_at=stored - 3 * HOUR).where(InventoryPage.page == 2).execute()
+    assert [p.page for p in inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=2)] == [1]
+    assert inventory_checkpoint(database_url, "SomeSeller", "Sold", max_age_hours=2) == []
+
+
+def test_failed_releases_are_counted_and_forgotten_once_stored(database_url):
+    store(database_url, FailedReleaseItem(7, "HTTP 503"), FailedReleaseItem(8, "timeout"))
+    store(database_url, FailedReleaseItem(7, "HTTP 502"))
+    assert failed_release_ids(database_url) == [7, 8]
+    store(database_url, ReleaseItem(release_id=7, artist="A", title="T"))
+    assert failed_release_ids(database_url) == [8]
