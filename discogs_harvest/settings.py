@@ -163,10 +163,6 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
 # Discogs sets a Cloudflare cookie we have no use for.
 COOKIES_ENABLED = False
-# Every response status reaches the spider or our retry middleware, which decide.
-HTTPERROR_ALLOW_ALL = False
-# Inventory pages first (priority 10), then releases: the amount of work is known early.
-SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = _env("LOG_LEVEL", "INFO")
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
