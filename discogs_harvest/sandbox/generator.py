@@ -178,17 +178,22 @@ def synthetic_core(release_id: int) -> dict:
     return core
 
 
+# Where a listing's display artist ("Paul Raymond (3) Presents Fiona*") certainly joins two
+# credits: " / " and ", ", or a join word right after a " (n)" suffix or an ANV's "*". A bare
+# "&" or "And" stays inside the name: "Ray & His Court" is one act.
+CREDIT_BOUNDARY = re.compile(r"( / |, |(?<=[)*]) (?:Presents|&|And|Featuring|Feat\.|With|Vs\.?|Meets) )")
+
+
 def core_from_summary(summary: dict) -> dict:
     """The core of a recorded listing's release; what the listing lacks is drawn."""
     release_id = summary["id"]
     r = rng("core", release_id)
     artists = []
-    for credit in re.split(r" / |, ", summary["artist"]):
+    credits = CREDIT_BOUNDARY.split(summary["artist"])
+    for credit, sep in zip(credits[::2], credits[1::2] + [""]):
         name = credit.rstrip("*")
-        artists.append({"name": name, "anv": name if credit.endswith("*") else "", "join": "",
+        artists.append({"name": name, "anv": name if credit.endswith("*") else "", "join": sep.strip(),
                         "id": VARIOUS_ID if name == "Various" else entity_id("artist", name)})
-    for artist, sep in zip(artists, re.findall(r" / |, ", summary["artist"])):
-        artist["join"] = sep.strip()
     genres, styles = _genres(r, "default")
     stats = summary.get("stats", {}).get("community", {})
     return {"id": release_id, "profile": "default", "artists": artists, "artist": summary["artist"],
