@@ -35,7 +35,7 @@ from discogs_harvest import stats
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import InventorySnapshotItem
 from discogs_harvest.models import CollectionItem, InventoryPage, database_proxy
-from discogs_harvest.pipelines.storage import inventory_collection_id
+from discogs_harvest.pipelines.rows import inventory_collection_id
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from scrapy.exceptions import NotConfigured
 
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_url
 from discogs_harvest.downloadermiddlewares.auth import DiscogsAuthMiddleware, authorization
-from tests.downloadermiddlewares.conftest import API, TOKEN, api_request
+from tests.downloadermiddlewares.conftest import TOKEN, api_request
 
 
 @pytest.mark.parametrize(

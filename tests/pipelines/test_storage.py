@@ -11,7 +11,8 @@ from discogs_harvest import stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.items import InventorySnapshotItem
 from discogs_harvest.pipelines import storage as storage_module
-from discogs_harvest.pipelines.storage import StoragePipeline, without_credentials
+from discogs_harvest.pipelines.rows import without_credentials
+from discogs_harvest.pipelines.storage import StoragePipeline
 from tests.pipelines import factories
 
 TIMES = {
