@@ -2,7 +2,7 @@
 
 Scrapy's own ``crawl`` exits 0 whatever happened inside the crawl and prints a traceback for a
 bad spider argument. This one, before anything is fetched or written, checks the spider
-arguments (``parse_arguments``) and ``DISCOGS_API_URL``, then that the database
+arguments (``parse_arguments``), ``DISCOGS_API_URL`` and the rate settings, then that the database
 (``DATABASE_URL``) can be written now: not read-only, not locked by another process (waiting
 ``DATABASE_LOCK_TIMEOUT`` seconds at most; the harvest's own writes keep the long busy timeout
 of :mod:`discogs_harvest.database`). Any of these failing prints ``error: <reason>`` and exits
@@ -12,7 +12,8 @@ and a harvest that finished with work left undone (an inventory page or a releas
 every retry, an item that could not be stored) says what in one line and exits 5: what it
 stored is kept, and the next run carries on from there.
 
-Settings: ``DISCOGS_API_URL``, ``DATABASE_URL``, ``DATABASE_LOCK_TIMEOUT``.
+Settings: ``DISCOGS_API_URL``, ``DISCOGS_RATE_LIMIT``, ``DISCOGS_RATE_PERIOD``, ``DATABASE_URL``,
+``DATABASE_LOCK_TIMEOUT``.
 """
 
 import sys
@@ -56,6 +57,24 @@ def check_api_url(url):
         raise HarvestConfigError(f"DISCOGS_API_URL {url!r} is not an http(s) URL like https://api.discogs.com")
 
 
+def check_budget(settings):
+    """Raise HarvestConfigError for a rate setting that would switch pacing off.
+
+    The budget middleware raises NotConfigured on these, which Scrapy takes as "disable
+    the component": the harvest would then run unpaced into Discogs' 429s.
+    """
+    checks = (("DISCOGS_RATE_LIMIT", settings.getint, 1), ("DISCOGS_RATE_PERIOD", settings.getfloat, 0.001))
+    for name, read, lowest in checks:
+        if settings.get(name) in (None, ""):
+            continue  # the default for the credentials
+        try:
+            value = read(name)
+        except ValueError:
+            raise HarvestConfigError(f"{name} {settings.get(name)!r} is not a number") from None
+        if value < lowest:
+            raise HarvestConfigError(f"{name} must be > 0, not {settings.get(name)!r}")
+
+
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) != 1:
@@ -66,6 +85,7 @@ class Command(ScrapyCrawlCommand):
             if parse is not None:
                 parse(**opts.spargs)
             check_api_url(self.settings.get("DISCOGS_API_URL"))
+            check_budget(self.settings)
             url = self.settings.get("DATABASE_URL")
             check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
             open_database(url).close()

@@ -140,6 +140,27 @@ def test_bad_api_url(module_sandbox, database, tmp_path, url, message):
     assert folder_state(tmp_path) == before
 
 
+BAD_RATES = {
+    "zero limit": ({"DISCOGS_RATE_LIMIT": "0"}, "DISCOGS_RATE_LIMIT must be > 0, not '0'"),
+    "limit not a number": ({"DISCOGS_RATE_LIMIT": "lots"}, "DISCOGS_RATE_LIMIT 'lots' is not a number"),
+    "zero period": ({"DISCOGS_RATE_PERIOD": "0"}, "DISCOGS_RATE_PERIOD must be > 0, not '0'"),
+}
+
+
+@pytest.mark.parametrize("settings, message", BAD_RATES.values(), ids=BAD_RATES.keys())
+def test_rate_settings_that_would_switch_pacing_off(module_sandbox, database, tmp_path, settings, message):
+    """The budget middleware would disable itself on these (NotConfigured) and the harvest run unpaced."""
+    before = folder_state(tmp_path)
+    since = len(module_sandbox.log())
+
+    result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}", settings=settings)
+
+    assert_one_error_line(result, message)
+    assert result.returncode == 2
+    assert folder_state(tmp_path) == before
+    assert module_sandbox.log(since) == []
+
+
 @pytest.mark.parametrize("url, message", BAD_URLS.values(), ids=BAD_URLS.keys())
 def test_bad_database_url(module_sandbox, database, tmp_path, url, message):
     (tmp_path / "notes.txt").write_text("not a database, and it must stay exactly this\n" * 200)
