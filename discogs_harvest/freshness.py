@@ -90,9 +90,10 @@ def fresh_since(now, max_age_days):
 
 
 def fresh_releases(release_ids, max_age_days, now=None, database_url=None):
-    """``{release_id: (genres, styles)}`` for the given ids stored less than ``max_age_days`` ago.
+    """``{release_id: (genres, styles, format)}`` for the ids stored less than ``max_age_days`` ago.
 
-    Ids absent from the answer are stale or unknown: fetch them. Genres and styles
+    Ids absent from the answer are stale or unknown: fetch them. The format is the
+    album's display format ("Vinyl, LP, Album"), for format filters. Genres and styles
     come back in the order they were stored (the release's own order). The ids are
     read in chunks of :data:`IN_CHUNK`, so tens of thousands cost a few dozen
     short statements. Reads the database of ``database_url`` (opened once, see
@@ -106,14 +107,15 @@ def fresh_releases(release_ids, max_age_days, now=None, database_url=None):
     wanted = sorted({str(int(release_id)) for release_id in release_ids})
     fresh = {}
     for chunk in chunked(wanted, IN_CHUNK):
-        albums = Album.select(Album.discogs_release_id).where(
+        albums = Album.select(Album.discogs_release_id, Album.format).where(
             Album.discogs_release_id.in_(chunk) & (Album.fetched_at > cutoff)
         )
-        ids = [album_id for (album_id,) in albums.tuples()]
+        formats = dict(albums.tuples())
+        ids = list(formats)
         if not ids:
             continue
-        for album_id in ids:
-            fresh[int(album_id)] = ([], [])
+        for album_id, album_format in formats.items():
+            fresh[int(album_id)] = ([], [], album_format)
         for link, tag, slot in ((AlbumGenre, Genre, 0), (AlbumStyle, Style, 1)):
             # album_genres/album_styles are rowid tables: rowid order is the insert
             # order, which storage keeps equal to the release's order.

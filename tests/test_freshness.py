@@ -58,12 +58,13 @@ def stored(database_url):
 
 def test_fresh_releases_answers_only_fresh_ones_with_their_genres_and_styles_in_order(stored):
     # 2 is exactly 7 days old (stale), 3 was never fetched, 4 is unknown.
+    fmt = factories.release(1).format
     assert fresh_releases([1, 2, 3, 4], 7, now=NOW, database_url=stored) == {
-        1: (["Jazz", "Electronic"], ["Easy Listening", "Abstract"]),
+        1: (["Jazz", "Electronic"], ["Easy Listening", "Abstract"], fmt),
     }
     assert fresh_releases(["2", 1], 7.5, now=NOW, database_url=stored) == {
-        1: (["Jazz", "Electronic"], ["Easy Listening", "Abstract"]),
-        2: (["Rock"], []),
+        1: (["Jazz", "Electronic"], ["Easy Listening", "Abstract"], fmt),
+        2: (["Rock"], [], fmt),
     }
 
 

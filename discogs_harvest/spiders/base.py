@@ -128,7 +128,7 @@ class DiscogsSpider(scrapy.Spider):
         )
 
     def fresh(self, release_ids):
-        """Release id -> (genres, styles) for those stored less than STALENESS_MAX_AGE_DAYS ago."""
+        """Release id -> (genres, styles, format) for those stored less than STALENESS_MAX_AGE_DAYS ago."""
         return fresh_releases(release_ids, self.max_age_days, database_url=self.database_url)
 
     # --- callbacks shared by the spiders ------------------------------------------

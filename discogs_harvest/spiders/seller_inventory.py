@@ -75,7 +75,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.filter = self.options["filter"]
         self.seen_listing_ids = []
         self.to_fetch = {}  # release id -> None, in first-seen order
-        self.known = {}  # release id -> (genres, styles, release format) once decided
+        self.known = {}  # release id -> (genres, styles, release format), stored or fetched
         self.parked = {}  # release id -> listings waiting for their release
         self.sellers = {}  # seller id -> SellerItem: one object for all of a seller's listings
         self.pages_failed = False  # paging stopped before the end: the snapshot is incomplete
@@ -173,8 +173,7 @@ class SellerInventorySpider(DiscogsSpider):
         """Releases stored recently are known from the database, without a request."""
         unknown = release_ids - self.known.keys() - self.to_fetch.keys() - self.retrying - self.gave_up
         fresh = self.fresh(unknown) if unknown else {}
-        for release_id, (genres, styles) in fresh.items():
-            self.known[release_id] = (genres, styles, None)
+        self.known.update(fresh)
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
 
     def decide(self, listing, genres, styles, release_format=None):

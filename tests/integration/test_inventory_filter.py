@@ -102,3 +102,25 @@ def test_a_run_stopped_by_the_page_cap_marks_nothing_unavailable(sandbox, truth,
     spent = [r["path"] for r in api_requests(sandbox, since)]
     assert sum(p.endswith("/inventory") for p in spent) == 2
     assert rows(database, "SELECT COUNT(*) AS n FROM collection_items WHERE is_available = 0") == [{"n": 0}]
+
+
+@pytest.mark.parametrize("argument", ["format=Vinyl", "genre=Jazz,Latin"])
+def test_a_filter_decides_alike_from_stored_and_from_fetched_releases(sandbox, tmp_path, argument):
+    """"Vinyl" is only in the release's format ("Vinyl, LP, Album"), never in a listing's ("LP")."""
+    fetched_feed, stored_feed = tmp_path / "fetched.json", tmp_path / "stored.json"
+    result = crawl("seller_inventory", sandbox, tmp_path / "fetched.db", f"seller={SELLER}", argument,
+                   feed=fetched_feed)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    warm = tmp_path / "warm.db"
+    assert crawl("seller_inventory", sandbox, warm, f"seller={SELLER}").returncode == 0
+    since = len(sandbox.log())
+    result = crawl("seller_inventory", sandbox, warm, f"seller={SELLER}", argument, feed=stored_feed)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not [r for r in api_requests(sandbox, since) if r["path"].startswith("/releases/")]
+
+    def listing_ids(feed):
+        return sorted(item["listing_id"] for item in json.loads(feed.read_text(encoding="utf-8")))
+
+    assert listing_ids(stored_feed) == listing_ids(fetched_feed)
+    assert listing_ids(fetched_feed)  # the filter matched something
