@@ -11,10 +11,6 @@ class DuplicateItem(DropItem):
     """The same listing or release was already processed in this run."""
 
 
-class StaleItem(DropItem):
-    """Not used for drops of fresh data (fresh releases are simply not fetched)."""
-
-
 class InvalidItem(DropItem):
     """An item lacks a field the schema requires."""
 

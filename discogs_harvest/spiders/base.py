@@ -8,7 +8,6 @@ Failures that make the whole harvest pointless close the spider with a reason fr
 turns that reason into one line on stderr and a non-zero exit status.
 """
 
-import json
 import logging
 from urllib.parse import urlencode, urlsplit
 
@@ -18,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import stats
 from discogs_harvest.checkpoints import failed_release_ids
+from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.freshness import fresh_releases
 from discogs_harvest.items import FailedReleaseItem
 from discogs_harvest.loaders import load_release
@@ -35,14 +35,6 @@ FAILURE_REASONS = {
 # Inventory pages are scheduled before releases so the amount of work is known early.
 PAGE_PRIORITY = 100
 RELEASE_PRIORITY = 0
-
-
-def error_message(response):
-    """The ``message`` of a Discogs error body, or a short description of a non-JSON one."""
-    try:
-        return json.loads(response.text)["message"]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return f"HTTP {response.status} with a non-JSON body"
 
 
 class DiscogsSpider(scrapy.Spider):

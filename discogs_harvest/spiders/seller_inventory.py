@@ -28,11 +28,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import stats
 from discogs_harvest.checkpoints import inventory_checkpoint
+from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
 from discogs_harvest.items import LISTING_FEED_FIELDS, InventoryPageItem, InventorySnapshotItem, ListingItem
 from discogs_harvest.loaders import load_listing
-from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider, error_message
+from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
 
 logger = logging.getLogger(__name__)
 
