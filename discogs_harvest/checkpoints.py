@@ -6,7 +6,10 @@ read here by the spiders before they request anything:
 
 - :func:`inventory_checkpoint`: the pages 1..k of a seller's inventory stored by a run that
   did not finish, when younger than ``INVENTORY_RESUME_MAX_AGE_HOURS``. The spider replays
-  them instead of fetching them again and continues from page k's ``next`` URL.
+  them instead of fetching them again and continues from page k's ``next`` URL. A stored
+  page whose body is not a well-formed inventory page (:mod:`discogs_harvest.shapes`: a
+  corrupted row, a page stored by an older version) ends the checkpoint like a gap: it and
+  the pages after it are fetched again.
 - :func:`failed_release_ids`: releases that failed every retry last time; retried first.
 """
 
@@ -14,7 +17,9 @@ import datetime
 import json
 from dataclasses import dataclass
 
+from discogs_harvest.completeness import PageSeen
 from discogs_harvest.freshness import database_for
+from discogs_harvest.shapes import inventory_problem
 from discogs_harvest.models import FailedRelease, InventoryPage, utcnow
 
 
@@ -25,6 +30,7 @@ class CheckpointPage:
     pages_total: int | None
     listings: list
     fetched_at: datetime.datetime
+    seen: PageSeen | None = None  # what the completeness policy needs of it
 
 
 def inventory_checkpoint(database_url, seller, status, max_age_hours, now=None):
@@ -38,8 +44,15 @@ def inventory_checkpoint(database_url, seller, status, max_age_hours, now=None):
     for row in query:
         if row.page != len(pages) + 1 or row.fetched_at < oldest:
             break  # a gap or an old page: what follows cannot be trusted to continue from
-        listings = json.loads(row.body).get("listings") or []
-        pages.append(CheckpointPage(row.page, row.next_url, row.pages_total, listings, row.fetched_at))
+        try:
+            data = json.loads(row.body)
+        except (ValueError, TypeError):
+            break  # a corrupted row: fetch it (and what follows) again
+        if inventory_problem(data) or data["pagination"]["page"] != row.page:
+            break
+        epoch = row.fetched_at.replace(tzinfo=datetime.timezone.utc).timestamp()
+        pages.append(CheckpointPage(row.page, row.next_url, row.pages_total, data["listings"], row.fetched_at,
+                                    PageSeen.from_body(data, epoch, replayed=True)))
     return pages
 
 

@@ -128,6 +128,8 @@ class InventorySnapshotItem:
     complete: bool = False
     # Paging stopped on a page that failed every retry: keep the checkpoint to resume from.
     ended_on_error: bool = False
+    # completeness.PageSeen of every page used: the staleness pipeline judges them.
+    pages: list = field(default_factory=list)
 
 
 @dataclass

@@ -82,6 +82,13 @@ STORAGE_FLUSH_INTERVAL = 5.0
 # A killed or interrupted harvest leaves its inventory pages in the database; the next run of
 # the same seller replays them instead of fetching them again, if they are this recent.
 INVENTORY_RESUME_MAX_AGE_HOURS = float(_env("INVENTORY_RESUME_MAX_AGE_HOURS", 24))
+# Availability is decided only from pages that prove the whole inventory (completeness.py):
+# all fetched within this many minutes of the first (pages are live queries; the longer
+# paging takes, the more listings shift across page boundaries; 100 pages take ~2 min at
+# 60/min), and the listings seen short of pagination.items by at most this fraction (at
+# least 2 listings: items is a live count that can overstate the pages, API_FACTS.md §3).
+INVENTORY_MAX_SPAN_MINUTES = 60.0
+INVENTORY_COUNT_SLACK = 0.01
 
 # --- Pipelines --------------------------------------------------------------------
 # A stored release younger than this is not fetched again; only listing-level

@@ -24,7 +24,8 @@ def store(database_url, *items):
 
 
 def page(number, seller="SomeSeller", next_url="next"):
-    body = json.dumps({"pagination": {"page": number}, "listings": [{"id": number * 10}]})
+    pagination = {"page": number, "pages": 5, "items": 5, "per_page": 1, "urls": {"next": next_url}}
+    body = json.dumps({"pagination": pagination, "listings": [{"id": number * 10, "release": {"id": 1}}]})
     return InventoryPageItem(seller_username=seller, status="For Sale", page=number, next_url=next_url,
                              pages_total=5, body=body)
 
@@ -34,7 +35,15 @@ def test_only_contiguous_pages_from_the_first_are_replayed(database_url, stored,
     store(database_url, *(page(n) for n in stored))
     pages = inventory_checkpoint(database_url, "someseller", "For Sale", max_age_hours=24)
     assert [p.page for p in pages] == expected
-    assert [p.listings for p in pages] == [[{"id": n * 10}] for n in expected]
+    assert [p.listings for p in pages] == [[{"id": n * 10, "release": {"id": 1}}] for n in expected]
+    assert [p.seen.listing_ids for p in pages] == [(n * 10,) for n in expected]
+
+
+@pytest.mark.parametrize("body", ["{not json", "[]", '{"pagination": {"page": 2}, "listings": null}'])
+def test_a_corrupted_page_ends_the_checkpoint_like_a_gap(database_url, body):
+    store(database_url, page(1), page(2), page(3))
+    InventoryPage.update(body=body).where(InventoryPage.page == 2).execute()
+    assert [p.page for p in inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=24)] == [1]
 
 
 def test_pages_older_than_the_limit_are_not_replayed(database_url):

@@ -45,7 +45,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
-from discogs_harvest import stats
+from discogs_harvest import shapes, stats
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
 from discogs_harvest.downloadermiddlewares.budget import PACED
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsAuthError, DiscogsTransientError
@@ -59,6 +59,7 @@ RETRY_BACKOFF_SECONDS = stats.key("retry", "backoff_seconds")
 REQUESTS_FAILED = stats.key("requests", "failed")
 
 FAILED_META = "discogs_failed"
+MALFORMED_META = "discogs_malformed"
 RETRIES_429_META = "discogs_429_retries"
 
 
@@ -70,6 +71,19 @@ def is_html(response):
 def is_json(response):
     content_type = (response.headers.get(b"Content-Type") or b"").lower()
     return b"json" in content_type and response.body.lstrip()[:1] in (b"{", b"[")
+
+
+def malformed(request, response):
+    """What is wrong with a 2xx JSON answer for the resource the request asked for, or None.
+
+    Decoded with ``response.json()``, which Scrapy caches, so the callback does not parse
+    the body a second time.
+    """
+    try:
+        data = response.json() if hasattr(response, "json") else json.loads(response.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return f"invalid JSON ({str(exc)[:80]})"
+    return shapes.problem(request.meta.get(shapes.SHAPE_META), data, request.meta.get("release_id"))
 
 
 def error_message(response):
@@ -136,8 +150,14 @@ class DiscogsRetryMiddleware:
             return response_status_message(status)
         if api and status == 403:
             return "cloudflare_403"
-        if api and 200 <= status < 300 and status != 204 and request.method != "HEAD" and not is_json(response):
-            return "non_json_body"
+        if api and 200 <= status < 300 and status != 204 and request.method != "HEAD":
+            if not is_json(response):
+                return "non_json_body"
+            problem = malformed(request, response)
+            if problem:
+                request.meta[MALFORMED_META] = problem
+                logger.debug("Malformed answer to %s: %s", request, problem)
+                return "malformed_body"
         return None
 
     # --- 429 --------------------------------------------------------------------------
@@ -183,6 +203,8 @@ class DiscogsRetryMiddleware:
             return retry
         if isinstance(reason, Exception):
             reason = f"{type(reason).__name__}: {reason}".rstrip(": ")
+        elif reason == "malformed_body":
+            reason = f"malformed answer: {request.meta.get(MALFORMED_META)}"
         retries = request.meta.get("retry_times", 0)
         self._record_failure(request, reason)
         logger.error("Gave up on %s after %s retries: %s", request, retries, reason)

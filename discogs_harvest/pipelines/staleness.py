@@ -7,11 +7,16 @@ What remains for this pipeline is availability:
 
 An ``InventorySnapshotItem`` lists every listing id seen in a seller's inventory.
 When the spider closes with reason ``finished`` and a snapshot for that seller
-says ``complete`` (every page was fetched), that seller's ``collection_items``
+says ``complete`` (paging reached the end) and its pages prove the whole inventory
+(:func:`discogs_harvest.completeness.judge`: pages 1..n within
+``INVENTORY_MAX_SPAN_MINUTES``, counts consistent with ``pagination.items`` within
+``INVENTORY_COUNT_SLACK``), that seller's ``collection_items``
 rows whose listing was not seen get ``is_available = 0`` (never deleted) and the
 seen ones ``is_available = 1``, in one transaction. A run that was interrupted
 (``shutdown``, ``closespider_*``, ``cancelled``, an error) or that paged only part
 of an inventory proves nothing about the listings it did not see: nothing is marked.
+A snapshot that reached the end but whose pages prove nothing is counted in
+``harvest/availability/unproven`` (the ``crawl`` command then exits 5: run it again).
 
 The same finished run also consumes the seller's resume checkpoint (``inventory_pages``)
 unless paging stopped on a failed page: the next run starts from page 1 again. After
@@ -23,7 +28,7 @@ only set by CoreStats' own ``spider_closed`` handler (scrapy/core/engine.py
 ``close_spider_async``, scrapy/extensions/corestats.py), so ``close_spider`` cannot
 know it. Storage has flushed every listing by then.
 
-Settings: ``DATABASE_URL``.
+Settings: ``DATABASE_URL``, ``INVENTORY_MAX_SPAN_MINUTES``, ``INVENTORY_COUNT_SLACK``.
 """
 
 import logging
@@ -32,6 +37,7 @@ from peewee import IntegerField, Model, chunked
 from scrapy import signals
 
 from discogs_harvest import stats
+from discogs_harvest.completeness import judge
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import InventorySnapshotItem
 from discogs_harvest.models import CollectionItem, InventoryPage, database_proxy
@@ -41,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 MARKED_UNAVAILABLE = stats.key("availability", "marked_unavailable")
 MARKED_AVAILABLE = stats.key("availability", "marked_available")
+UNPROVEN = stats.key("availability", "unproven")
 
 # The only close reason after which an inventory snapshot can be trusted.
 FINISHED = "finished"
@@ -89,6 +96,8 @@ class StalenessPipeline:
         self.crawler = crawler
         self.database_url = crawler.settings.get("DATABASE_URL")
         database_for(self.database_url)  # a bad URL fails the crawl now, not at close
+        self.max_span = crawler.settings.getfloat("INVENTORY_MAX_SPAN_MINUTES", 60.0) * 60
+        self.slack = crawler.settings.getfloat("INVENTORY_COUNT_SLACK", 0.01)
         # seller username (lower case) -> [listing ids seen, any snapshot complete?]
         self.snapshots = {}
         # sellers whose paging reached its end without a failed page: checkpoint consumed
@@ -106,10 +115,19 @@ class StalenessPipeline:
             # Several snapshots of one seller (e.g. sort windows): the union was seen,
             # and one complete snapshot is enough to know what was not.
             entry[0].update(item.listing_ids)
-            entry[1] = entry[1] or bool(item.complete)
+            entry[1] = entry[1] or (bool(item.complete) and self.proven(item))
             if not item.ended_on_error:
                 self.paged_to_end.add(item.seller_username.lower())
         return item
+
+    def proven(self, item):
+        """True when the snapshot's pages prove the whole inventory; else says why, once."""
+        verdict = judge(item.pages, self.max_span, self.slack)
+        if not verdict.complete:
+            self.crawler.stats.inc_value(UNPROVEN)
+            logger.warning("The inventory of %s was paged to the end but is not proven complete: %s; "
+                           "no listing is marked unavailable", item.seller_username, verdict.reason)
+        return verdict.complete
 
     def spider_closed(self, reason):
         if reason == FINISHED and self.paged_to_end:

@@ -15,7 +15,7 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from discogs_harvest import stats
+from discogs_harvest import shapes, stats
 from discogs_harvest.checkpoints import failed_release_ids
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.freshness import fresh_releases
@@ -116,7 +116,7 @@ class DiscogsSpider(scrapy.Spider):
             callback=self.parse_release,
             errback=self.release_failed,
             priority=priority,
-            meta={"release_id": int(release_id)},
+            meta={"release_id": int(release_id), shapes.SHAPE_META: shapes.RELEASE},
         )
 
     def fresh(self, release_ids):

@@ -18,16 +18,26 @@ A run that finds pages 1..k of an unfinished run (younger than
 ``INVENTORY_RESUME_MAX_AGE_HOURS``) replays them from the database and requests page k+1;
 releases already stored are fresh, so they are not fetched again either. Releases that
 failed every retry last time are requested first.
+
+Availability: every page used (fetched or replayed) is recorded as a
+:class:`~discogs_harvest.completeness.PageSeen` and travels in the snapshot; the staleness
+pipeline marks listings unavailable only when :func:`discogs_harvest.completeness.judge`
+says those pages prove the whole inventory. A checkpoint older than
+``INVENTORY_MAX_SPAN_MINUTES`` is not replayed, and when the first page fetched after a replay
+disagrees with the replayed ones (the seller changed in between), paging starts again from
+page 1, once.
 """
 
 import logging
+import time
 from urllib.parse import quote
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from discogs_harvest import stats
+from discogs_harvest import shapes, stats
 from discogs_harvest.checkpoints import inventory_checkpoint
+from discogs_harvest.completeness import PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
@@ -81,14 +91,24 @@ class SellerInventorySpider(DiscogsSpider):
         self.sellers = {}  # seller id -> SellerItem: one object for all of a seller's listings
         self.pages_failed = False  # paging stopped before the end: the snapshot is incomplete
         self.page_error = False  # ... because a page failed every retry
+        self.pages_seen = {}  # page number -> PageSeen, for the completeness policy
+        self.replayed = []  # PageSeen of the pages replayed from a checkpoint, until one is fetched
 
     async def start(self):
         logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
         for request in self.retry_failed_releases():
             yield request
+        self.max_span = self.crawler.settings.getfloat("INVENTORY_MAX_SPAN_MINUTES") * 60
         checkpoint = inventory_checkpoint(self.database_url, self.seller, self.options["status"],
                                           self.crawler.settings.getfloat("INVENTORY_RESUME_MAX_AGE_HOURS"))
+        if checkpoint and not replayable(checkpoint[0].seen.fetched_at, time.time(), self.max_span):
+            logger.info("Not replaying the %s inventory pages of %s stored at %s: older than "
+                        "INVENTORY_MAX_SPAN_MINUTES, so they and fresh pages would not be one view",
+                        len(checkpoint), self.seller, checkpoint[0].fetched_at.strftime("%Y-%m-%d %H:%M UTC"))
+            checkpoint = []
         if checkpoint:
+            self.replayed = [page.seen for page in checkpoint]
+            self.pages_seen.update((page.page, page.seen) for page in checkpoint)
             logger.info("Resuming the inventory of %s from pages 1-%s stored by an unfinished run at %s",
                         self.seller, len(checkpoint), checkpoint[0].fetched_at.strftime("%Y-%m-%d %H:%M UTC"))
             self.crawler.stats.set_value(stats.key("pages", "resumed"), len(checkpoint))
@@ -99,7 +119,10 @@ class SellerInventorySpider(DiscogsSpider):
             for result in self.process_page(last.page, last.pages_total, last.listings, last.next_url):
                 yield result
             return
-        yield self.page_request(
+        yield self.first_page_request()
+
+    def first_page_request(self):
+        return self.page_request(
             self.url(
                 f"/users/{quote(self.seller, safe='')}/inventory",
                 status=self.options["status"],
@@ -112,20 +135,38 @@ class SellerInventorySpider(DiscogsSpider):
         )
 
     def page_request(self, url, page):
-        return scrapy.Request(url, callback=self.parse_page, errback=self.page_failed,
-                              priority=PAGE_PRIORITY, meta={"page": page})
+        return scrapy.Request(url, callback=self.parse_page, errback=self.page_failed, priority=PAGE_PRIORITY,
+                              meta={"page": page, shapes.SHAPE_META: shapes.INVENTORY}, dont_filter=True)
 
     # --- inventory pages -----------------------------------------------------------
 
     def parse_page(self, response):
-        data = response.json()
-        pagination = data.get("pagination") or {}
-        page = pagination.get("page", response.meta["page"])
-        listings = data.get("listings") or []
+        data = response.json()  # well-formed: the retry middleware checked its shape
+        pagination = data["pagination"]
+        page = pagination["page"]
+        listings = data["listings"]
         next_url = (pagination.get("urls") or {}).get("next")
+        seen = PageSeen.from_body(data, time.time())
+        conflict = disagreement(self.replayed, seen)
+        self.replayed = []
+        if conflict:
+            yield from self.restart(conflict)
+            return
+        self.pages_seen[page] = seen
         yield InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
                                 next_url=next_url, pages_total=pagination.get("pages"), body=response.text)
         yield from self.process_page(page, pagination.get("pages"), listings, next_url)
+
+    def restart(self, conflict):
+        """The replayed pages and the inventory now disagree: page it again from page 1."""
+        logger.warning("The %s inventory pages of %s replayed from an unfinished run disagree with page %s "
+                       "fetched now: %s. Paging again from page 1", len(self.pages_seen), self.seller,
+                       len(self.pages_seen) + 1, conflict)
+        self.crawler.stats.inc_value(stats.key("pages", "restarted"))
+        self.crawler.stats.set_value(stats.PAGES_DONE, 0)
+        self.pages_seen = {}
+        self.seen_listing_ids = []
+        yield self.first_page_request()
 
     def handle_page(self, page, pages_total, listings):
         """One page's listings (fetched now or replayed from a checkpoint)."""
@@ -194,7 +235,8 @@ class SellerInventorySpider(DiscogsSpider):
     def finish_inventory(self):
         complete = not self.pages_failed
         yield InventorySnapshotItem(seller_username=self.seller, listing_ids=self.seen_listing_ids,
-                                    complete=complete, ended_on_error=self.page_error)
+                                    complete=complete, ended_on_error=self.page_error,
+                                    pages=list(self.pages_seen.values()))
         count = len(self.to_fetch)
         self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, count)
         limit = self.crawler.stats.get_value(stats.BUDGET_LIMIT)

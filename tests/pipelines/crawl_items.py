@@ -17,7 +17,6 @@ import scrapy
 from scrapy.crawler import AsyncCrawlerProcess
 
 from discogs_harvest import settings as project_settings
-from discogs_harvest.items import InventorySnapshotItem
 from tests.pipelines import factories
 
 
@@ -40,7 +39,7 @@ class ItemsSpider(scrapy.Spider):
             yield factories.listing(listing_id, genres=["funk/soul"])
         for _ in range(2):
             yield factories.release(factories.KES, genres=["funk/soul", "Funk / Soul"])
-        yield InventorySnapshotItem("BrotherLogic", self.snapshot_ids, complete=True)
+        yield factories.snapshot("BrotherLogic", self.snapshot_ids)
 
 
 def main(database_url, stats_path, listing_ids, snapshot_ids, *overrides):

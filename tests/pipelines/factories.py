@@ -6,8 +6,10 @@ BrotherLogic (inventory/brotherlogic_status-for-sale_per100_page1.json).
 """
 
 import dataclasses
+import time
 
-from discogs_harvest.items import ListingItem, ReleaseItem, SellerItem, TrackItem, VideoItem
+from discogs_harvest.completeness import PageSeen
+from discogs_harvest.items import InventorySnapshotItem, ListingItem, ReleaseItem, SellerItem, TrackItem, VideoItem
 
 UMILIANI = 1052359
 KES = 551582
@@ -125,3 +127,10 @@ def listing(listing_id=891183783, release_id=KES, **changes):
         seller=seller(),
     )
     return dataclasses.replace(item, **changes)
+
+
+def snapshot(seller, listing_ids, complete=True):
+    """A snapshot whose one page proves ``listing_ids`` are the whole inventory (when ``complete``)."""
+    listing_ids = list(listing_ids)
+    pages = [PageSeen(1, 1, len(listing_ids), tuple(listing_ids), time.time(), has_next=False)]
+    return InventorySnapshotItem(seller, listing_ids, complete=complete, pages=pages)

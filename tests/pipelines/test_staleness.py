@@ -6,11 +6,13 @@ from playhouse.test_utils import count_queries
 from scrapy import signals
 from scrapy.utils.misc import build_from_crawler
 
+from discogs_harvest.completeness import PageSeen
 from discogs_harvest.items import InventorySnapshotItem
 from discogs_harvest.models import CollectionItem
 from discogs_harvest.pipelines.staleness import (
     MARKED_AVAILABLE,
     MARKED_UNAVAILABLE,
+    UNPROVEN,
     StalenessPipeline,
     mark_availability,
 )
@@ -43,7 +45,7 @@ def close(crawler, reason):
 
 def test_finished_complete_run_marks_unseen_listings_unavailable_and_seen_ones_available(crawler, stored):
     pipeline = build_from_crawler(StalenessPipeline, crawler)
-    snapshot = InventorySnapshotItem("brotherlogic", [2, 4, 100], complete=True)
+    snapshot = factories.snapshot("brotherlogic", [2, 4, 100], complete=True)
     assert pipeline.process_item(snapshot) is snapshot
     close(crawler, "finished")
 
@@ -70,7 +72,7 @@ def test_finished_complete_run_marks_unseen_listings_unavailable_and_seen_ones_a
 def test_interrupted_failed_or_partial_runs_mark_nothing(crawler, stored, reason, complete, caplog):
     before = availability(stored)
     pipeline = build_from_crawler(StalenessPipeline, crawler)
-    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [2], complete=complete))
+    pipeline.process_item(factories.snapshot("BrotherLogic", [2], complete=complete))
     with caplog.at_level(logging.INFO, logger="discogs_harvest.pipelines.staleness"):
         close(crawler, reason)
     assert availability(stored) == before
@@ -87,15 +89,15 @@ def test_finished_run_without_any_snapshot_marks_nothing(crawler, stored):
 
 def test_snapshots_of_one_seller_add_up_and_one_complete_one_is_enough(crawler, stored):
     pipeline = build_from_crawler(StalenessPipeline, crawler)
-    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [1], complete=False))
-    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [2], complete=True))
+    pipeline.process_item(factories.snapshot("BrotherLogic", [1], complete=False))
+    pipeline.process_item(factories.snapshot("BrotherLogic", [2], complete=True))
     close(crawler, "finished")
     assert availability(stored) == {1: 1, 2: 1, 3: 0, 4: 0, 9: 1}
 
 
 def test_summary_line(crawler, stored, caplog):
     pipeline = build_from_crawler(StalenessPipeline, crawler)
-    pipeline.process_item(InventorySnapshotItem("BrotherLogic", [1, 2, 3], complete=True))
+    pipeline.process_item(factories.snapshot("BrotherLogic", [1, 2, 3], complete=True))
     with caplog.at_level(logging.INFO, logger="discogs_harvest.pipelines.staleness"):
         close(crawler, "finished")
     summary = "1 sellers with a complete inventory, 3 listings seen, 0 marked unavailable, 0 available again"
@@ -123,3 +125,20 @@ def test_marking_100k_listings_is_a_handful_of_statements(database):
     assert counter.count <= 10  # temp table, a few chunked inserts, two updates, drop
     assert elapsed < 10, elapsed
     assert sum(availability(database).values()) == listings // 2
+
+
+@pytest.mark.parametrize(("pages", "why"), [
+    ([], "no inventory page was read"),
+    ([PageSeen(1, 2, 150, tuple(range(100)), 0.0, True)], "paging ended at page 1 of 2"),
+    ([PageSeen(1, 2, 200, tuple(range(100)), 0.0, True), PageSeen(2, 2, 200, (), 1.0, False)],
+     "100 listings seen of the 200"),
+])
+def test_a_snapshot_whose_pages_prove_nothing_marks_nothing(crawler, stored, pages, why, caplog):
+    before = availability(stored)
+    pipeline = build_from_crawler(StalenessPipeline, crawler)
+    with caplog.at_level(logging.WARNING, logger="discogs_harvest.pipelines.staleness"):
+        pipeline.process_item(InventorySnapshotItem("BrotherLogic", [2], complete=True, pages=pages))
+    close(crawler, "finished")
+    assert availability(stored) == before
+    assert crawler.stats.get_value(UNPROVEN) == 1
+    assert why in caplog.text
