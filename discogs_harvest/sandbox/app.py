@@ -111,7 +111,7 @@ async def discogs_behaviour(request, handler):
         response = _error(401, sb.catalog.messages["401_must_authenticate"],
                           {"WWW-Authenticate": 'OAuth realm="https://api.discogs.com"'})
     else:
-        fault = sb.faults.choose(request.path)
+        fault = sb.faults.choose(request.path, request.query_string)
         serve = lambda req: _serve(req, handler)  # noqa: E731
         response = await (faults.respond(fault, request, serve, sb.faults, headers) if fault else serve(request))
     if not response.prepared:

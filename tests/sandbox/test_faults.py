@@ -177,3 +177,57 @@ def test_bad_plans_are_refused_over_http(sandbox):
 def test_faults_from_the_command_line(sandbox_factory):
     faulty = sandbox_factory("--faults", json.dumps({"error_rate": 1.0, "error_codes": [502]}))
     assert get(faulty, "/releases/249504").status == 502
+
+
+# --- answers that are wrong rather than broken ------------------------------------------
+
+INVENTORY = "/users/synthetic-300-100/inventory?per_page=100&page=1"
+
+
+def rewritten(sandbox, rewrite, path=INVENTORY, **plan):
+    sandbox.faults(rewrite_rate=1.0, rewrite=rewrite, **plan)
+    reply = get(sandbox, path)
+    assert last_fault(sandbox) == "rewrite"
+    return reply
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(("rewrite", "expected"), [("empty_object", {}), ("array", [])])
+def test_wrong_shape_bodies_are_200_json(sandbox, rewrite, expected):
+    reply = rewritten(sandbox, rewrite, "/releases/249504")
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("application/json")
+    assert reply.json() == expected
+
+
+@pytest.mark.sandbox
+def test_invalid_json_under_a_json_content_type(sandbox):
+    reply = rewritten(sandbox, "bad_json")
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("application/json")
+    assert reply.body[:1] == b"{" and int(reply.headers["Content-Length"]) == len(reply.body)
+    with pytest.raises(json.JSONDecodeError):
+        reply.json()
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(("rewrite", "listings", "has_next"), [
+    ("null_listings", None, True), ("empty_listings", [], True), ("short_page", 50, True), ("end_early", [], False)])
+def test_inventory_pages_that_promise_more_than_they_hold(sandbox, rewrite, listings, has_next):
+    page = rewritten(sandbox, rewrite).json()
+    assert page["pagination"]["pages"] == 3 and page["pagination"]["items"] == 300
+    assert (len(page["listings"]) if isinstance(listings, int) else page["listings"]) == listings
+    assert ("next" in page["pagination"]["urls"]) is has_next
+
+
+@pytest.mark.sandbox
+def test_secrets_echoed_back(sandbox):
+    urls = rewritten(sandbox, "echo_token").json()["pagination"]["urls"]
+    assert urls["next"].endswith("&token=sandbox-token")
+    reply = rewritten(sandbox, "unauthorized_echo", "/releases/249504")
+    assert reply.status == 401 and "sandbox-token" in reply.json()["message"]
+
+
+@pytest.mark.sandbox
+def test_query_regex_and_max_faults_pick_which_requests_meet_a_fault(sandbox):
+    sandbox.faults(error_rate=1.0, error_codes=[503], query_regex=r"(^|&)page=2(&|$)", max_faults=2)
+    statuses = [get(sandbox, f"/users/synthetic-300-100/inventory?page={n}").status for n in (1, 2, 3, 2, 2)]
+    assert statuses == [200, 503, 200, 503, 200]
