@@ -35,6 +35,8 @@ UNDONE = (
     (stats.PAGES_FAILED, "{} inventory pages failed every retry"),
     (stats.RELEASES_FAILED, "{} releases failed every retry"),
     (stats.key("storage", "items_failed"), "{} items could not be stored"),
+    (stats.key("availability", "unproven"), "{} inventories were not proven complete, so no listing was marked "
+                                            "unavailable"),
 )
 
 
