@@ -23,6 +23,16 @@ def _env(name, default=None):
     return default if value in (None, "") else value
 
 
+def _env_float(name, default):
+    """A number from the environment; a value that is not one is kept as given, so that the
+    crawl command's one check of every setting (validation.py) reports it in one line."""
+    value = _env(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
 BOT_NAME = "discogs_harvest"
 SPIDER_MODULES = ["discogs_harvest.spiders"]
 NEWSPIDER_MODULE = "discogs_harvest.spiders"
@@ -54,7 +64,7 @@ DISCOGS_BUDGET_ENABLED = True
 DISCOGS_RATE_LIMIT = _env("DISCOGS_RATE_LIMIT")
 # Discogs counts requests over a moving 60 s window (§1). The sandbox and the
 # benchmarks use a short window so a run takes seconds, not minutes.
-DISCOGS_RATE_PERIOD = float(_env("DISCOGS_RATE_PERIOD", 60))
+DISCOGS_RATE_PERIOD = _env_float("DISCOGS_RATE_PERIOD", 60)
 # Requests kept back from the window as a margin for clock skew and other clients.
 DISCOGS_RATE_HEADROOM = 0
 DISCOGS_RETRY_ENABLED = True
@@ -66,6 +76,13 @@ DISCOGS_RETRY_BACKOFF_MAX = 60.0
 DISCOGS_RETRY_AFTER_MAX = 300.0
 # Consecutive 429s that open the circuit breaker (one probe request, then resume).
 DISCOGS_BREAKER_THRESHOLD = 3
+# Connection failures (no HTTP answer at all) in a row that pause every request while one
+# probe goes every DISCOGS_OUTAGE_PROBE_INTERVAL seconds (downloadermiddlewares/outage.py);
+# after DISCOGS_OUTAGE_MAX seconds without an answer the run stops, resumable, instead of
+# spending every pending request's retries. A host that never answered stops it at once.
+DISCOGS_CONNECT_FAILURES = 5
+DISCOGS_OUTAGE_MAX = 300.0
+DISCOGS_OUTAGE_PROBE_INTERVAL = 10.0
 
 # --- Storage (database.py, pipelines/storage.py) ----------------------------------
 # Parsed with playhouse.db_url; a relative sqlite path is relative to the working directory.
@@ -73,7 +90,7 @@ DATABASE_URL = _env("DATABASE_URL", "sqlite:///data/discogs.db")
 # Seconds `scrapy crawl` waits, before anything is fetched, for another process's write
 # lock on that database before it gives up with one line. The harvest's own writes wait
 # much longer (database.BUSY_TIMEOUT_MS), so two harvests share one file.
-DATABASE_LOCK_TIMEOUT = float(_env("DATABASE_LOCK_TIMEOUT", 5))
+DATABASE_LOCK_TIMEOUT = _env_float("DATABASE_LOCK_TIMEOUT", 5)
 # Rows per INSERT ... ON CONFLICT statement and per transaction.
 STORAGE_BATCH_SIZE = 200
 # Seconds between writes of a part-filled batch, so a crash loses at most this much work.
@@ -81,7 +98,7 @@ STORAGE_FLUSH_INTERVAL = 5.0
 
 # A killed or interrupted harvest leaves its inventory pages in the database; the next run of
 # the same seller replays them instead of fetching them again, if they are this recent.
-INVENTORY_RESUME_MAX_AGE_HOURS = float(_env("INVENTORY_RESUME_MAX_AGE_HOURS", 24))
+INVENTORY_RESUME_MAX_AGE_HOURS = _env_float("INVENTORY_RESUME_MAX_AGE_HOURS", 24)
 # Availability is decided only from pages that prove the whole inventory (completeness.py):
 # all fetched within this many minutes of the first (pages are live queries; the longer
 # paging takes, the more listings shift across page boundaries; 100 pages take ~2 min at
@@ -93,7 +110,7 @@ INVENTORY_COUNT_SLACK = 0.01
 # --- Pipelines --------------------------------------------------------------------
 # A stored release younger than this is not fetched again; only listing-level
 # figures (price, condition, have/want, availability) are refreshed.
-STALENESS_MAX_AGE_DAYS = float(_env("STALENESS_MAX_AGE_DAYS", 7))
+STALENESS_MAX_AGE_DAYS = _env_float("STALENESS_MAX_AGE_DAYS", 7)
 
 # Order matters: drop duplicates before any work is done on them, decide freshness
 # before normalising what will be written, normalise genre/style spellings before
@@ -133,6 +150,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "discogs_harvest.downloadermiddlewares.auth.DiscogsAuthMiddleware": 450,
     "discogs_harvest.downloadermiddlewares.retry.DiscogsRetryMiddleware": 550,
+    # Between retry and budget: sees connection failures before a retry is spent on them,
+    # and requests waiting out an outage hold no budget slot.
+    "discogs_harvest.downloadermiddlewares.outage.ConnectionBreakerMiddleware": 900,
     # Closest to the downloader so the budget counts every request actually sent,
     # retries included, and sees every response's rate-limit headers first.
     "discogs_harvest.downloadermiddlewares.budget.RequestBudgetMiddleware": 950,

@@ -25,6 +25,11 @@ class DiscogsAuthError(DiscogsRequestError):
     """
 
 
+class DiscogsOutageError(DiscogsRequestError):
+    """The API host has not answered for the whole outage allowed (``DISCOGS_OUTAGE_MAX``), or
+    never answered at all: the harvest stops, and this request is left for the next run."""
+
+
 class DiscogsTransientError(DiscogsRequestError):
     """5xx, timeouts, broken or non-JSON bodies, Cloudflare blocks: still failing after
     every retry (``DISCOGS_RETRY_TIMES``)."""

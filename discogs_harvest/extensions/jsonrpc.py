@@ -53,7 +53,10 @@ MAX_BODY_BYTES = 64 * 1024
 STOP_TIMEOUT = 2.0
 # The close reason a JSON-RPC close_spider records unless the caller names one.
 CLOSE_REASON = "closed_by_jsonrpc"
-REASON_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# Only reasons that describe an interruption: "finished" (or a failure reason such as
+# "seller_not_found") would record a partial run as something it is not, and "finished"
+# would let the staleness pipeline consume its checkpoint and mark listings unavailable.
+REASON_PATTERN = re.compile(r"(closed|stopped|interrupted|cancelled|paused)_by_[a-z0-9_]{1,40}|shutdown")
 
 
 def parse_port_range(value):
@@ -206,7 +209,8 @@ class JsonRpcService:
         if reason is None:
             reason = CLOSE_REASON
         if not isinstance(reason, str) or not REASON_PATTERN.fullmatch(reason):
-            raise rpc.InvalidParams("reason must be 1-64 letters, digits or _.-")
+            raise rpc.InvalidParams("reason must describe an interruption, like closed_by_jsonrpc or "
+                                    "stopped_by_<who> (lower case letters, digits, _)")
         logger.info("JSON-RPC close_spider %s (%s)", running.name, reason)
         # Return now: closing waits for in-flight requests, and the caller only needs
         # to know it started. Keep a reference so the task is not garbage-collected.

@@ -17,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import shapes, stats
 from discogs_harvest.checkpoints import failed_release_ids
+from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.freshness import fresh_releases
 from discogs_harvest.items import FailedReleaseItem
@@ -136,6 +137,8 @@ class DiscogsSpider(scrapy.Spider):
         in ``failed_releases`` (retried first next run) and reported when the spider closes."""
         release_id = failure.request.meta["release_id"]
         response = getattr(failure.value, "response", None)
+        if failure.check(DiscogsOutageError):
+            return  # the API is gone and the run is stopping: left for the next run, not failed
         self.retrying.discard(release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
         if failure.check(HttpError) and response.status == 404:

@@ -38,6 +38,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from discogs_harvest import shapes, stats
 from discogs_harvest.checkpoints import inventory_checkpoint
 from discogs_harvest.completeness import PageSeen, disagreement, replayable
+from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
@@ -250,6 +251,9 @@ class SellerInventorySpider(DiscogsSpider):
 
     def page_failed(self, failure):
         response = getattr(failure.value, "response", None)
+        if failure.check(DiscogsOutageError):
+            self.pages_failed = self.page_error = True  # the run is stopping: keep the checkpoint
+            return
         self.check_credentials(failure)
         if failure.check(HttpError) and response.status == 404 and failure.request.meta["page"] == 1:
             self.fail("seller_not_found", f"Seller {self.seller!r} not found on Discogs (404: {error_message(response)})")

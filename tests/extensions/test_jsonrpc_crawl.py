@@ -249,6 +249,9 @@ BAD_CALLS = [
     ("/crawler/engine", {"method": "close_spider", "params": ["another_spider"]}, rpc.INVALID_PARAMS),
     ("/crawler/engine", {"method": "close_spider", "params": {"spider": 1}}, rpc.INVALID_PARAMS),
     ("/crawler/engine", {"method": "close_spider", "params": [SPIDER, "bad reason; rm -rf"]}, rpc.INVALID_PARAMS),
+    # Reasons that would record a partial run as finished or failed are not interruptions.
+    ("/crawler/engine", {"method": "close_spider", "params": [SPIDER, "finished"]}, rpc.INVALID_PARAMS),
+    ("/crawler/engine", {"method": "close_spider", "params": [SPIDER, "seller_not_found"]}, rpc.INVALID_PARAMS),
     ("/crawler/engine", {"method": "pause", "params": ["now"]}, rpc.INVALID_PARAMS),
     ("/crawler/stats", {"method": "get_stats", "params": ["another_spider"]}, rpc.INVALID_PARAMS),
     ("/crawler/engine", b"{\"jsonrpc\": \"2.0\", \"method\": \"pause\"", rpc.PARSE_ERROR),

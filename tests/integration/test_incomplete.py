@@ -21,7 +21,11 @@ def test_a_release_failing_every_retry_is_recorded_reported_and_retried_first(mo
     module_sandbox.faults()  # all off again
     assert result.returncode == 5, result.stderr[-2000:]
     assert result.error_lines == [
-        "error: harvest incomplete: 1 releases failed every retry (see the log; the next run retries them first)"]
+        "error: harvest incomplete: 1 releases failed every retry (see the log); run it again to retry them first: "
+        f"scrapy crawl seller_inventory -a seller={SELLER} -s DISCOGS_API_URL={module_sandbox.url} "
+        f"-s DATABASE_URL=sqlite:///{database} -s DISCOGS_RATE_PERIOD=1 -s DISCOGS_RATE_LIMIT=100 -s LOG_LEVEL=INFO "
+        "-s JSONRPC_ENABLED=0 -s DISCOGS_RETRY_TIMES=2 -s DISCOGS_RETRY_BACKOFF_BASE=0.05 "
+        "-s DISCOGS_RETRY_BACKOFF_MAX=0.2"]
     assert f"releases failed every retry and will be retried first by the next run: {broken}" in result.stderr
     assert [r["release_id"] for r in rows(database, "SELECT release_id FROM failed_releases")] == [broken]
     # Everything else is stored; the listing of the broken release waits for its album.
@@ -49,7 +53,9 @@ def module_sandbox_listing(sandbox):
         return json.load(response)["listings"][3]
 
 
-def test_unreachable_api_is_an_incomplete_harvest(tmp_path):
+@pytest.mark.timeout(60)  # offline must end within ~30 s (the retries of one request), not hang
+@pytest.mark.parametrize("spider, argument", [("seller_inventory", f"seller={SELLER}"), ("release", "ids=1,2,3")])
+def test_unreachable_api_is_one_line_naming_the_host_and_a_resumable_exit(tmp_path, spider, argument):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -57,8 +63,10 @@ def test_unreachable_api_is_an_incomplete_harvest(tmp_path):
     class Nowhere:
         url = f"http://127.0.0.1:{port}"
 
-    result = crawl("seller_inventory", Nowhere, tmp_path / "x.db", f"seller={SELLER}", settings=FAST_RETRIES)
-    assert result.returncode == 5
-    assert result.error_lines == [
-        "error: harvest incomplete: 1 inventory pages failed every retry (see the log; the next run retries "
-        "them first)"]
+    result = crawl(spider, Nowhere, tmp_path / "x.db", argument)  # the default retries and backoff
+    assert result.returncode == 6, result.stderr[-2000:]
+    assert len(result.error_lines) == 1, result.stderr[-2000:]
+    assert result.error_lines[0].startswith(f"error: cannot reach 127.0.0.1:{port} (Connection was refused")
+    assert f"run again once it answers: scrapy crawl {spider} -a {argument}" in result.error_lines[0]
+    assert "Traceback" not in result.stderr
+    assert rows(tmp_path / "x.db", "SELECT * FROM failed_releases") == []  # not failures: never tried
