@@ -130,6 +130,8 @@ JSONRPC_PORT = [6080, 7030]
 JSONRPC_LOGFILE = None
 # Shared secret expected in the X-JSONRPC-Token header; required to bind beyond loopback.
 JSONRPC_TOKEN = _env("JSONRPC_TOKEN", "")
+# Seconds a request's body may take to arrive: a half-sent request is answered 408 and closed.
+JSONRPC_READ_TIMEOUT = 10.0
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 30.0
 

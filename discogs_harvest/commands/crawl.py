@@ -33,6 +33,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from discogs_harvest import stats
 from discogs_harvest.database import check_database, open_database
 from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.scrub import scrub
 from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNREACHABLE
 from discogs_harvest.downloadermiddlewares.outage import MESSAGE as OUTAGE_MESSAGE
 from discogs_harvest.spiders.base import FAILURE_REASONS
@@ -210,5 +211,5 @@ class Command(ScrapyCrawlCommand):
         open_database(url).close()
 
     def error(self, message, status):
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {scrub(str(message))}", file=sys.stderr)
         self.exitcode = status

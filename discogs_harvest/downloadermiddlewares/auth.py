@@ -5,7 +5,8 @@ Settings: ``DISCOGS_API_URL`` (only requests under it are touched), ``DISCOGS_TO
 ``DISCOGS_USER_AGENT`` (Discogs requires an identifying one).
 
 The credentials go in the ``Authorization`` header only: never in a URL, so they cannot
-reach logs, feeds, stats or the database. A token wins over a key/secret pair. A request
+reach logs, feeds, stats or the database; and what a server echoes of them is masked
+(:mod:`discogs_harvest.scrub`). A token wins over a key/secret pair. A request
 with ``meta["dont_auth"] = True`` is sent without credentials (the User-Agent is still set).
 """
 
@@ -13,6 +14,7 @@ import logging
 
 from scrapy.exceptions import NotConfigured
 
+from discogs_harvest import scrub
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ class DiscogsAuthMiddleware:
             logger.warning("DISCOGS_CONSUMER_KEY and DISCOGS_CONSUMER_SECRET go together; "
                            "one of them is empty, so neither is sent")
         self._authorization = authorization(settings.get("DISCOGS_TOKEN") or "", key, secret)
+        # A server may echo them back (a 401 message, pagination URLs): mask them everywhere.
+        scrub.remember(settings.get("DISCOGS_TOKEN"), key, secret)
+        scrub.install_log_filter()
         self.user_agent = settings.get("DISCOGS_USER_AGENT") or ""
 
     @classmethod

@@ -210,7 +210,7 @@ class ConnectionBreakerMiddleware:
         message = self.message()
         self.stats.set_value(MESSAGE, message)
         logger.error("%s; stopping (run the same command again once it is back)", message)
-        engine = self.crawler.engine
+        engine = self.crawler._engine  # None until the crawl starts (scrapy/crawler.py)
         if engine is not None and engine.spider is not None:
             self._task = asyncio.ensure_future(engine.close_spider_async(reason=CLOSE_REASON))
 

@@ -46,6 +46,7 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
 from discogs_harvest import shapes, stats
+from discogs_harvest.scrub import scrub
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
 from discogs_harvest.downloadermiddlewares.budget import PACED
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsAuthError, DiscogsTransientError
@@ -89,7 +90,7 @@ def malformed(request, response):
 def error_message(response):
     """The ``message`` of a Discogs error body, else a short description."""
     try:
-        return str(json.loads(response.body)["message"])
+        return scrub(str(json.loads(response.body)["message"]))
     except (ValueError, KeyError, TypeError):
         if not response.body:
             return "empty body"

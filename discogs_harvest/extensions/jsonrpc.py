@@ -27,7 +27,8 @@ executes code sent to it; this service never does.
 Settings: ``JSONRPC_ENABLED``, ``JSONRPC_HOST``, ``JSONRPC_PORT`` (a port, a
 ``[low, high]`` range or ``"low-high"``, 0 for any free port), ``JSONRPC_LOGFILE``
 (an access log file; unset: access lines go to the Scrapy log at DEBUG),
-``JSONRPC_TOKEN`` (the ``X-JSONRPC-Token`` header every request must carry).
+``JSONRPC_TOKEN`` (the ``X-JSONRPC-Token`` header every request must carry),
+``JSONRPC_READ_TIMEOUT`` (seconds a request's body may take to arrive; then 408 and closed).
 The listening address is logged as ``JSON-RPC listening on http://HOST:PORT``.
 """
 
@@ -119,6 +120,8 @@ class JsonRpcService:
         self.ports = parse_port_range(settings.get("JSONRPC_PORT"))
         self.logfile = settings.get("JSONRPC_LOGFILE")
         self.token = settings.get("JSONRPC_TOKEN") or ""
+        # A half-sent request must not hold a connection (and the run's shutdown) open.
+        self.read_timeout = settings.getfloat("JSONRPC_READ_TIMEOUT", 10.0)
         if not self.token and not rpc.is_loopback_host(self.host):
             raise NotConfigured(
                 f"JSONRPC_HOST {self.host} is not a loopback address: set JSONRPC_TOKEN to serve it"
@@ -322,9 +325,20 @@ class JsonRpcService:
         if denied is not None:
             return self.respond(*denied)
         try:
-            body = await request.read()
+            body = await asyncio.wait_for(request.read(), self.read_timeout)
         except web.HTTPRequestEntityTooLarge:
             return self.respond(413, rpc.error_response(None, rpc.INVALID_REQUEST, "Request too large"))
+        except asyncio.TimeoutError:
+            logger.warning("JSON-RPC request from %s not complete after %g s (JSONRPC_READ_TIMEOUT): closed",
+                           request.remote, self.read_timeout)
+            response = self.respond(408, rpc.error_response(None, rpc.INVALID_REQUEST, "Request not complete in time"))
+            response.force_close()
+            # Sent now and the connection dropped: aiohttp would otherwise linger reading the rest.
+            await response.prepare(request)
+            await response.write_eof()
+            if request.transport is not None:
+                request.transport.close()
+            return response
         status, payload = self.dispatcher.post(request.match_info["path"], body)
         return self.respond(status, payload)
 

@@ -22,6 +22,7 @@ from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.freshness import fresh_releases
 from discogs_harvest.items import FailedReleaseItem
 from discogs_harvest.loaders import load_release
+from discogs_harvest.scrub import drop_credentials, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class DiscogsSpider(scrapy.Spider):
     def on_api(self, url):
         """``url``'s path and query on DISCOGS_API_URL: a ``next`` link (possibly stored by an
         earlier run against another address) is never followed to another host."""
-        parts = urlsplit(url)
+        parts = urlsplit(drop_credentials(url))
         return f"{self.api_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
     def retry_failed_releases(self, among=None):
@@ -186,7 +187,7 @@ class DiscogsSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if response is not None:
             return f"HTTP {response.status}: {error_message(response)}"
-        return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        return scrub(f"{failure.type.__name__}: {failure.getErrorMessage()}")
 
     @staticmethod
     def _json(response):

@@ -44,6 +44,7 @@ from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
 from discogs_harvest.items import LISTING_FEED_FIELDS, InventoryPageItem, InventorySnapshotItem, ListingItem
 from discogs_harvest.loaders import load_listing
+from discogs_harvest.scrub import drop_credentials, scrub
 from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ class SellerInventorySpider(DiscogsSpider):
         pagination = data["pagination"]
         page = pagination["page"]
         listings = data["listings"]
-        next_url = (pagination.get("urls") or {}).get("next")
+        next_url = drop_credentials((pagination.get("urls") or {}).get("next"))
         seen = PageSeen.from_body(data, time.time())
         conflict = disagreement(self.replayed, seen)
         self.replayed = []
@@ -155,7 +156,7 @@ class SellerInventorySpider(DiscogsSpider):
             return
         self.pages_seen[page] = seen
         yield InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
-                                next_url=next_url, pages_total=pagination.get("pages"), body=response.text)
+                                next_url=next_url, pages_total=pagination.get("pages"), body=scrub(response.text))
         yield from self.process_page(page, pagination.get("pages"), listings, next_url)
 
     def restart(self, conflict):

@@ -215,3 +215,22 @@ def test_access_log_file(tmp_path):
     assert run_with_service(exchange, JSONRPC_LOGFILE=str(logfile), JSONRPC_TOKEN="s3cret") == 200
     line = logfile.read_text()
     assert "GET /crawler/stats 200" in line and "s3cret" not in line
+
+
+@pytest.mark.timeout(30)
+def test_a_half_sent_request_is_answered_408_and_closed_after_the_read_deadline():
+    async def exchange(session, url):
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        body = json.dumps(CALL).encode()
+        writer.write(b"POST /crawler/stats HTTP/1.1\r\nHost: " + f"{host}:{port}".encode() +
+                     b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode() +
+                     b"\r\n\r\n" + body[:10])  # the rest never comes
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)  # read() returns once the service closes
+        writer.close()
+        return answer
+
+    answer = run_with_service(exchange, JSONRPC_READ_TIMEOUT=0.5)
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b"Request not complete in time" in answer
