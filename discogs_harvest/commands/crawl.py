@@ -36,6 +36,8 @@ from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.scrub import scrub
 from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNREACHABLE
 from discogs_harvest.downloadermiddlewares.outage import MESSAGE as OUTAGE_MESSAGE
+from discogs_harvest.pipelines.storage import CLOSE_REASON as STORAGE_FAILED
+from discogs_harvest.pipelines.storage import FATAL as STORAGE_FATAL
 from discogs_harvest.spiders.base import FAILURE_REASONS
 from discogs_harvest.validation import check_settings
 
@@ -92,6 +94,9 @@ def verdict(reason, values, close_message=None, command="the same command"):
     """``(status, message)`` for a crawl that ended with ``reason`` and ``values`` (stats)."""
     if reason in FAILURE_REASONS:
         return FAILURE_REASONS[reason], close_message or reason
+    if reason == STORAGE_FAILED or values.get(STORAGE_FATAL):
+        fatal = values.get(STORAGE_FATAL) or "cannot write the database"
+        return STOPPED, f"{fatal}; {left_undone(values)}; fix it, then resume with: {command}"
     if reason == API_UNREACHABLE:
         outage = values.get(OUTAGE_MESSAGE) or "cannot reach the API"
         return STOPPED, f"{outage}; {left_undone(values)}; run again once it answers: {command}"

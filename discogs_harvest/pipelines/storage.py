@@ -28,14 +28,19 @@ is upserted into ``inventory_pages``; a ``FailedReleaseItem`` into ``failed_rele
 (``attempts`` counted), and a release stored later is removed from there.
 
 A batch that fails is retried item by item, so one bad item costs only itself
-(logged, counted in ``harvest/storage/items_failed``). URLs lose any ``token``,
+(logged, counted in ``harvest/storage/items_failed``). A database that cannot be written
+at all (disk full, an I/O error, the file turned read-only: :func:`medium_failure`) is not
+retried item by item: one line names the cause, the spider closes with reason
+``storage_failed`` (the ``crawl`` command prints ``harvest/storage/fatal`` and exits with the
+resumable status), and nothing more is attempted. URLs lose any ``token``,
 ``key`` or ``secret`` query parameter before they are written.
 
 Settings: ``DATABASE_URL``, ``STORAGE_BATCH_SIZE``, ``STORAGE_FLUSH_INTERVAL``.
 Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
-``harvest/storage/items_failed``.
+``harvest/storage/items_failed``, ``harvest/storage/fatal``.
 """
 
+import asyncio
 import logging
 
 from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
@@ -65,6 +70,24 @@ from discogs_harvest.pipelines.rows import album_row, listing_row, seller_row, t
 logger = logging.getLogger(__name__)
 
 ITEMS_FAILED = stats.key("storage", "items_failed")
+FATAL = stats.key("storage", "fatal")
+CLOSE_REASON = "storage_failed"
+
+# SQLite's words for a database that cannot be written at all, whatever the item.
+MEDIUM_FAILURES = ("database or disk is full", "disk i/o error", "readonly database", "unable to open database",
+                   "no space left on device", "read-only file system")
+
+
+def medium_failure(exc):
+    """The cause when ``exc`` (or what it interrupted: a failed rollback hides it) says the
+    database cannot be written at all, else None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        text = str(exc).lower()
+        if any(words in text for words in MEDIUM_FAILURES):
+            return str(exc)
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
 
 # A page holds 100 listings: a few pages make a batch's worth of rows (and of memory).
 PAGES_PER_FLUSH = 2
@@ -107,6 +130,7 @@ class StoragePipeline:
         self.stored = {"release": 0, "listing": 0}
         self.rows = 0
         self.failed = 0
+        self.fatal = None  # the cause, once the database cannot be written at all
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -154,7 +178,10 @@ class StoragePipeline:
         """Write everything waiting, in one transaction."""
         items = [*self.releases.values(), *self.listings.values(), *self.pages.values(), *self.failures.values()]
         self.releases, self.listings, self.pages, self.failures = {}, {}, {}, {}
-        if items:
+        if items and self.fatal is not None:
+            self.failed += len(items)
+            self.crawler.stats.inc_value(ITEMS_FAILED, len(items))
+        elif items:
             self.write_or_split(items)
 
     def write_or_split(self, items):
@@ -163,6 +190,9 @@ class StoragePipeline:
             self.write(items)
         except Exception as exc:
             self.name_ids = {}  # may hold ids of the rolled-back transaction
+            cause = medium_failure(exc)
+            if cause is not None:
+                return self.give_up(cause, items)
             if len(items) > 1:
                 logger.warning("Storage: batch of %d items failed (%s); storing them one by one", len(items), exc)
                 for item in items:
@@ -171,6 +201,17 @@ class StoragePipeline:
             logger.error("Storage: could not store %s: %s", describe(items[0]), exc, exc_info=exc)
             self.failed += 1
             self.crawler.stats.inc_value(ITEMS_FAILED)
+
+    def give_up(self, cause, items):
+        """The database cannot be written: say so once, count what is lost, stop the run."""
+        self.fatal = f"cannot write the database {self.database_url}: {cause}"
+        self.failed += len(items)
+        self.crawler.stats.inc_value(ITEMS_FAILED, len(items))
+        self.crawler.stats.set_value(FATAL, self.fatal)
+        logger.error("Storage: %s; stopping (what was stored before is kept)", self.fatal)
+        engine = getattr(self.crawler, "_engine", None)
+        if engine is not None and engine.spider is not None and engine.running:
+            self.closing = asyncio.ensure_future(engine.close_spider_async(reason=CLOSE_REASON))
 
     def write(self, items):
         """One transaction: albums first, then the listings (which may point at them)."""

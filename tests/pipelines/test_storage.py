@@ -428,3 +428,21 @@ def test_credentials_never_reach_the_database(url, expected):
 def test_stored_urls_carry_no_token(crawler, database):
     store(crawler, factories.release(api_url="https://api.discogs.com/releases/1052359?token=sandbox-token"))
     assert "sandbox-token" not in repr(snapshot(database))
+
+
+def test_a_full_disk_is_one_line_naming_the_cause_not_an_item_by_item_storm(crawler, database, caplog):
+    store(crawler, factories.listing(1))
+    pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+    database.execute_sql(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+    pipeline = build_from_crawler(StoragePipeline, crawler)
+    with caplog.at_level(logging.WARNING, logger="discogs_harvest.pipelines.storage"):
+        for listing_id in range(2, 400):
+            pipeline.process_item(factories.listing(listing_id, comments="x" * 2000))
+        pipeline.close_spider()
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in errors] == [
+        f"Storage: cannot write the database {crawler.settings['DATABASE_URL']}: database or disk is full; "
+        "stopping (what was stored before is kept)"]
+    assert crawler.stats.get_value("harvest/storage/items_failed") == 398
+    assert "disk is full" in crawler.stats.get_value("harvest/storage/fatal")
+    assert database.execute_sql("SELECT COUNT(*) FROM collection_items").fetchone()[0] == 1
