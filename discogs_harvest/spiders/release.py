@@ -15,6 +15,8 @@ from discogs_harvest.spiders.base import DiscogsSpider
 logger = logging.getLogger(__name__)
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
+# Discogs ids are 32-bit signed integers; a larger one can only be answered 404 (after a request).
+MAX_RELEASE_ID = 2**31 - 1
 
 
 def parse_ids(text, source):
@@ -23,8 +25,10 @@ def parse_ids(text, source):
     for token in re.split(r"[\s,]+", text.strip()):
         if not token:
             continue
-        if not token.isdigit() or int(token) < 1:
-            raise HarvestConfigError(f"{source}: {token!r} is not a Discogs release id (a positive whole number)")
+        # isdigit() alone takes "²" (which int() refuses); ids above the API's range would cost a request.
+        if not (token.isascii() and token.isdigit()) or not 1 <= int(token) <= MAX_RELEASE_ID:
+            raise HarvestConfigError(f"{source}: {token!r} is not a Discogs release id (a whole number from 1 to "
+                                     f"{MAX_RELEASE_ID})")
         ids.setdefault(int(token))
     if not ids:
         raise HarvestConfigError(f"{source}: no release ids given")

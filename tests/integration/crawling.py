@@ -27,8 +27,17 @@ class CrawlResult:
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
 
 
-def crawl(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, timeout=180):
-    """``args`` are ``name=value`` spider arguments; ``settings`` extra ``-s`` values."""
+def crawl(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, timeout=180, env=None):
+    """``args`` are ``name=value`` spider arguments; ``settings`` extra ``-s`` values (a None value
+    leaves that setting out); ``env`` extra environment variables (as from ``.env``)."""
+    command, environ = crawl_command(spider, sandbox, database, *args, token=token, settings=settings, feed=feed,
+                                     env=env)
+    result = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
+    return CrawlResult(result.returncode, result.stdout, result.stderr)
+
+
+def crawl_command(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, env=None):
+    """The command line and environment :func:`crawl` runs (for tests that start it themselves)."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for arg in args:
         command += ["-a", arg]
@@ -45,11 +54,12 @@ def crawl(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=Non
         **(settings or {}),
     }
     for name, value in merged.items():
-        command += ["-s", f"{name}={value}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL"))}
-    env["DISCOGS_TOKEN"] = token or ""
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    return CrawlResult(result.returncode, result.stdout, result.stderr)
+        if value is not None:
+            command += ["-s", f"{name}={value}"]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL"))}
+    environ["DISCOGS_TOKEN"] = token or ""
+    environ.update(env or {})
+    return command, environ
 
 
 def rows(database, sql, *params):
