@@ -214,11 +214,11 @@ def test_a_seller_that_changed_between_the_interrupted_run_and_its_resume(module
         module_sandbox.reset()
     assert still_listed == before - set(sold)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "disagree with page 4 fetched now" in result.stderr
     availability = {r["listing_id"]: r["is_available"] for r in rows(
         database, "SELECT listing_id, is_available FROM collection_items")}
-    assert {i for i, available in availability.items() if not available} == set(sold)
     assert {i for i, available in availability.items() if available} == still_listed
+    assert {i for i, available in availability.items() if not available} == set(sold)
+    assert "disagree with page 4 fetched now" in result.stderr
 
 
 # --- secrets a server echoes back ---------------------------------------------------------------
