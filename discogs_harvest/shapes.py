@@ -39,8 +39,9 @@ def decode(body):
         return None, f"invalid JSON ({str(exc)[:80]})"
 
 
-def inventory_problem(data):
-    """None for a well-formed ``/users/{name}/inventory`` page, else what is wrong with it."""
+def inventory_problem(data, page=None):
+    """None for a well-formed ``/users/{name}/inventory`` page (page ``page``, when given), else what
+    is wrong with it."""
     if not isinstance(data, dict):
         return f"an inventory page is an object, not {type(data).__name__}"
     pagination = data.get("pagination")
@@ -51,6 +52,8 @@ def inventory_problem(data):
             return f"pagination.{key} is not a whole number"
     if pagination["page"] < 1:
         return "pagination.page is below 1"
+    if page is not None and pagination["page"] != page:
+        return f"asked for page {page}, got page {pagination['page']}"
     urls = pagination.get("urls", {})
     if not isinstance(urls, dict):
         return "pagination.urls is not an object"
@@ -106,10 +109,13 @@ def release_problem(data, release_id=None):
     return None
 
 
-def problem(kind, data, release_id=None):
-    """What is wrong with decoded ``data`` as an answer of resource ``kind`` (None: well-formed)."""
+def problem(kind, data, expected=None):
+    """What is wrong with decoded ``data`` as an answer of resource ``kind`` (None: well-formed).
+
+    ``expected``: the page number or release id asked for, when known.
+    """
     if kind == INVENTORY:
-        return inventory_problem(data)
+        return inventory_problem(data, expected)
     if kind == RELEASE:
-        return release_problem(data, release_id)
+        return release_problem(data, expected)
     return None

@@ -59,3 +59,12 @@ def test_malformed_releases(data, problem):
 
 def test_absent_and_null_optional_fields_are_well_formed():
     assert release_problem({"id": 5, "styles": None}, 5) is None
+
+
+def test_an_answer_for_another_page_or_release_is_malformed():
+    from discogs_harvest.shapes import problem
+
+    assert problem("inventory", PAGE, 1) is None
+    assert problem("inventory", PAGE, 3) == "asked for page 3, got page 1"
+    assert problem("release", RELEASE, 7) == "asked for release 7, got release 249504"
+    assert problem(None, [], 7) is None  # an unknown resource: only its JSON was checked

@@ -84,7 +84,9 @@ def malformed(request, response):
         data = response.json() if hasattr(response, "json") else json.loads(response.body)
     except (ValueError, UnicodeDecodeError) as exc:
         return f"invalid JSON ({str(exc)[:80]})"
-    return shapes.problem(request.meta.get(shapes.SHAPE_META), data, request.meta.get("release_id"))
+    kind = request.meta.get(shapes.SHAPE_META)
+    expected = request.meta.get("page") if kind == shapes.INVENTORY else request.meta.get("release_id")
+    return shapes.problem(kind, data, expected)
 
 
 def error_message(response):
