@@ -165,4 +165,7 @@ DOWNLOAD_TIMEOUT = 30
 COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+# Leave Scrapy's own start-up and stats lines out of the console (console.py) unless the
+# user chose a LOG_LEVEL (-L, -s LOG_LEVEL=..., or LOG_LEVEL in the environment / .env).
+HARVEST_LOG_QUIET = _env("LOG_LEVEL") is None
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -53,14 +53,18 @@ LIMIT_AUTHENTICATED = 60
 LIMIT_ANONYMOUS = 25
 
 
+def has_credentials(settings):
+    """A token, or a consumer key and secret: Discogs' authenticated tier."""
+    return bool(settings.get("DISCOGS_TOKEN")
+                or (settings.get("DISCOGS_CONSUMER_KEY") and settings.get("DISCOGS_CONSUMER_SECRET")))
+
+
 def default_limit(settings):
     """``DISCOGS_RATE_LIMIT``, or the tier the configured credentials give."""
     configured = settings.get("DISCOGS_RATE_LIMIT")
     if configured not in (None, ""):
         return settings.getint("DISCOGS_RATE_LIMIT")
-    token = settings.get("DISCOGS_TOKEN")
-    key_secret = settings.get("DISCOGS_CONSUMER_KEY") and settings.get("DISCOGS_CONSUMER_SECRET")
-    return LIMIT_AUTHENTICATED if token or key_secret else LIMIT_ANONYMOUS
+    return LIMIT_AUTHENTICATED if has_credentials(settings) else LIMIT_ANONYMOUS
 
 
 class RequestBudgetMiddleware:
@@ -96,6 +100,8 @@ class RequestBudgetMiddleware:
         self._last = None
         self._sent = 0
         self._published_limit = self.budget.effective_limit
+        # Without credentials Discogs allows 25 requests a minute: say so once, at the start.
+        self._anonymous = not has_credentials(settings) and settings.get("DISCOGS_RATE_LIMIT") in (None, "")
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -204,6 +210,10 @@ class RequestBudgetMiddleware:
     # --- signals ----------------------------------------------------------------------
 
     def spider_opened(self, spider):
+        if self._anonymous:
+            logger.warning("No DISCOGS_TOKEN: Discogs allows %s requests per %g s without credentials "
+                           "(%s with a token in .env, see the README)", LIMIT_ANONYMOUS, self.budget.period,
+                           LIMIT_AUTHENTICATED)
         self._published_limit = self.budget.effective_limit
         self.stats.set_value(stats.BUDGET_LIMIT, self.budget.effective_limit)
         self.stats.set_value(stats.BUDGET_PERIOD, self.budget.period)
