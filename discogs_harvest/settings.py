@@ -164,6 +164,8 @@ DOWNLOAD_TIMEOUT = 30
 # Discogs sets a Cloudflare cookie we have no use for.
 COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
+# CSV feeds write list columns (genres, styles, tracks, videos) as JSON arrays, not reprs.
+FEED_EXPORTERS = {"csv": "discogs_harvest.exporters.CsvItemExporter"}
 LOG_LEVEL = _env("LOG_LEVEL", "INFO")
 # Leave Scrapy's own start-up and stats lines out of the console (console.py) unless the
 # user chose a LOG_LEVEL (-L, -s LOG_LEVEL=..., or LOG_LEVEL in the environment / .env).
