@@ -139,6 +139,9 @@ DOWNLOAD_HANDLERS = {
     "https": "discogs_harvest.downloadermiddlewares.handlers.DiscogsHTTPDownloadHandler",
 }
 
+# `scrapy check`: @api builds a callback's sample URL on DISCOGS_API_URL (contracts.py).
+SPIDER_CONTRACTS = {"discogs_harvest.contracts.ApiContract": 10}
+
 # --- Scrapy ---------------------------------------------------------------------
 # Discogs has no robots.txt for the API; fetching it would spend budget.
 ROBOTSTXT_OBEY = False

@@ -38,6 +38,7 @@ class ReleaseSpider(DiscogsSpider):
     name = "release"
     feed_item_class = ReleaseItem
     feed_fields = RELEASE_FEED_FIELDS
+    example_arguments = {"ids": "249504"}
 
     @classmethod
     def parse_arguments(cls, ids=None, ids_file=None, force="0", **_):

@@ -46,6 +46,7 @@ class SellerInventorySpider(DiscogsSpider):
     name = "seller_inventory"
     feed_item_class = ListingItem
     feed_fields = LISTING_FEED_FIELDS
+    example_arguments = {"seller": "brotherlogic"}
 
     @classmethod
     def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
@@ -118,9 +119,17 @@ class SellerInventorySpider(DiscogsSpider):
     # --- inventory pages -----------------------------------------------------------
 
     def parse_page(self, response):
+        """An inventory page: its checkpoint item, then the next page (listings wait for releases).
+
+        @api /users/brotherlogic/inventory?status=For+Sale&sort=listed&sort_order=asc&per_page=100&page=1
+        @meta {"page": 1}
+        @returns items 1 1
+        @returns requests 1 1
+        @scrapes seller_username page next_url pages_total body
+        """
         data = response.json()
         pagination = data.get("pagination") or {}
-        page = pagination.get("page", response.meta["page"])
+        page = pagination.get("page", response.meta.get("page", 1))
         listings = data.get("listings") or []
         next_url = (pagination.get("urls") or {}).get("next")
         yield InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
