@@ -26,7 +26,8 @@ Stats: ``harvest/budget/requests`` (sent, retries included), ``waits`` (requests
 had to wait) and ``wait_seconds`` (their waits added up), ``current_wait``, ``429``,
 ``breaker_opened``, ``header_syncs`` (answers whose headers revealed requests not ours),
 ``limit`` (ours, lowered when the server's ``X-Discogs-Ratelimit`` is lower) and
-``period``; at close one line: "N requests in T s, R/min, budget use U %".
+``period`` (raised, with one warning and ``window_corrected``, when a 429 proves the
+server's window longer than ``DISCOGS_RATE_PERIOD``: see ``Budget.learn_window``); at close one line: "N requests in T s, R/min, budget use U %".
 """
 
 import asyncio
@@ -131,7 +132,10 @@ class RequestBudgetMiddleware:
                 if delay <= 0:
                     break
                 waited = True
-                self.stats.set_value(stats.BUDGET_CURRENT_WAIT, round(min(delay, self.budget.period), 3))
+                # The whole wait when it is known (progress shows "waiting for the rate limit");
+                # waiting for an answer (a probe's) is shown as one period.
+                shown = delay if delay != float("inf") else self.budget.period
+                self.stats.set_value(stats.BUDGET_CURRENT_WAIT, round(shown, 3))
                 await self._wait(min(delay, self.budget.period))
             send = self.budget.reserve(now)
         if waited:
@@ -168,6 +172,7 @@ class RequestBudgetMiddleware:
             retry_after = parse_retry_after(response.headers.get(b"Retry-After"), time.time())
             pause, opened, foreign = self.budget.refused(send, now, headers, retry_after)
             self.stats.inc_value(stats.BUDGET_429)
+            self._check_window(now, headers)
             if opened:
                 self.stats.inc_value(stats.BUDGET_BREAKER_OPENED)
                 logger.warning("%s consecutive 429s: circuit breaker open, next probe in %.1f s",
@@ -188,6 +193,20 @@ class RequestBudgetMiddleware:
                          self.budget.in_window(now), foreign, self.budget.foreign(now))
         self._changed.set()
         return response
+
+    def _check_window(self, now, headers):
+        """Say once, and adopt, a longer window when the 429s prove DISCOGS_RATE_PERIOD too short."""
+        learned = self.budget.learn_window(now, headers)
+        if learned is None:
+            return
+        old, evidence = learned
+        self.stats.set_value(stats.BUDGET_PERIOD, self.budget.period)
+        self.stats.inc_value(stats.key("budget", "window_corrected"))
+        logger.warning(
+            "DISCOGS_RATE_PERIOD=%g is shorter than the server's window: its 429 counts %s requests that "
+            "reach back %.1f s; pacing at %s per %g s from now on (set DISCOGS_RATE_PERIOD to the server's "
+            "window: 60 for Discogs, the sandbox's --window)",
+            old, headers.server_used, evidence, self.budget.effective_limit, self.budget.period)
 
     def process_exception(self, request, exception):
         send = request.meta.pop(SEND, None)
