@@ -23,7 +23,8 @@ goes alone as a probe; see :class:`~.policy.Breaker`. Re-sending the refused req
 :class:`~.retry.DiscogsRetryMiddleware`'s job.
 
 Stats: ``harvest/budget/requests`` (sent, retries included), ``waits`` (requests that
-had to wait) and ``wait_seconds`` (their waits added up), ``current_wait``, ``429``,
+had to wait) and ``wait_seconds`` (their waits added up), ``current_wait`` and
+``wait_until`` (epoch seconds it ends, 0 when not waiting), ``429``,
 ``breaker_opened``, ``header_syncs`` (answers whose headers revealed requests not ours),
 ``limit`` (ours, lowered when the server's ``X-Discogs-Ratelimit`` is lower) and
 ``period`` (raised, with one warning and ``window_corrected``, when a 429 proves the
@@ -136,12 +137,14 @@ class RequestBudgetMiddleware:
                 # waiting for an answer (a probe's) is shown as one period.
                 shown = delay if delay != float("inf") else self.budget.period
                 self.stats.set_value(stats.BUDGET_CURRENT_WAIT, round(shown, 3))
+                self.stats.set_value(stats.BUDGET_WAIT_UNTIL, time.time() + shown)
                 await self._wait(min(delay, self.budget.period))
             send = self.budget.reserve(now)
         if waited:
             self.stats.inc_value(stats.BUDGET_WAITS)
             self.stats.inc_value(stats.BUDGET_WAIT_SECONDS, now - started)
         self.stats.set_value(stats.BUDGET_CURRENT_WAIT, 0)
+        self.stats.set_value(stats.BUDGET_WAIT_UNTIL, 0)
         self.stats.inc_value(stats.BUDGET_REQUESTS)
         self._sent += 1
         if self._first is None:

@@ -91,6 +91,14 @@ def _number(value):
         return None
 
 
+def current_wait(stats, now):
+    """Seconds the budget still holds requests back: counted down to ``wait_until`` when known."""
+    until = _number(stats.get(keys.BUDGET_WAIT_UNTIL))
+    if until:
+        return round(max(0.0, until - now.timestamp()), 3)
+    return stats.get(keys.BUDGET_CURRENT_WAIT, 0.0)
+
+
 def build_snapshot(stats, now, default_limit=None, default_period=None):
     """The progress figures from a stats dict at ``now`` (an aware UTC datetime).
 
@@ -128,7 +136,7 @@ def build_snapshot(stats, now, default_limit=None, default_period=None):
         "budget_limit": limit,
         "budget_period": period,
         "budget_use": budget_use,
-        "current_wait": stats.get(keys.BUDGET_CURRENT_WAIT, 0.0),
+        "current_wait": current_wait(stats, now),
         "percent": percent,
         "eta_seconds": round(eta, 1) if eta is not None else None,
     }

@@ -130,6 +130,13 @@ def test_line_and_bar_show_the_same_figures():
     assert len(format_bar(snapshot, 60)) == 60
 
 
+def test_the_wait_counts_down():
+    now = START + datetime.timedelta(seconds=40)
+    stats = running_stats(**{keys.BUDGET_CURRENT_WAIT: 57.0, keys.BUDGET_WAIT_UNTIL: now.timestamp() + 20})
+    assert build_snapshot(stats, now, 60, 60)["current_wait"] == 20.0
+    assert build_snapshot(stats, now + datetime.timedelta(seconds=30), 60, 60)["current_wait"] == 0.0
+
+
 def test_a_long_wait_is_said_in_words():
     stats = running_stats(**{keys.BUDGET_CURRENT_WAIT: 64.0})
     snapshot = build_snapshot(stats, START + datetime.timedelta(seconds=40), 60, 60)
@@ -186,7 +193,7 @@ def test_bar_only_on_a_terminal_redrawn_in_place_and_cleared_at_close(caplog):
     with caplog.at_level(logging.INFO, logger="discogs_harvest.extensions.progress"):
         progress.spider_closed(None, "finished")
     drawn = stream.getvalue()
-    assert drawn.count("\r\x1b[K 20%|###") == 2
+    assert drawn.count("\r\x1b[K 20%|#") == 2
     assert "\n" not in drawn
     assert drawn.endswith("\r\x1b[K")
     assert "Progress at close (finished): pages 3/3" in caplog.text
