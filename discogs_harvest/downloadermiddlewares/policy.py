@@ -400,7 +400,7 @@ class Budget:
         """A non-429 answer came. Returns the foreign requests it revealed (0 if none)."""
         foreign = self._close(send, now, headers)
         self.breaker.answered(send.probe)
-        if foreign > self._older_own(send.reserved):
+        if foreign > 0 and not self.foreign_seen and foreign > self._older_own(send.reserved):
             self.foreign_seen = True  # more than a longer window of ours could explain
         self.accepted.append((send.reserved, send.done))
         return foreign
