@@ -175,7 +175,8 @@ class RequestBudgetMiddleware:
             retry_after = parse_retry_after(response.headers.get(b"Retry-After"), time.time())
             pause, opened, foreign = self.budget.refused(send, now, headers, retry_after)
             self.stats.inc_value(stats.BUDGET_429)
-            self._check_window(now, headers)
+            if self._check_window(now, headers):
+                opened = False  # the 429s are explained: a full window, not a refusing server
             if opened:
                 self.stats.inc_value(stats.BUDGET_BREAKER_OPENED)
                 logger.warning("%s consecutive 429s: circuit breaker open, next probe in %.1f s",
@@ -201,7 +202,7 @@ class RequestBudgetMiddleware:
         """Say once, and adopt, a longer window when the 429s prove DISCOGS_RATE_PERIOD too short."""
         learned = self.budget.learn_window(now, headers)
         if learned is None:
-            return
+            return False
         old, evidence = learned
         self.stats.set_value(stats.BUDGET_PERIOD, self.budget.period)
         self.stats.inc_value(stats.key("budget", "window_corrected"))
@@ -210,6 +211,7 @@ class RequestBudgetMiddleware:
             "reach back %.1f s; pacing at %s per %g s from now on (set DISCOGS_RATE_PERIOD to the server's "
             "window: 60 for Discogs, the sandbox's --window)",
             old, headers.server_used, evidence, self.budget.effective_limit, self.budget.period)
+        return True
 
     def process_exception(self, request, exception):
         send = request.meta.pop(SEND, None)
