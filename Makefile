@@ -3,6 +3,8 @@
 #   make test    install and run the test suite (what CI runs)
 #   make bench   install and run the benchmarks against the sandbox (prints ratios)
 #   make sandbox start the local Discogs-compatible server in the foreground
+#   make readme-check  run every command of the README's harvesting, feed and sandbox sections
+#                against a sandbox (part of make test too)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,7 +12,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
 
-.PHONY: install test demo bench sandbox clean
+.PHONY: install test demo bench sandbox readme-check clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +33,9 @@ bench: install
 
 sandbox: install
 	$(PY) -m discogs_harvest.sandbox --port 8765
+
+readme-check: install
+	$(PY) -m pytest $(PYTEST_ARGS) -s tests/integration/test_readme.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -115,6 +115,11 @@ class ReleaseItem:
 
 
 @dataclass
+class StoredReleaseItem(ReleaseItem):
+    """A fresh release read back from the database for a feed (storage does not write it again)."""
+
+
+@dataclass
 class InventorySnapshotItem:
     """Sent once when a seller's inventory has been paged through to the end.
 

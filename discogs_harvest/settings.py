@@ -168,6 +168,9 @@ DOWNLOAD_HANDLERS = {
     "https": "discogs_harvest.downloadermiddlewares.handlers.DiscogsHTTPDownloadHandler",
 }
 
+# `scrapy check`: @api builds a callback's sample URL on DISCOGS_API_URL (contracts.py).
+SPIDER_CONTRACTS = {"discogs_harvest.contracts.ApiContract": 10}
+
 # --- Scrapy ---------------------------------------------------------------------
 # Discogs has no robots.txt for the API; fetching it would spend budget.
 ROBOTSTXT_OBEY = False
@@ -193,5 +196,10 @@ DOWNLOAD_TIMEOUT = 30
 # Discogs sets a Cloudflare cookie we have no use for.
 COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
+# CSV feeds write list columns (genres, styles, tracks, videos) as JSON arrays, not reprs.
+FEED_EXPORTERS = {"csv": "discogs_harvest.exporters.CsvItemExporter"}
 LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+# Leave Scrapy's own start-up and stats lines out of the console (console.py) unless the
+# user chose a LOG_LEVEL (-L, -s LOG_LEVEL=..., or LOG_LEVEL in the environment / .env).
+HARVEST_LOG_QUIET = _env("LOG_LEVEL") is None
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -33,6 +33,8 @@ BUDGET_PERIOD = key("budget", "period")
 BUDGET_WAITS = key("budget", "waits")
 BUDGET_WAIT_SECONDS = key("budget", "wait_seconds")
 BUDGET_CURRENT_WAIT = key("budget", "current_wait")
+# When (epoch seconds) the current wait ends, so progress can count it down; 0 when not waiting.
+BUDGET_WAIT_UNTIL = key("budget", "wait_until")
 BUDGET_429 = key("budget", "429")
 BUDGET_BREAKER_OPENED = key("budget", "breaker_opened")
 BUDGET_HEADER_SYNCS = key("budget", "header_syncs")

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from discogs_harvest import stats
+from discogs_harvest.console import quiet_console
 from discogs_harvest.database import check_database, open_database
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.scrub import scrub
@@ -172,6 +173,10 @@ def check_budget(settings):
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        quiet_console(self.settings)  # before Scrapy logs its start-up lines
+
     def run(self, args, opts):
         if len(args) != 1:
             return super().run(args, opts)  # Scrapy's usage errors

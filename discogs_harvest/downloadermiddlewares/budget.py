@@ -23,10 +23,12 @@ goes alone as a probe; see :class:`~.policy.Breaker`. Re-sending the refused req
 :class:`~.retry.DiscogsRetryMiddleware`'s job.
 
 Stats: ``harvest/budget/requests`` (sent, retries included), ``waits`` (requests that
-had to wait) and ``wait_seconds`` (their waits added up), ``current_wait``, ``429``,
+had to wait) and ``wait_seconds`` (their waits added up), ``current_wait`` and
+``wait_until`` (epoch seconds it ends, 0 when not waiting), ``429``,
 ``breaker_opened``, ``header_syncs`` (answers whose headers revealed requests not ours),
 ``limit`` (ours, lowered when the server's ``X-Discogs-Ratelimit`` is lower) and
-``period``; at close one line: "N requests in T s, R/min, budget use U %".
+``period`` (raised, with one warning and ``window_corrected``, when a 429 proves the
+server's window longer than ``DISCOGS_RATE_PERIOD``: see ``Budget.learn_window``); at close one line: "N requests in T s, R/min, budget use U %".
 """
 
 import asyncio
@@ -53,14 +55,18 @@ LIMIT_AUTHENTICATED = 60
 LIMIT_ANONYMOUS = 25
 
 
+def has_credentials(settings):
+    """A token, or a consumer key and secret: Discogs' authenticated tier."""
+    return bool(settings.get("DISCOGS_TOKEN")
+                or (settings.get("DISCOGS_CONSUMER_KEY") and settings.get("DISCOGS_CONSUMER_SECRET")))
+
+
 def default_limit(settings):
     """``DISCOGS_RATE_LIMIT``, or the tier the configured credentials give."""
     configured = settings.get("DISCOGS_RATE_LIMIT")
     if configured not in (None, ""):
         return settings.getint("DISCOGS_RATE_LIMIT")
-    token = settings.get("DISCOGS_TOKEN")
-    key_secret = settings.get("DISCOGS_CONSUMER_KEY") and settings.get("DISCOGS_CONSUMER_SECRET")
-    return LIMIT_AUTHENTICATED if token or key_secret else LIMIT_ANONYMOUS
+    return LIMIT_AUTHENTICATED if has_credentials(settings) else LIMIT_ANONYMOUS
 
 
 class RequestBudgetMiddleware:
@@ -96,6 +102,8 @@ class RequestBudgetMiddleware:
         self._last = None
         self._sent = 0
         self._published_limit = self.budget.effective_limit
+        # Without credentials Discogs allows 25 requests a minute: say so once, at the start.
+        self._anonymous = not has_credentials(settings) and settings.get("DISCOGS_RATE_LIMIT") in (None, "")
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -125,13 +133,18 @@ class RequestBudgetMiddleware:
                 if delay <= 0:
                     break
                 waited = True
-                self.stats.set_value(stats.BUDGET_CURRENT_WAIT, round(min(delay, self.budget.period), 3))
+                # The whole wait when it is known (progress shows "waiting for the rate limit");
+                # waiting for an answer (a probe's) is shown as one period.
+                shown = delay if delay != float("inf") else self.budget.period
+                self.stats.set_value(stats.BUDGET_CURRENT_WAIT, round(shown, 3))
+                self.stats.set_value(stats.BUDGET_WAIT_UNTIL, time.time() + shown)
                 await self._wait(min(delay, self.budget.period))
             send = self.budget.reserve(now)
         if waited:
             self.stats.inc_value(stats.BUDGET_WAITS)
             self.stats.inc_value(stats.BUDGET_WAIT_SECONDS, now - started)
         self.stats.set_value(stats.BUDGET_CURRENT_WAIT, 0)
+        self.stats.set_value(stats.BUDGET_WAIT_UNTIL, 0)
         self.stats.inc_value(stats.BUDGET_REQUESTS)
         self._sent += 1
         if self._first is None:
@@ -162,6 +175,8 @@ class RequestBudgetMiddleware:
             retry_after = parse_retry_after(response.headers.get(b"Retry-After"), time.time())
             pause, opened, foreign = self.budget.refused(send, now, headers, retry_after)
             self.stats.inc_value(stats.BUDGET_429)
+            if self._check_window(now, headers):
+                opened = False  # the 429s are explained: a full window, not a refusing server
             if opened:
                 self.stats.inc_value(stats.BUDGET_BREAKER_OPENED)
                 logger.warning("%s consecutive 429s: circuit breaker open, next probe in %.1f s",
@@ -182,6 +197,21 @@ class RequestBudgetMiddleware:
                          self.budget.in_window(now), foreign, self.budget.foreign(now))
         self._changed.set()
         return response
+
+    def _check_window(self, now, headers):
+        """Say once, and adopt, a longer window when the 429s prove DISCOGS_RATE_PERIOD too short."""
+        learned = self.budget.learn_window(now, headers)
+        if learned is None:
+            return False
+        old, evidence = learned
+        self.stats.set_value(stats.BUDGET_PERIOD, self.budget.period)
+        self.stats.inc_value(stats.key("budget", "window_corrected"))
+        logger.warning(
+            "DISCOGS_RATE_PERIOD=%g is shorter than the server's window: its 429 counts %s requests that "
+            "reach back %.1f s; pacing at %s per %g s from now on (set DISCOGS_RATE_PERIOD to the server's "
+            "window: 60 for Discogs, the sandbox's --window)",
+            old, headers.server_used, evidence, self.budget.effective_limit, self.budget.period)
+        return True
 
     def process_exception(self, request, exception):
         send = request.meta.pop(SEND, None)
@@ -204,6 +234,10 @@ class RequestBudgetMiddleware:
     # --- signals ----------------------------------------------------------------------
 
     def spider_opened(self, spider):
+        if self._anonymous:
+            logger.warning("No DISCOGS_TOKEN: Discogs allows %s requests per %g s without credentials "
+                           "(%s with a token in .env, see the README)", LIMIT_ANONYMOUS, self.budget.period,
+                           LIMIT_AUTHENTICATED)
         self._published_limit = self.budget.effective_limit
         self.stats.set_value(stats.BUDGET_LIMIT, self.budget.effective_limit)
         self.stats.set_value(stats.BUDGET_PERIOD, self.budget.period)

@@ -41,6 +41,7 @@ Retry-After says, and each is followed by one probe. The refused send itself lea
 our window: the server does not count 429s.
 """
 
+import collections
 import email.utils
 import math
 from dataclasses import dataclass
@@ -215,6 +216,35 @@ def foreign_count(headers, own):
     return max(0, used - own)
 
 
+# --- a window longer than configured -----------------------------------------------------
+
+# Discogs' documented window (API_FACTS.md §1): what a configured period proven too short
+# is replaced with, unless the evidence shows an even longer one.
+DOCUMENTED_PERIOD = 60.0
+# The evidence must exceed the configured period by this factor: latency alone never does.
+WINDOW_EVIDENCE_FACTOR = 1.5
+# Accepted sends remembered for that evidence: a server limit above this cannot be judged.
+ACCEPTED_KEPT = 1000
+
+
+def implied_window(accepted, headers, own_in_period, now):
+    """Seconds the server's window spans at least, from a 429's headers; None if they cannot tell.
+
+    ``accepted`` are the reservation times of our sends the server counted (not refused),
+    ``own_in_period`` how many of them our model holds in the configured window. When the
+    server says its window is full (``used >= limit``) but our window holds fewer than
+    ``used``, and our own sends over a longer span add up to ``used``, the server still
+    counts sends that the configured period has let go: its window reaches back at least
+    to the ``used``-th most recent of them.
+    """
+    if headers is None or headers.limit is None:
+        return None
+    used = headers.server_used
+    if used is None or used < headers.limit or own_in_period >= used or len(accepted) < used:
+        return None
+    return now - sorted(accepted, reverse=True)[used - 1]
+
+
 # --- retries --------------------------------------------------------------------------
 
 
@@ -328,6 +358,10 @@ class Budget:
         self.observations = []  # (expires, foreign count)
         self.last_reserved = -INF
         self.breaker = Breaker(self.period, threshold, retry_after_max)
+        self.foreign_seen = False  # an accepted answer revealed other clients on the window
+        # (reserved, done) of recent accepted sends, kept longer than ``sends`` (which are
+        # pruned after a period): the evidence for :meth:`learn_window`.
+        self.accepted = collections.deque(maxlen=ACCEPTED_KEPT)
 
     @property
     def effective_limit(self):
@@ -366,6 +400,9 @@ class Budget:
         """A non-429 answer came. Returns the foreign requests it revealed (0 if none)."""
         foreign = self._close(send, now, headers)
         self.breaker.answered(send.probe)
+        if foreign > 0 and not self.foreign_seen and foreign > self._older_own(send.reserved):
+            self.foreign_seen = True  # more than a longer window of ours could explain
+        self.accepted.append((send.reserved, send.done))
         return foreign
 
     def refused(self, send, now, headers=None, retry_after=None):
@@ -382,6 +419,39 @@ class Budget:
         self.sends.remove(send)
         pause, opened = self.breaker.refused(now, retry_after, explained=self._room(now) > 0)
         return pause, opened, foreign
+
+    def learn_window(self, now, headers):
+        """After a 429: if its headers prove the server's window longer than ``period``, adopt
+        the longer one and return ``(old period, evidence seconds)``; else None.
+
+        Only from the second 429 in a row (a single one is how other clients on the window
+        show), and only while no accepted answer has revealed more requests than our own
+        sends of the last :data:`DOCUMENTED_PERIOD` could be (other clients, whose requests
+        would otherwise look like ours). The new period is Discogs' documented 60 s, or the evidence
+        when that is longer: guessing upwards in small steps would mean a 429 per step.
+        """
+        if self.foreign_seen or self.breaker.consecutive < 2:
+            return None
+        evidence = implied_window([reserved for reserved, _ in self.accepted], headers, self.in_window(now), now)
+        if evidence is None or evidence <= self.period * WINDOW_EVIDENCE_FACTOR:
+            return None
+        old = self.period
+        self.period = max(DOCUMENTED_PERIOD, math.ceil(evidence))
+        self.breaker.period = self.period
+        # The sends pruned under the short period still fill the long one: put them back,
+        # so the window model waits for them to leave instead of probing into more 429s.
+        kept = {s.reserved for s in self.sends}
+        restored = [Send(reserved=r, done=d) for r, d in self.accepted if d + self.period > now and r not in kept]
+        self.sends = sorted(self.sends + restored, key=lambda s: s.reserved)
+        # These 429s are explained now: the window is full, nobody is refusing us.
+        self.breaker.consecutive = 0
+        return old, evidence
+
+    def _older_own(self, reserved):
+        """Our accepted sends that a server window up to DOCUMENTED_PERIOD long, but not ours,
+        would still count when ``reserved`` reached it."""
+        horizon = max(DOCUMENTED_PERIOD, self.period)
+        return sum(1 for t, _ in self.accepted if reserved - horizon < t <= reserved - self.period)
 
     def lost(self, send, now):
         """No answer at all (timeout, connection lost): the server may still have counted it."""

@@ -19,9 +19,11 @@ the bar on a terminal is redrawn every second), ``DISCOGS_RATE_LIMIT`` and
 
 import datetime
 import logging
+import shutil
 import sys
 
 from scrapy import signals
+from tqdm import tqdm
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
@@ -31,9 +33,14 @@ logger = logging.getLogger(__name__)
 
 # Seconds between redraws of the terminal bar.
 BAR_INTERVAL = 1.0
-# Columns of the bar itself; the whole line stays under ~75 so that Scrapy's log lines
-# (50+ columns of prefix alone) overwrite it completely.
-BAR_WIDTH = 20
+# Columns of the whole bar line at most; less on a narrower terminal. Scrapy's log lines
+# (50+ columns of prefix alone) then overwrite it when they come.
+BAR_COLUMNS = 100
+# A wait of this many seconds or more is shown as "waiting for the rate limit (N s)".
+WAITING_SHOWN = 1.0
+# tqdm draws the bar and the counters; the ETA is ours (eta_seconds), given as the postfix.
+BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} requests [{elapsed}, {rate_fmt}{postfix}]"
+BAR_FORMAT_UNKNOWN = "{n_fmt} requests [{elapsed}, {rate_fmt}{postfix}]"
 
 
 def requests_left(pages_done, pages_total, releases_done, releases_to_fetch):
@@ -84,6 +91,14 @@ def _number(value):
         return None
 
 
+def current_wait(stats, now):
+    """Seconds the budget still holds requests back: counted down to ``wait_until`` when known."""
+    until = _number(stats.get(keys.BUDGET_WAIT_UNTIL))
+    if until:
+        return round(max(0.0, until - now.timestamp()), 3)
+    return stats.get(keys.BUDGET_CURRENT_WAIT, 0.0)
+
+
 def build_snapshot(stats, now, default_limit=None, default_period=None):
     """The progress figures from a stats dict at ``now`` (an aware UTC datetime).
 
@@ -121,7 +136,7 @@ def build_snapshot(stats, now, default_limit=None, default_period=None):
         "budget_limit": limit,
         "budget_period": period,
         "budget_use": budget_use,
-        "current_wait": stats.get(keys.BUDGET_CURRENT_WAIT, 0.0),
+        "current_wait": current_wait(stats, now),
         "percent": percent,
         "eta_seconds": round(eta, 1) if eta is not None else None,
     }
@@ -143,6 +158,18 @@ def _of(done, total):
     return f"{done}/{total if total is not None else '?'}"
 
 
+def waiting(snapshot):
+    """``"waiting for the rate limit (1m04s)"`` while the budget holds requests back, else None."""
+    wait = snapshot["current_wait"] or 0
+    return f"waiting for the rate limit ({format_duration(wait)})" if wait >= WAITING_SHOWN else None
+
+
+def per_minute(snapshot):
+    """Requests per minute so far, or None before the clock started."""
+    elapsed = snapshot["elapsed_seconds"]
+    return snapshot["requests"] * 60 / elapsed if elapsed else None
+
+
 def format_line(snapshot):
     """The log line: every figure of the snapshot, in words."""
     budget = "budget ?"
@@ -150,25 +177,36 @@ def format_line(snapshot):
         budget = f"budget {snapshot['budget_limit']:g}/{snapshot['budget_period']:g}s"
         if snapshot["budget_use"] is not None:
             budget += f" ({snapshot['budget_use']:.0%} used)"
+    rate = per_minute(snapshot)
+    wait = waiting(snapshot) or f"wait {snapshot['current_wait'] or 0:.1f}s"
     return (
         f"pages {_of(snapshot['pages_done'], snapshot['pages_total'])}, "
         f"releases {_of(snapshot['releases_done'], snapshot['releases_to_fetch'])}"
         f" ({snapshot['releases_failed']} failed), "
-        f"{snapshot['items_stored']} items stored, {snapshot['requests']} requests, {budget}, "
-        f"wait {snapshot['current_wait'] or 0:.1f}s, ETA {format_duration(snapshot['eta_seconds'])}"
+        f"{snapshot['items_stored']} items stored, {snapshot['requests']} requests"
+        f"{f' ({rate:.1f}/min)' if rate is not None else ''}, {budget}, "
+        f"{wait}, "
+        f"elapsed {format_duration(snapshot['elapsed_seconds'])}, ETA {format_duration(snapshot['eta_seconds'])}"
     )
 
 
-def format_bar(snapshot, width=BAR_WIDTH):
-    """One terminal line: ``[#######.............]  35% p 2/3 r 70/200 ETA 4s``."""
-    percent = snapshot["percent"]
-    filled = int(width * (percent or 0) / 100)
-    shown = f"{percent:3.0f}%" if percent is not None else "  ?%"
-    return (
-        f"[{'#' * filled}{'.' * (width - filled)}] {shown} "
-        f"p {_of(snapshot['pages_done'], snapshot['pages_total'])} "
-        f"r {_of(snapshot['releases_done'], snapshot['releases_to_fetch'])} "
-        f"ETA {format_duration(snapshot['eta_seconds'])}"
+def format_bar(snapshot, columns=BAR_COLUMNS):
+    """One terminal line, drawn by tqdm with our ETA:
+    ``20%|######      | 40/203 requests [00:40,  1.00req/s, ETA 2m43s]``.
+
+    The counts are requests: done (pages and releases settled) of done plus
+    :func:`requests_left`; the rate is requests sent per second so far.
+    """
+    remaining = requests_left(snapshot["pages_done"], snapshot["pages_total"], snapshot["releases_done"],
+                              snapshot["releases_to_fetch"])
+    done = (snapshot["pages_done"] or 0) + (snapshot["releases_done"] or 0)
+    total = done + round(remaining) if remaining is not None else None
+    elapsed = snapshot["elapsed_seconds"] or 0
+    rate = snapshot["requests"] / elapsed if elapsed else None
+    postfix = ", ".join(filter(None, [waiting(snapshot), f"ETA {format_duration(snapshot['eta_seconds'])}"]))
+    return tqdm.format_meter(
+        n=done, total=total, elapsed=elapsed, ncols=columns, unit="req", rate=rate, ascii=True,
+        bar_format=BAR_FORMAT if total else BAR_FORMAT_UNKNOWN, postfix=postfix,
     )
 
 
@@ -195,7 +233,11 @@ class ProgressSource:
 
 
 class Progress:
-    """Logs the snapshot every ``PROGRESS_INTERVAL`` s; draws a bar when stderr is a terminal."""
+    """Logs the snapshot every ``PROGRESS_INTERVAL`` s; draws a bar when stderr is a terminal.
+
+    The bar is only drawn on a terminal: piped or redirected output (tests, CI, ``2> log``)
+    gets the log lines alone, never carriage returns or escape codes.
+    """
 
     def __init__(self, crawler, stream=None):
         if not crawler.settings.getbool("PROGRESS_ENABLED"):
@@ -227,7 +269,8 @@ class Progress:
     def draw_bar(self):
         # \r and "erase to end of line": redraw in place; the trailing \r puts the
         # cursor back at column 0 so the next log line overwrites the bar.
-        self.stream.write("\r\x1b[K" + format_bar(self.source.snapshot()) + "\r")
+        columns = min(BAR_COLUMNS, shutil.get_terminal_size().columns - 1)
+        self.stream.write("\r\x1b[K" + format_bar(self.source.snapshot(), columns) + "\r")
         self.stream.flush()
 
     def spider_closed(self, spider, reason):

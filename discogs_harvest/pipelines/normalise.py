@@ -93,4 +93,6 @@ class NormalisePipeline:
         return item
 
     def close_spider(self):
-        logger.info("Normalise: genre/style names respelled or deduplicated in %d items", self.respelled)
+        # Nothing respelled is the usual case: worth a line only at DEBUG.
+        level = logging.INFO if self.respelled else logging.DEBUG
+        logger.log(level, "Normalise: genre/style names respelled or deduplicated in %d items", self.respelled)

@@ -23,6 +23,8 @@ a listing whose album is not stored yet gets ``album_id`` NULL (the foreign key 
 enforced) and keeps its ``release_id``, by which SQL links it when the album lands,
 in this run or a later one.
 
+A ``StoredReleaseItem`` (a fresh release read back for a feed) passes through unwritten.
+
 Checkpoints for resuming (:mod:`discogs_harvest.checkpoints`): an ``InventoryPageItem``
 is upserted into ``inventory_pages``; a ``FailedReleaseItem`` into ``failed_releases``
 (``attempts`` counted), and a release stored later is removed from there.
@@ -49,7 +51,7 @@ from scrapy.utils.asyncio import create_looping_call
 from discogs_harvest import stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
-from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ListingItem, ReleaseItem
+from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ListingItem, ReleaseItem, StoredReleaseItem
 from discogs_harvest.models import (
     Album,
     AlbumGenre,
@@ -154,6 +156,8 @@ class StoragePipeline:
         )
 
     def process_item(self, item):
+        if isinstance(item, StoredReleaseItem):
+            return item  # read from the database for a feed: already stored
         if isinstance(item, ReleaseItem):
             if item.release_id is None:
                 raise InvalidItem("release without release_id")

@@ -8,7 +8,8 @@ Discogs routes: ``GET /users/{username}/inventory``, ``/releases/{id}``,
 ``/marketplace/listings/{id}``, ``/masters|artists|labels/{id}`` (recorded only),
 ``/oauth/identity``. Control routes (never rate limited, faulted or logged):
 ``GET /_sandbox/log?since=N``, ``POST /_sandbox/reset``, ``/_sandbox/config``,
-``/_sandbox/faults``, ``/_sandbox/consume``, ``/_sandbox/sellers/{name}/mutate``.
+``/_sandbox/faults``, ``/_sandbox/consume``, ``/_sandbox/clock`` (freeze or advance the rate
+window's time, for tests), ``/_sandbox/sellers/{name}/mutate``.
 
 Modules: ``app`` (routes and middleware), ``catalog`` (what is served),
 ``sellers`` and ``generator`` (inventories and synthetic data), ``recorded``

@@ -1,14 +1,20 @@
 """``python -m discogs_harvest.sandbox``: run the Discogs-compatible local server.
 
 Binds ``--host``/``--port`` (0 picks a free port), prints its base URL as the
-first line of stdout, and serves until SIGTERM or SIGINT. See the package
-docstring for the routes and ``--help`` for the options.
+first line of stdout (tests and ``make demo`` read it), then on stderr what to use
+it with (token, window, a crawl command) and, with ``--activity`` (on by default
+when stderr is a terminal), one line every few seconds while requests arrive.
+Serves until SIGTERM or SIGINT. See the package docstring for the routes and
+``--help`` for the options.
 """
 
 import argparse
 import asyncio
+import collections
 import json
 import signal
+import sys
+import time
 
 from aiohttp import web
 
@@ -20,8 +26,25 @@ DEFAULT_TOKENS = {"sandbox-token": "sandbox"}
 DEFAULT_CONSUMERS = {"sandbox-key": "sandbox-secret"}
 
 
+DESCRIPTION = """\
+A Discogs-compatible API server on your machine, for trying discogs-harvest without
+touching api.discogs.com. It serves brotherlogic's recorded inventory and releases,
+synthetic sellers (SecretSpot.Records, synthetic-<listings>-<releases>), and behaves
+like Discogs: a moving rate-limit window per client, 429s, 401s, error bodies.
+
+It prints its URL on the first line, then the token to use and a crawl command."""
+
+EPILOG = """\
+examples:
+  python -m discogs_harvest.sandbox --port 8765 --window 2
+      60 requests per 2 s; crawl with -s DISCOGS_RATE_PERIOD=2
+  python -m discogs_harvest.sandbox --port 8765 --faults '{"error_rate": 0.1}'
+      one answer in ten is a 5xx"""
+
+
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m discogs_harvest.sandbox", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m discogs_harvest.sandbox", description=DESCRIPTION,
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
     parser.add_argument("--window", type=float, default=60.0, help="rate-limit window in seconds (Discogs: 60)")
@@ -37,7 +60,43 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warm", action="append", default=[], metavar="SELLER",
                         help="serialise the first 10,000 listings of SELLER and their releases before "
                              "printing the URL (for benchmarks); repeatable")
+    parser.add_argument("--activity", type=float, default=None, metavar="SECONDS",
+                        help="print a line of requests served every SECONDS (default: 5 when stderr is a "
+                             "terminal, else off; 0 turns it off)")
     return parser.parse_args(argv)
+
+
+def banner(url, args) -> str:
+    """What a person needs to use a sandbox that just started (printed on stderr)."""
+    period = f"{args.window:g}"
+    crawl = f"DISCOGS_TOKEN=sandbox-token scrapy crawl seller_inventory -a seller=brotherlogic -s DISCOGS_API_URL={url}"
+    if args.window != 60:
+        crawl += f" -s DISCOGS_RATE_PERIOD={period}"
+    return "\n".join([
+        f"Discogs sandbox listening on {url} (a local stand-in for https://api.discogs.com)",
+        "  token:  sandbox-token (or key sandbox-key, secret sandbox-secret)",
+        f"  window: {args.limit_auth} requests per {period} s with a token, {args.limit_anon} without"
+        + (" (Discogs' own)" if args.window == 60 and args.limit_auth == 60 else ""),
+        f"  try:    {crawl}",
+        "  Ctrl-C stops it.",
+    ])
+
+
+def activity_line(entries, seconds) -> str:
+    """``"12:40:05  34 requests in 5 s: 33 x 200, 1 x 429"``."""
+    statuses = collections.Counter("dropped" if e.get("status") is None else e["status"] for e in entries)
+    counts = ", ".join(f"{n} x {status}" for status, n in sorted(statuses.items(), key=lambda kv: str(kv[0])))
+    return f"{time.strftime('%H:%M:%S')}  {len(entries)} requests in {seconds:g} s: {counts}"
+
+
+async def report_activity(sandbox: Sandbox, seconds: float) -> None:
+    seen = sandbox.log.last_seq
+    while True:
+        await asyncio.sleep(seconds)
+        entries = sandbox.log.since(seen)
+        seen = sandbox.log.last_seq
+        if entries:
+            print(activity_line(entries, seconds), file=sys.stderr, flush=True)
 
 
 def make_sandbox(args: argparse.Namespace) -> Sandbox:
@@ -69,9 +128,14 @@ async def serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     print(sandbox.base_url, flush=True)
+    print(banner(sandbox.base_url, args), file=sys.stderr, flush=True)
+    activity = args.activity if args.activity is not None else (5.0 if sys.stderr.isatty() else 0.0)
+    reporter = asyncio.create_task(report_activity(sandbox, activity)) if activity > 0 else None
     try:
         await stop.wait()
     finally:
+        if reporter is not None:
+            reporter.cancel()
         await runner.cleanup()
         sandbox.log.close()
 

@@ -21,6 +21,7 @@ from aiohttp import web
 from discogs_harvest.sandbox import faults
 from discogs_harvest.sandbox.auth import Authenticator
 from discogs_harvest.sandbox.catalog import ApiError, Catalog
+from discogs_harvest.sandbox.clock import SandboxClock
 from discogs_harvest.sandbox.faults import FaultInjector, FaultPlan
 from discogs_harvest.sandbox.ratelimit import MovingWindow
 from discogs_harvest.sandbox.reqlog import RequestLog
@@ -41,7 +42,8 @@ class Sandbox:
                  log_path: str | None = None, catalog: Catalog | None = None):
         self.settings, self.auth = settings, auth
         self.catalog = catalog or Catalog()
-        self.limiter = MovingWindow(settings.window)
+        self.clock = SandboxClock()  # frozen or advanced by tests (POST /_sandbox/clock)
+        self.limiter = MovingWindow(settings.window, clock=self.clock)
         self.faults = FaultInjector(plan)
         self.log = RequestLog(log_path)
         self.base_url = ""  # set once the port is bound
@@ -57,6 +59,7 @@ class Sandbox:
     def reset(self) -> None:
         self.log.clear()
         self.limiter.reset()
+        self.clock.reset()
         self.faults.set(FaultPlan())
         self.catalog.reset()
 
@@ -211,6 +214,7 @@ def build_app(sb: Sandbox) -> web.Application:
         web.post("/_sandbox/config", _control(lambda sb, request, data: sb.configure(**data))),
         web.post("/_sandbox/faults", _control(lambda sb, request, data: sb.faults.set(FaultPlan.from_dict(data)))),
         web.post("/_sandbox/consume", _control(_consume)),
+        web.post("/_sandbox/clock", _control(lambda sb, request, data: sb.clock.set(**data))),
         web.post("/_sandbox/sellers/{name}/mutate", _control(_mutate)),
     ])
     return app

@@ -97,6 +97,10 @@ class SandboxProcess:
     def mutate(self, seller: str, **kw) -> dict:
         return self._call("POST", f"/_sandbox/sellers/{urllib.parse.quote(seller, safe='')}/mutate", kw)
 
+    def clock(self, **kw) -> dict:
+        """Freeze (``frozen=True``), advance (``advance=seconds``) or release the rate window's clock."""
+        return self._call("POST", "/_sandbox/clock", kw)
+
     def reset(self) -> dict:
         return self._call("POST", "/_sandbox/reset", {})
 

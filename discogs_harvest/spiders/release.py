@@ -1,7 +1,9 @@
 """``scrapy crawl release -a ids=1431115,249504`` (or ``-a ids_file=path``, one id a line)
 
 Fetches and stores releases by id. Releases stored less than ``STALENESS_MAX_AGE_DAYS``
-ago are skipped (no request is spent) unless ``-a force=1``. A 404 is one warning line.
+ago are not fetched (no request is spent) unless ``-a force=1``: they are read from the
+database (:mod:`discogs_harvest.stored`) and go to the feed as they are stored. A 404 is one
+warning line.
 """
 
 import logging
@@ -11,6 +13,7 @@ from discogs_harvest import stats
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.items import RELEASE_FEED_FIELDS, ReleaseItem
 from discogs_harvest.spiders.base import DiscogsSpider
+from discogs_harvest.stored import stored_releases
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ class ReleaseSpider(DiscogsSpider):
     name = "release"
     feed_item_class = ReleaseItem
     feed_fields = RELEASE_FEED_FIELDS
+    example_arguments = {"ids": "249504"}
 
     @classmethod
     def parse_arguments(cls, ids=None, ids_file=None, force="0", **_):
@@ -66,7 +70,9 @@ class ReleaseSpider(DiscogsSpider):
         to_fetch = [i for i in ids if i not in fresh and i not in self.retrying]
         self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, len(to_fetch))
         self.crawler.stats.set_value(stats.RELEASES_FRESH, len(fresh))
-        logger.info("%s releases asked for: %s to fetch, %s fresh in the database (skipped%s)",
-                    len(ids), len(to_fetch), len(fresh), "" if fresh else "; use -a force=1 to refetch")
+        logger.info("%s releases asked for: %s to fetch, %s fresh in the database (read from it, no request%s)",
+                    len(ids), len(to_fetch), len(fresh), "; -a force=1 refetches them" if fresh else "")
+        for item in stored_releases([i for i in ids if i in fresh and i not in self.retrying], self.database_url):
+            yield item
         for release_id in to_fetch:
             yield self.release_request(release_id)

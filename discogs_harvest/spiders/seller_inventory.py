@@ -58,6 +58,7 @@ class SellerInventorySpider(DiscogsSpider):
     name = "seller_inventory"
     feed_item_class = ListingItem
     feed_fields = LISTING_FEED_FIELDS
+    example_arguments = {"seller": "brotherlogic"}
 
     @classmethod
     def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
@@ -143,6 +144,14 @@ class SellerInventorySpider(DiscogsSpider):
     # --- inventory pages -----------------------------------------------------------
 
     def parse_page(self, response):
+        """An inventory page: its checkpoint item, then the next page (listings wait for releases).
+
+        @api /users/brotherlogic/inventory?status=For+Sale&sort=listed&sort_order=asc&per_page=100&page=1
+        @meta {"page": 1}
+        @returns items 1 1
+        @returns requests 1 1
+        @scrapes seller_username page next_url pages_total body
+        """
         data = response.json()  # well-formed: the retry middleware checked its shape
         pagination = data["pagination"]
         page = pagination["page"]

@@ -83,6 +83,20 @@ def test_default_limit_follows_the_credentials(make_crawler, overrides, expected
     assert default_limit(make_crawler(**overrides).settings) == expected
 
 
+@pytest.mark.parametrize("overrides, notice", [
+    ({"DISCOGS_TOKEN": ""}, True),
+    ({}, False),
+    ({"DISCOGS_TOKEN": "", "DISCOGS_RATE_LIMIT": "10"}, False),  # the user chose a rate
+])
+def test_one_line_says_when_no_token_means_the_low_tier(paced, caplog, overrides, notice):
+    mw = paced(**overrides)
+    with caplog.at_level(logging.INFO):
+        mw.spider_opened(mw.crawler.spider)
+    lines = [r.getMessage() for r in caplog.records if "No DISCOGS_TOKEN" in r.getMessage()]
+    assert lines == (["No DISCOGS_TOKEN: Discogs allows 25 requests per 60 s without credentials "
+                      "(60 with a token in .env, see the README)"] if notice else [])
+
+
 @pytest.mark.parametrize(
     "overrides, reason",
     [
@@ -168,7 +182,7 @@ def test_a_lower_server_limit_becomes_the_budget(paced, caplog):
         request = send(mw)
         mw.process_response(request, answer(request, headers=rate(20, 2)))
     assert stat(mw, stats.BUDGET_LIMIT) == 20
-    assert [r.getMessage() for r in caplog.records] == [
+    assert [r.getMessage() for r in caplog.records if not r.getMessage().startswith("No DISCOGS_TOKEN")] == [
         "X-Discogs-Ratelimit says 20 requests per window: budget now 20 per 60 s"]
 
 

@@ -14,6 +14,7 @@ from discogs_harvest.downloadermiddlewares.policy import (
     backoff,
     foreign_at,
     foreign_count,
+    implied_window,
     own_upper_bound,
     parse_rate_headers,
     parse_retry_after,
@@ -389,3 +390,54 @@ def test_backoff_is_exponential_jittered_and_capped(attempt, rand, expected):
 def test_backoff_never_exceeds_the_cap():
     assert all(backoff(n, 2.0, 30.0, 0.999) <= 30.0 for n in range(1, 40))
     assert math.isfinite(backoff(1000, 1.0, 60.0, 0.5))
+
+
+# --- a window longer than configured ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("accepted, headers, own, expected", [
+    ([0.0, 1.0, 2.0], RateHeaders(3, 3, 0), 1, 4.0),  # full, ours in period 1 < 3: back to 0.0
+    ([0.0, 1.0, 2.0], RateHeaders(3, 3, 0), 3, None),  # our window explains it
+    ([0.0, 1.0, 2.0], RateHeaders(5, 3, 2), 1, None),  # not full: a storm, not a window
+    ([1.0, 2.0], RateHeaders(3, 3, 0), 1, None),  # we never sent that many: others did
+    ([0.0, 1.0, 2.0], None, 1, None),
+])
+def test_implied_window(accepted, headers, own, expected):
+    assert implied_window(accepted, headers, own, 4.0) == expected
+
+
+def test_a_period_proven_too_short_becomes_discogs_window():
+    budget = Budget(4, 2.0)
+    now = 0.0
+    for n in range(1, 7):  # the server's window holds all of them: after 2 s they look foreign
+        send = budget.reserve(now)
+        budget.answered(send, now + 0.01, RateHeaders(6, n, 6 - n))
+        now += 0.5
+    assert not budget.foreign_seen  # our own older sends explain what the headers count
+    now = 3.5
+    send = budget.reserve(now)
+    budget.refused(send, now, RateHeaders(6, 6, 0))
+    assert budget.learn_window(now, RateHeaders(6, 6, 0)) is None  # one 429 proves nothing yet
+    now = 6.0
+    send = budget.reserve(now)
+    budget.refused(send, now, RateHeaders(6, 6, 0))
+    assert budget.learn_window(now, RateHeaders(6, 6, 0)) == (2.0, 6.0)
+    assert budget.period == 60.0 and budget.breaker.period == 60.0
+    assert budget.in_window(now) == 6  # the pruned sends are back in the model
+    assert budget.delay(now) == pytest.approx(55.01)  # until 3 have left the 60 s window (limit 4)
+    assert budget.breaker.consecutive == 0
+    send = budget.reserve(now)
+    budget.refused(send, now, RateHeaders(6, 6, 0))
+    assert budget.learn_window(now, RateHeaders(6, 6, 0)) is None  # 6 s < 1.5 x 60 s: said once
+
+
+def test_other_clients_on_the_window_are_never_taken_for_a_longer_window():
+    budget = Budget(4, 2.0)
+    send = budget.reserve(0.0)
+    budget.answered(send, 0.01, RateHeaders(4, 3, 1))  # 3 counted, 1 of them ours, none older
+    assert budget.foreign_seen
+    for t in (1.0, 2.0, 3.0):
+        budget.accepted.append((t, t + 0.01))
+    for now in (9.0, 9.5):
+        budget.refused(budget.reserve(now), now, RateHeaders(4, 4, 0))
+        assert budget.learn_window(now, RateHeaders(4, 4, 0)) is None

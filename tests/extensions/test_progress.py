@@ -115,23 +115,40 @@ def test_snapshot_before_anything_is_known():
     assert (snapshot["elapsed_seconds"], snapshot["pages_total"], snapshot["eta_seconds"],
             snapshot["percent"], snapshot["budget_use"]) == (None, None, None, None, None)
     assert format_line(snapshot) == (
-        "pages 0/?, releases 0/? (0 failed), 0 items stored, 0 requests, budget ?, wait 0.0s, ETA ?")
+        "pages 0/?, releases 0/? (0 failed), 0 items stored, 0 requests, budget ?, wait 0.0s, elapsed ?, ETA ?")
+    assert format_bar(snapshot) == "0 requests [00:00, ?req/s, ETA ?]"
 
 
 def test_line_and_bar_show_the_same_figures():
     snapshot = build_snapshot(running_stats(), START + datetime.timedelta(seconds=40), 60, 60)
     assert format_line(snapshot) == (
-        "pages 3/3, releases 37/200 (2 failed), 337 items stored, 40 requests, "
-        "budget 60/60s (100% used), wait 0.0s, ETA 2m43s")
-    assert format_bar(snapshot) == "[###.................]  20% p 3/3 r 37/200 ETA 2m43s"
-    assert len(format_bar(snapshot)) < 75
+        "pages 3/3, releases 37/200 (2 failed), 337 items stored, 40 requests (60.0/min), "
+        "budget 60/60s (100% used), wait 0.0s, elapsed 40s, ETA 2m43s")
+    # 3 pages + 37 releases done of those plus 163 left; the ETA is ours, not tqdm's.
+    assert format_bar(snapshot, 80) == (
+        " 20%|#####3                     | 40/203 requests [00:40,  1.00req/s, ETA 2m43s]")
+    assert len(format_bar(snapshot, 60)) == 60
+
+
+def test_the_wait_counts_down():
+    now = START + datetime.timedelta(seconds=40)
+    stats = running_stats(**{keys.BUDGET_CURRENT_WAIT: 57.0, keys.BUDGET_WAIT_UNTIL: now.timestamp() + 20})
+    assert build_snapshot(stats, now, 60, 60)["current_wait"] == 20.0
+    assert build_snapshot(stats, now + datetime.timedelta(seconds=30), 60, 60)["current_wait"] == 0.0
+
+
+def test_a_long_wait_is_said_in_words():
+    stats = running_stats(**{keys.BUDGET_CURRENT_WAIT: 64.0})
+    snapshot = build_snapshot(stats, START + datetime.timedelta(seconds=40), 60, 60)
+    assert "waiting for the rate limit (1m04s), elapsed 40s, ETA 2m43s" in format_line(snapshot)
+    assert format_bar(snapshot, 100).endswith("[00:40,  1.00req/s, waiting for the rate limit (1m04s), ETA 2m43s]")
 
 
 def test_finished_is_100_percent():
     stats = running_stats(**{keys.RELEASES_DONE: 200})
     snapshot = build_snapshot(stats, START + datetime.timedelta(seconds=300), 60, 60)
     assert (snapshot["percent"], snapshot["eta_seconds"]) == (100.0, 0.0)
-    assert format_bar(snapshot).startswith("[" + "#" * 20 + "] 100%")
+    assert format_bar(snapshot, 60) == "100%|#########| 203/203 requests [05:00,  7.50s/req, ETA 0s]"
 
 
 class Tty(io.StringIO):
@@ -176,7 +193,7 @@ def test_bar_only_on_a_terminal_redrawn_in_place_and_cleared_at_close(caplog):
     with caplog.at_level(logging.INFO, logger="discogs_harvest.extensions.progress"):
         progress.spider_closed(None, "finished")
     drawn = stream.getvalue()
-    assert drawn.count("\r\x1b[K[###") == 2
+    assert drawn.count("\r\x1b[K 20%|#") == 2
     assert "\n" not in drawn
     assert drawn.endswith("\r\x1b[K")
     assert "Progress at close (finished): pages 3/3" in caplog.text

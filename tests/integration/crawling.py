@@ -27,16 +27,19 @@ class CrawlResult:
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
 
 
-def crawl(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, timeout=180, env=None):
+def crawl(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, timeout=180, env=None,
+          log_level="INFO"):
     """``args`` are ``name=value`` spider arguments; ``settings`` extra ``-s`` values (a None value
-    leaves that setting out); ``env`` extra environment variables (as from ``.env``)."""
+    leaves that setting out); ``env`` extra environment variables (as from ``.env``);
+    ``log_level=None`` leaves LOG_LEVEL unset, for the default (quiet) console."""
     command, environ = crawl_command(spider, sandbox, database, *args, token=token, settings=settings, feed=feed,
-                                     env=env)
+                                     env=env, log_level=log_level)
     result = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
     return CrawlResult(result.returncode, result.stdout, result.stderr)
 
 
-def crawl_command(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, env=None):
+def crawl_command(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, env=None,
+                  log_level="INFO"):
     """The command line and environment :func:`crawl` runs (for tests that start it themselves)."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for arg in args:
@@ -49,14 +52,14 @@ def crawl_command(spider, sandbox, database, *args, token=TOKEN, settings=None, 
         # The test sandboxes run a 1 s window: same arithmetic as Discogs' 60 s, 60x faster.
         "DISCOGS_RATE_PERIOD": "1",
         "DISCOGS_RATE_LIMIT": "100",
-        "LOG_LEVEL": "INFO",
+        "LOG_LEVEL": log_level,
         "JSONRPC_ENABLED": "0",
         **(settings or {}),
     }
+    merged = {name: value for name, value in merged.items() if value is not None}
     for name, value in merged.items():
-        if value is not None:
-            command += ["-s", f"{name}={value}"]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL"))}
+        command += ["-s", f"{name}={value}"]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL", "LOG_LEVEL"))}
     environ["DISCOGS_TOKEN"] = token or ""
     environ.update(env or {})
     return command, environ

@@ -136,3 +136,40 @@ def test_releases_feed_holds_full_releases(module_sandbox, tmp_path):
     assert all(list(r) == RELEASE_FEED_FIELDS for r in releases)
     stockhausen = next(r for r in releases if r["release_id"] == 1161277)
     assert len(stockhausen["tracks"]) == 14 and stockhausen["videos"] == []
+
+
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_stored_fresh_releases_reach_the_feed_without_a_request(module_sandbox, tmp_path, form):
+    import csv
+
+    database = tmp_path / "stored.db"
+    ids = "249504,1161277,565473"
+    fetched = tmp_path / "fetched.json"
+    assert crawl("release", module_sandbox, database, f"ids={ids}", feed=fetched).returncode == 0
+    since = len(module_sandbox.log())
+    feed = tmp_path / f"stored.{form}"
+    result = crawl("release", module_sandbox, database, f"ids={ids}", feed=feed)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert api_requests(module_sandbox, since) == []
+    assert "3 fresh in the database (read from it, no request" in result.stderr
+    expected = {r["release_id"]: r for r in json.loads(fetched.read_text(encoding="utf-8"))}
+    if form == "json":
+        stored = json.loads(feed.read_text(encoding="utf-8"))
+    else:
+        with feed.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            from discogs_harvest.items import RELEASE_FEED_FIELDS
+
+            assert reader.fieldnames == RELEASE_FEED_FIELDS
+            stored = list(reader)
+        assert not any("Item(" in value for row in stored for value in row.values())  # no reprs
+        for row in stored:
+            for column in ("genres", "styles", "tracks", "videos"):
+                row[column] = json.loads(row[column])  # the documented CSV form: JSON arrays
+            row["release_id"] = int(row["release_id"])
+        expected = {k: {name: (value if name in ("genres", "styles", "tracks", "videos", "release_id")
+                               else ("" if value is None else str(value)))
+                        for name, value in r.items()} for k, r in expected.items()}
+    assert [r["release_id"] for r in stored] == [249504, 1161277, 565473]
+    assert {r["release_id"]: r for r in stored} == expected
+    assert expected[249504]["videos"] and expected[1161277]["tracks"]

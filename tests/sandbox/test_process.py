@@ -89,3 +89,23 @@ def test_the_log_file_gets_one_json_line_per_request(sandbox_factory, tmp_path):
 def test_warm_prepares_a_seller_before_the_url_line(sandbox_factory):
     warmed = sandbox_factory("--warm", "synthetic-300-100")
     assert get(warmed, "/users/synthetic-300-100/inventory?per_page=100&page=3").status == 200
+
+
+def test_it_says_what_to_use_it_with_and_reports_activity(sandbox_factory):
+    sandbox = sandbox_factory("--window", "2", "--activity", "0.2")
+    for _ in range(3):
+        get(sandbox, "/releases/249504")
+    lines = wait_for(lambda: (text := sandbox._read_stderr()) and "requests in 0.2 s" in text and text, 10)
+    assert f"Discogs sandbox listening on {sandbox.url}" in lines
+    assert "token:  sandbox-token" in lines
+    assert "window: 60 requests per 2 s with a token, 25 without" in lines
+    assert f"-s DISCOGS_API_URL={sandbox.url} -s DISCOGS_RATE_PERIOD=2" in lines
+    assert re.search(r"\d\d:\d\d:\d\d  3 requests in 0\.2 s: 3 x 200", lines), lines
+
+
+def test_help_is_plain_text():
+    result = subprocess.run([sys.executable, "-m", "discogs_harvest.sandbox", "--help"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    assert "``" not in result.stdout and ":class:" not in result.stdout
+    assert "--window 2" in result.stdout and "--activity SECONDS" in result.stdout

@@ -113,3 +113,21 @@ def test_reset_forgets_everyone(window):
 def test_window_must_be_positive():
     with pytest.raises(ValueError):
         MovingWindow(0)
+
+
+def test_a_frozen_clock_holds_the_window_until_advanced():
+    from discogs_harvest.sandbox.clock import SandboxClock
+
+    real = [100.0]
+    clock = SandboxClock(source=lambda: real[0])
+    window = MovingWindow(2.0, clock=clock)
+    clock.set(frozen=True)
+    assert window.hit("a", 1).allowed
+    real[0] += 50  # the machine stalls: a frozen window does not slide
+    assert not window.hit("a", 1).allowed
+    clock.set(advance=2.0)
+    assert window.hit("a", 1).allowed
+    clock.set(frozen=False)
+    assert clock() == 102.0  # runs on from where it stood
+    with pytest.raises(ValueError):
+        clock.set(advance=-1)
