@@ -24,6 +24,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from discogs_harvest import stats
 from discogs_harvest.database import check_database, open_database
 from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.spidermiddlewares.videochecks import check_youtube
 from discogs_harvest.spiders.base import FAILURE_REASONS
 
 # Seconds the pre-check waits for another process's write lock (settings.py has the default).
@@ -35,6 +36,7 @@ UNDONE = (
     (stats.PAGES_FAILED, "{} inventory pages failed every retry"),
     (stats.RELEASES_FAILED, "{} releases failed every retry"),
     (stats.key("storage", "items_failed"), "{} items could not be stored"),
+    (stats.key("youtube", "videos", "unchecked"), "{} videos could not be checked on YouTube"),
 )
 
 
@@ -86,6 +88,7 @@ class Command(ScrapyCrawlCommand):
                 parse(**opts.spargs)
             check_api_url(self.settings.get("DISCOGS_API_URL"))
             check_budget(self.settings)
+            check_youtube(self.settings, args[0], opts.spargs)
             url = self.settings.get("DATABASE_URL")
             check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
             open_database(url).close()
