@@ -3,6 +3,7 @@
 #   make test    install and run the test suite (what CI runs)
 #   make bench   install and run the benchmarks against the sandbox (prints ratios)
 #   make sandbox start the local Discogs-compatible server in the foreground
+#   make browse  install Datasette (requirements-browse.txt) and browse data/discogs.db on 127.0.0.1
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,7 +11,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
 
-.PHONY: install test demo bench sandbox clean
+.PHONY: install install-browse test demo bench sandbox browse clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +21,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-test: install
+# Datasette is optional for users, but the suite tests the browse view with it: install it too.
+install-browse: $(VENV)/.installed-browse
+
+$(VENV)/.installed-browse: $(VENV)/.installed requirements-browse.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-browse.txt
+	touch $@
+
+test: install install-browse
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: install
@@ -31,6 +39,10 @@ bench: install
 
 sandbox: install
 	$(PY) -m discogs_harvest.sandbox --port 8765
+
+# BROWSE_ARGS: e.g. --port 8002, --db path/to/other.db (default: DATABASE_URL's file)
+browse: install-browse
+	$(PY) -m discogs_harvest.browse $(BROWSE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
