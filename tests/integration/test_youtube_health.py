@@ -145,3 +145,29 @@ def test_oembed_under_the_discogs_url_is_refused(module_sandbox, tmp_path):
     assert "lies under DISCOGS_API_URL" in result.error_lines[0]
     bad = crawl("release", module_sandbox, tmp_path / "x.db", "ids=1", "check_videos=maybe")
     assert bad.error_lines == ["error: check_videos must be 1 or 0, not 'maybe'"]
+
+
+def test_a_video_discogs_no_longer_lists_is_unlinked_and_kept(module_sandbox, stand_in, tmp_path):
+    import sqlite3
+
+    database = tmp_path / "upkeep.db"
+    stand_in.reset()
+    assert crawl("release", module_sandbox, database, "ids=1052359", "check_videos=1",
+                 settings=youtube(stand_in)).returncode == 0
+    listed = [r["video_id"] for r in rows(database, "SELECT video_id FROM album_videos ORDER BY order_index")]
+    # As if Discogs had listed one more video before, one that a check found removed.
+    with sqlite3.connect(database) as connection:
+        connection.execute("INSERT INTO youtube_videos (id, title, status, checked_at, gone_at, "
+                           "consecutive_failures) VALUES ('zzzzzzzzzzz', 'Old upload', 'removed', "
+                           "'2026-01-02 00:00:00', '2026-01-02 00:00:00', 2)")
+        connection.execute("INSERT INTO album_videos (album_id, video_id, order_index) VALUES "
+                           "('1052359', 'zzzzzzzzzzz', 99)")
+    health = rows(database, "SELECT * FROM youtube_videos WHERE id != 'zzzzzzzzzzz' ORDER BY id")
+
+    again = crawl("release", module_sandbox, database, "ids=1052359", "force=1", settings=youtube(stand_in))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert [r["video_id"] for r in rows(database, "SELECT video_id FROM album_videos ORDER BY order_index")] == listed
+    [old] = rows(database, "SELECT * FROM youtube_videos WHERE id = 'zzzzzzzzzzz'")
+    assert (old["status"], old["gone_at"], old["title"]) == ("removed", "2026-01-02 00:00:00", "Old upload")
+    # The refetch kept every listed video's health as the check left it.
+    assert rows(database, "SELECT * FROM youtube_videos WHERE id != 'zzzzzzzzzzz' ORDER BY id") == health
