@@ -14,7 +14,8 @@ a malformed id or URL 400 ``Bad Request``, another ``format`` 501. A *flaky* id 
 (YouTube's 2020 quirk), then a good answer, and round again.
 
 Control routes (never logged): ``GET /_sandbox/log?since=N`` (one entry per oEmbed request:
-``seq, t, path, video_id, status, answer, client``), ``POST /_sandbox/videos`` with any of
+``seq, t, path, video_id, status, answer, client,
+user_agent, authorization``), ``POST /_sandbox/videos`` with any of
 ``removed``, ``private``, ``embedding_disabled``, ``flaky`` (id lists, replacing those given)
 and ``flaky_cycle``, ``POST /_sandbox/reset`` (log, configuration and flaky counters).
 """
@@ -143,7 +144,8 @@ async def oembed(request):
         reason = ANSWERS.get(answer, (status, "Not Implemented"))[1]
         response = web.Response(status=status, text=reason, content_type="text/html")
     stand_in.log.append(t=time.time(), path=request.path, video_id=video_id, status=status, answer=answer,
-                        client=request.remote)
+                        client=request.remote, user_agent=request.headers.get("User-Agent"),
+                        authorization=request.headers.get("Authorization"))
     return response
 
 

@@ -9,7 +9,8 @@ answer (429, 5xx, a 200 that is not oEmbed JSON) or a lost connection is re-sent
 ``YOUTUBE_RETRY_TIMES`` times (the budget spaces them, and pauses them after a 429); after that the item says ``transient``, which changes nothing but the last attempt.
 Each video is checked at most once per crawl.
 
-Settings: ``YOUTUBE_OEMBED_URL``, ``YOUTUBE_RETRY_TIMES``.
+Settings: ``YOUTUBE_OEMBED_URL``, ``YOUTUBE_RETRY_TIMES``, ``DISCOGS_USER_AGENT`` (the project's
+User-Agent, sent here too).
 Stats: ``harvest/youtube/videos/requested``, ``harvest/youtube/retry/...``.
 """
 
@@ -35,6 +36,8 @@ class VideoChecker:
     def __init__(self, crawler, priority=0):
         settings = crawler.settings
         self.base_url = settings.get("YOUTUBE_OEMBED_URL")
+        # Say who asks, as to Discogs (no credentials: oEmbed needs none, and Discogs' never go here).
+        self.user_agent = settings.get("DISCOGS_USER_AGENT") or None
         self.max_retry_times = settings.getint("YOUTUBE_RETRY_TIMES")
         self.crawler = crawler
         self.priority = priority
@@ -53,6 +56,7 @@ class VideoChecker:
                 errback=self.failed,
                 priority=self.priority,
                 dont_filter=True,
+                headers={"User-Agent": self.user_agent} if self.user_agent else None,
                 # Every status reaches parse(): 401/403/404 are answers, not errors.
                 meta={VIDEO_META: video_id, "handle_httpstatus_all": True, "dont_retry": True},
             )

@@ -172,3 +172,11 @@ def test_album_page_in_headless_chromium(datasette, harvested):
         assert shown.startswith(video["title"] or video["id"]) and video["status"] in shown
     assert "removed" in " ".join(page["videos"])
     assert page["stylesheets"] >= 1  # Datasette's own CSS loaded from the same server
+
+
+def test_browse_without_a_database_says_so(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "discogs_harvest.browse", "--db", str(tmp_path / "none.db")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr.strip()) == (
+        2, f"error: no database at {tmp_path / 'none.db'}: harvest something first (make demo)")
+    assert not (tmp_path / "none.db").exists()

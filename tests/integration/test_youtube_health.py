@@ -121,6 +121,8 @@ def test_check_videos_after_a_release_harvest(module_sandbox, stand_in, tmp_path
     assert all(stored[v]["status"] == "playable" and stored[v]["checked_at"] for v in linked)
     # The Discogs columns came from the release, not the check.
     assert stored["-DaZZMDMAWs"]["title"] == "Piero Umiliani - Pelle Di Luna"
+    # Our User-Agent, never the Discogs token, reaches YouTube.
+    assert {(e["user_agent"].split("/")[0], e["authorization"]) for e in stand_in.log()} == {("discogs-harvest", None)}
     assert sorted(r["path"] for r in api_requests(module_sandbox, since)) == ["/releases/1052359",
                                                                               "/releases/1823781"]
 
