@@ -121,6 +121,10 @@ class YoutubeBudgetMiddleware(RequestBudgetMiddleware):
     def summary(self):
         return "YouTube oEmbed: " + super().summary()
 
+    def spider_closed(self, spider, reason):
+        if self._sent:  # a harvest that checked no video has nothing to say about YouTube
+            super().spider_closed(spider, reason)
+
 
 def check_youtube_settings(settings):
     """Raise HarvestConfigError for YouTube settings a check could not run with.

@@ -81,3 +81,16 @@ def test_settings_checked_before_the_crawl(make_crawler, overrides, message):
     settings = make_crawler(**{"YOUTUBE_OEMBED_URL": OEMBED, **overrides}).settings
     with pytest.raises(HarvestConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_youtube_settings(settings)
+
+
+def test_the_closing_line_only_when_youtube_was_asked(both, caplog):
+    _, youtube, crawler = both
+    with caplog.at_level("INFO"):
+        youtube.spider_closed(crawler.spider, "finished")
+    assert "YouTube oEmbed" not in caplog.text
+    request = oembed_request()
+    asyncio.run(youtube.process_request(request))
+    youtube.process_response(request, answer(request, body=b"{}"))
+    with caplog.at_level("INFO"):
+        youtube.spider_closed(crawler.spider, "finished")
+    assert "YouTube oEmbed: 1 requests in" in caplog.text
