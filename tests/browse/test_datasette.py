@@ -2,8 +2,8 @@
 facets, every canned query, full-text search; then the album page in headless Chromium.
 
 The database is a real harvest: a synthetic seller from the sandbox with ``check_videos=1``
-(the oEmbed stand-in says some videos are removed), then a ``youtube_health`` check a day later
-(stored times moved back a day) so that those videos are confirmed gone.
+(every video playable), then two ``youtube_health`` checks a day apart (stored times moved back a
+day) after the oEmbed stand-in calls some videos removed, so that those are confirmed gone.
 """
 
 import importlib.util
@@ -35,11 +35,14 @@ def harvested(tmp_path_factory):
         # Videos are generated per release: ask the stand-in to call the first releases' ones removed.
         youtube = {"YOUTUBE_OEMBED_URL": stand_in.oembed_url, "YOUTUBE_RATE_PERIOD": "1",
                    "YOUTUBE_RATE_LIMIT": "100"}
-        result = crawl("seller_inventory", sandbox, database, "seller=synthetic-80-50", settings=youtube)
+        result = crawl("seller_inventory", sandbox, database, "seller=synthetic-80-50", "check_videos=1",
+                       settings=youtube)
         assert result.returncode == 0, result.stderr[-2000:]
         videos = sorted(r["id"] for r in rows(database, "SELECT id FROM youtube_videos"))
+        assert len(stand_in.log()) == len(videos)  # each video checked once, after its release
+        assert {r["status"] for r in rows(database, "SELECT status FROM youtube_videos")} == {"playable"}
         stand_in.videos(removed=videos[:4])
-        result = crawl("youtube_health", sandbox, database, settings=youtube)
+        result = crawl("youtube_health", sandbox, database, "older_than=0", settings=youtube)
         assert result.returncode == 0, result.stderr[-2000:]
         with sqlite3.connect(database) as connection:
             connection.execute("UPDATE youtube_videos SET checked_at = datetime(checked_at, '-25 hours'), "
