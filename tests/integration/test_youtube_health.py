@@ -173,3 +173,19 @@ def test_a_video_discogs_no_longer_lists_is_unlinked_and_kept(module_sandbox, st
     assert (old["status"], old["gone_at"], old["title"]) == ("removed", "2026-01-02 00:00:00", "Old upload")
     # The refetch kept every listed video's health as the check left it.
     assert rows(database, "SELECT * FROM youtube_videos WHERE id != 'zzzzzzzzzzz' ORDER BY id") == health
+
+
+def test_an_interrupted_check_resumes_where_it_stopped(module_sandbox, stand_in, tmp_path):
+    database = tmp_path / "resume.db"
+    stand_in.reset()
+    assert crawl("release", module_sandbox, database, "ids=1052359,1823781").returncode == 0
+    videos = sorted(r["id"] for r in rows(database, "SELECT id FROM youtube_videos"))
+    # Stopped after a few answers (Scrapy's CloseSpider, as a Ctrl-C would): what it learnt is stored.
+    crawl("youtube_health", module_sandbox, database,
+          settings=youtube(stand_in, CLOSESPIDER_ITEMCOUNT="3", YOUTUBE_RATE_LIMIT="5"))
+    checked = {r["id"] for r in rows(database, "SELECT id FROM youtube_videos WHERE checked_at IS NOT NULL")}
+    assert 3 <= len(checked) < len(videos)
+    seq = stand_in.log()[-1]["seq"]
+    again = crawl("youtube_health", module_sandbox, database, settings=youtube(stand_in))
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert sorted(asked(stand_in, seq)) == sorted(set(videos) - checked)
