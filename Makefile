@@ -5,6 +5,7 @@
 #   make sandbox start the local Discogs-compatible server in the foreground
 #   make readme-check  run every command of the README's harvesting, feed and sandbox sections
 #                against a sandbox (part of make test too)
+#   make browse  install Datasette (requirements-browse.txt) and browse data/discogs.db on 127.0.0.1
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,7 +13,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
 
-.PHONY: install test demo bench sandbox readme-check clean
+.PHONY: install install-browse test demo bench sandbox readme-check browse clean
 
 install: $(VENV)/.installed
 
@@ -22,7 +23,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-test: install
+# Datasette is optional for users, but the suite tests the browse view with it: install it too.
+install-browse: $(VENV)/.installed-browse
+
+$(VENV)/.installed-browse: $(VENV)/.installed requirements-browse.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-browse.txt
+	touch $@
+
+test: install install-browse
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: install
@@ -36,6 +44,10 @@ sandbox: install
 
 readme-check: install
 	$(PY) -m pytest $(PYTEST_ARGS) -s tests/integration/test_readme.py
+
+# BROWSE_ARGS: e.g. --port 8002, --db path/to/other.db (default: DATABASE_URL's file)
+browse: install-browse
+	$(PY) -m discogs_harvest.browse $(BROWSE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

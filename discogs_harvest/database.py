@@ -21,6 +21,7 @@ import urllib.parse
 from peewee import DatabaseError, SqliteDatabase
 from playhouse import db_url
 
+from discogs_harvest import fts
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.migrations import add_missing_columns
 from discogs_harvest.models import ALL_MODELS, database_proxy
@@ -85,6 +86,7 @@ def open_database(url, create_tables=True):
             add_missing_columns(database)  # before indexes on new columns are created
             with database.atomic():
                 database.create_tables(ALL_MODELS, safe=True)
+            fts.ensure(database)  # search over albums (fts.py)
     except (DatabaseError, sqlite3.DatabaseError) as exc:  # peewee's wraps sqlite3's ("file is not a database")
         database.close()
         raise HarvestConfigError(f"cannot open database {path}: {exc}") from exc

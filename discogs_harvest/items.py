@@ -166,3 +166,16 @@ def field_names(item_class, exclude=()):
 # Feeds: flat, documented columns in a stable order. Nested objects stay out of CSV.
 LISTING_FEED_FIELDS = field_names(ListingItem, exclude=("seller",))
 RELEASE_FEED_FIELDS = field_names(ReleaseItem)
+
+
+@dataclass
+class VideoCheckItem:
+    """What one oEmbed check of a video saw (:mod:`discogs_harvest.youtube.health`); never exported.
+
+    ``result`` is playable, removed, private, embedding_disabled or transient.
+    """
+
+    video_id: str | None = None
+    result: str | None = None
+    detail: str | None = None
+    title: str | None = None

@@ -107,6 +107,22 @@ class YoutubeVideo(BaseModel):
     duration_seconds = IntegerField(null=True)
     description = TextField(null=True)
     embed = BooleanField(null=True)
+    # --- added by discogs-harvest: the youtube_health check (discogs_harvest/youtube/health.py).
+    # Nullable so that adding them never rebuilds the desktop app's table.
+    # playable, failing (failed, not confirmed yet), removed, private, embedding_disabled; NULL: never checked
+    status = TextField(null=True, index=True)
+    # The last check that got an answer (a transient failure does not count): what older_than reads.
+    checked_at = DateTimeField(null=True, index=True)
+    status_changed_at = DateTimeField(null=True)
+    consecutive_failures = IntegerField(null=True, default=0)
+    # When the current run of failed checks began; gone needs two failures a day apart.
+    first_failure_at = DateTimeField(null=True)
+    # Set when the video is confirmed gone (removed, private or embedding disabled); NULL otherwise.
+    gone_at = DateTimeField(null=True)
+    # What the last attempt saw (including "transient"), when, and the answer in words.
+    last_result = TextField(null=True)
+    last_attempt_at = DateTimeField(null=True)
+    last_error = TextField(null=True)
 
     class Meta:
         table_name = "youtube_videos"

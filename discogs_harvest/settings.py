@@ -120,6 +120,30 @@ ITEM_PIPELINES = {
     "discogs_harvest.pipelines.staleness.StalenessPipeline": 200,
     "discogs_harvest.pipelines.normalise.NormalisePipeline": 300,
     "discogs_harvest.pipelines.storage.StoragePipeline": 400,
+    # Video checks touch only youtube_videos' health columns: any order after the drops works.
+    "discogs_harvest.pipelines.videohealth.VideoHealthPipeline": 500,
+}
+
+# --- YouTube video health (spiders/youtube_health.py, downloadermiddlewares/youtube.py) ---------
+# oEmbed needs no API key (YOUTUBE_OEMBED_FACTS.md); tests point this at the sandbox stand-in.
+YOUTUBE_OEMBED_URL = _env("YOUTUBE_OEMBED_URL", "https://www.youtube.com/oembed")
+# Its own budget, from the same policy as Discogs'. YouTube documents no quota for oEmbed, so
+# stay well below anything that could look like abuse: one request every 2 s.
+YOUTUBE_BUDGET_ENABLED = True
+YOUTUBE_RATE_LIMIT = _env("YOUTUBE_RATE_LIMIT", 30)
+YOUTUBE_RATE_PERIOD = _env("YOUTUBE_RATE_PERIOD", 60)
+YOUTUBE_BREAKER_THRESHOLD = 3
+YOUTUBE_RETRY_AFTER_MAX = 300.0
+# Re-sends of a transient answer (429, 5xx, a 200 that is not oEmbed) within one run.
+YOUTUBE_RETRY_TIMES = 2
+# youtube_health's default older_than: videos checked more recently are not asked about again.
+YOUTUBE_HEALTH_MAX_AGE_DAYS = _env("YOUTUBE_HEALTH_MAX_AGE_DAYS", 7)
+# A video is gone only after failing checks at least this far apart (a blip is not a deletion).
+YOUTUBE_HEALTH_CONFIRM_HOURS = 24
+
+SPIDER_MIDDLEWARES = {
+    # -a check_videos=1: after each fetched release, its videos' oEmbed checks.
+    "discogs_harvest.spidermiddlewares.videochecks.VideoCheckMiddleware": 600,
 }
 
 # --- Control and progress (extensions/) ---------------------------------------------
@@ -158,6 +182,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader so the budget counts every request actually sent,
     # retries included, and sees every response's rate-limit headers first.
     "discogs_harvest.downloadermiddlewares.budget.RequestBudgetMiddleware": 950,
+    # The same budget for YouTube's oEmbed host (only requests under YOUTUBE_OEMBED_URL).
+    "discogs_harvest.downloadermiddlewares.youtube.YoutubeBudgetMiddleware": 940,
 }
 
 # Twisted re-sends a GET by itself when a kept-alive connection drops; Discogs counts that

@@ -40,3 +40,17 @@ def test_upgrade_is_a_no_op_the_second_time(tmp_path):
     database = open_database(url)
     assert missing_columns(database) == []
     database.close()
+
+
+def test_youtube_videos_gain_the_health_columns_and_keep_their_rows(tmp_path):
+    path = tmp_path / "videos.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("CREATE TABLE youtube_videos (id TEXT PRIMARY KEY, title TEXT, url TEXT);"
+                                 "INSERT INTO youtube_videos VALUES ('dQw4w9WgXcQ', 'Song', 'https://youtu.be/x');")
+    database = open_database(f"sqlite:///{path}")
+    columns = {c.name for c in database.get_columns("youtube_videos")}
+    assert columns >= {"status", "checked_at", "status_changed_at", "consecutive_failures", "first_failure_at",
+                       "gone_at", "last_result", "last_attempt_at", "last_error"}
+    assert database.execute_sql("SELECT id, title, url, status, gone_at FROM youtube_videos").fetchall() == [
+        ("dQw4w9WgXcQ", "Song", "https://youtu.be/x", None, None)]
+    database.close()

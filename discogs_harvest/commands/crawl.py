@@ -39,6 +39,7 @@ from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNR
 from discogs_harvest.downloadermiddlewares.outage import MESSAGE as OUTAGE_MESSAGE
 from discogs_harvest.pipelines.storage import CLOSE_REASON as STORAGE_FAILED
 from discogs_harvest.pipelines.storage import FATAL as STORAGE_FATAL
+from discogs_harvest.spidermiddlewares.videochecks import check_youtube
 from discogs_harvest.spiders.base import FAILURE_REASONS
 from discogs_harvest.validation import check_settings
 
@@ -58,6 +59,7 @@ UNDONE = (
     ("feedexport/failed_count", "{} feeds could not be written"),
     (stats.key("availability", "unproven"), "{} inventories were not proven complete, so no listing was marked "
                                             "unavailable"),
+    (stats.key("youtube", "videos", "unchecked"), "{} videos could not be checked on YouTube"),
 )
 
 
@@ -216,6 +218,7 @@ class Command(ScrapyCrawlCommand):
         check_api_url(self.settings.get("DISCOGS_API_URL"))
         check_settings(self.settings)
         check_feeds(self.settings)
+        check_youtube(self.settings, name, opts.spargs)
         url = self.settings.get("DATABASE_URL")
         check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
         open_database(url).close()

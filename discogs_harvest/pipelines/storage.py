@@ -48,7 +48,7 @@ import logging
 from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
 from scrapy.utils.asyncio import create_looping_call
 
-from discogs_harvest import stats
+from discogs_harvest import fts, stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ListingItem, ReleaseItem, StoredReleaseItem
@@ -269,6 +269,7 @@ class StoragePipeline:
         )
         self.link_listings([item.release_id for item in releases])
         rows += self.write_tracks(releases)
+        fts.refresh(database_for(self.database_url), album_ids, self.max_variables)  # search (fts.py)
         rows += self.write_videos(releases, album_ids)
         for model, link, attribute, field in (
             (Genre, AlbumGenre, "genres", "genre"),

@@ -25,6 +25,8 @@ USER_AGENT = "discogs-harvest-sandbox-control/1.0"
 
 
 class SandboxProcess:
+    module = "discogs_harvest.sandbox"  # run as ``python -m <module> --port 0``
+
     def __init__(self, *args: str):
         self.args = [str(arg) for arg in args]
         self.url: str | None = None
@@ -36,7 +38,7 @@ class SandboxProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [PROJECT_ROOT, env.get("PYTHONPATH")]))
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "discogs_harvest.sandbox", "--port", "0", *self.args],
+            [sys.executable, "-u", "-m", self.module, "--port", "0", *self.args],
             stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True,
         )
         line = self._proc.stdout.readline().strip()

@@ -1,0 +1,72 @@
+"""Full-text search over albums: re-indexed by the storage pipeline per batch, rebuilt on open
+when another program added albums, cleaned by a trigger when an album is deleted."""
+
+import sqlite3
+
+from discogs_harvest import fts
+from discogs_harvest.database import open_database
+from discogs_harvest.freshness import close_database
+from tests.pipelines import factories
+from tests.pipelines.test_storage import store
+from tests.test_migrations import LEGACY
+
+
+def insert_album(database, release_id, artist, title, label=None):
+    database.execute_sql(
+        "INSERT INTO albums (discogs_release_id, artist, title, label, have_count, want_count, avg_rating, "
+        "ratings_count, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0, 0, 0, '2026-01-01', '2026-01-01')",
+        (release_id, artist, title, label))
+
+
+def test_the_storage_pipeline_keeps_search_current(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    url = f"sqlite:///{tmp_path / 'fts.db'}"
+    crawler = get_crawler(settings_dict={"DATABASE_URL": url, "STORAGE_BATCH_SIZE": 200})
+    store(crawler, factories.release())
+    database = open_database(url)
+    release_id = str(factories.UMILIANI)
+    artist = factories.release().artist.split()[-1]
+    first_track = factories.TRACKS[0][1].split()[0]
+    last_track = factories.TRACKS[-1][1].split()[-1]
+    assert fts.search(database, artist) == [release_id]
+    assert fts.search(database, first_track) == [release_id]
+    assert fts.search(database, factories.release().label.split()[0]) == [release_id]
+    # Stored again with a shorter tracklist and a new title: the index follows.
+    store(crawler, factories.release(title="Il Corpo", tracks=factories.tracks(1)))
+    assert fts.search(database, "corpo") == [release_id]
+    assert fts.search(database, first_track) == [release_id]
+    if last_track != first_track:
+        assert fts.search(database, f'"{last_track}"') == []
+    assert database.execute_sql("SELECT count(*) FROM albums_fts").fetchone() == (1,)
+    database.close()
+    close_database(url)
+
+
+def test_other_writers_are_picked_up_on_open_and_deletes_at_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    database = open_database(url)
+    insert_album(database, "42", "Someone", "Other")
+    insert_album(database, "x-1", "Someone", "Odd")  # not a Discogs id: not indexed
+    database.execute_sql("INSERT INTO tracks (album_id, title, sequence) VALUES ('42', 'Seyga Seyga', 0)")
+    assert fts.search(database, "seyga") == []  # the desktop app's insert, not indexed yet
+    database.close()
+    database = open_database(url)
+    assert fts.search(database, "seyga") == ["42"] and fts.search(database, "odd") == []
+    database.execute_sql("DELETE FROM tracks WHERE album_id = '42'")
+    database.execute_sql("DELETE FROM albums WHERE discogs_release_id = '42'")
+    assert database.execute_sql("SELECT count(*) FROM albums_fts").fetchone() == (0,)
+    database.close()
+
+
+def test_an_existing_database_gains_search_over_what_it_holds(tmp_path):
+    path = tmp_path / "desktop.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(LEGACY)
+    database = open_database(f"sqlite:///{path}")
+    assert fts.search(database, "artist") == ["7"]
+    assert fts.search(database, "three") == ["7"]
+    database.close()
+    database = open_database(f"sqlite:///{path}")  # a second open changes nothing
+    assert database.execute_sql("SELECT count(*) FROM albums_fts").fetchone() == (1,)
+    database.close()
