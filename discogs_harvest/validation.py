@@ -44,6 +44,15 @@ RULES = {
     "DISCOGS_RETRY_ENABLED": ("bool", None, None, True),
     "JSONRPC_ENABLED": ("bool", None, None, True),
     "PROGRESS_ENABLED": ("bool", None, None, True),
+    # The YouTube budget is the same policy with its own numbers: the same limits apply.
+    "YOUTUBE_RATE_LIMIT": ("int", 0, None, False),
+    "YOUTUBE_RATE_PERIOD": ("float", 0, None, False),
+    "YOUTUBE_BREAKER_THRESHOLD": ("int", 1, None, True),
+    "YOUTUBE_RETRY_AFTER_MAX": ("float", 0, None, True),
+    "YOUTUBE_RETRY_TIMES": ("int", 0, None, True),
+    "YOUTUBE_HEALTH_MAX_AGE_DAYS": ("float", 0, None, True),
+    "YOUTUBE_HEALTH_CONFIRM_HOURS": ("float", 0, None, True),
+    "YOUTUBE_BUDGET_ENABLED": ("bool", None, None, True),
 }
 # Settings that may be left empty: the default then depends on something else.
 MAY_BE_EMPTY = {"DISCOGS_RATE_LIMIT"}
