@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from aiohttp import web
 
-from discogs_harvest.sandbox import faults
+from discogs_harvest.sandbox import export, faults, oauth
 from discogs_harvest.sandbox.auth import Authenticator
 from discogs_harvest.sandbox.catalog import ApiError, Catalog
 from discogs_harvest.sandbox.faults import FaultInjector, FaultPlan
@@ -38,9 +38,11 @@ class Sandbox:
     """Everything one running sandbox holds."""
 
     def __init__(self, settings: Settings, auth: Authenticator, plan: FaultPlan | None = None,
-                 log_path: str | None = None, catalog: Catalog | None = None):
+                 log_path: str | None = None, catalog: Catalog | None = None, oauth_tokens: dict | None = None):
         self.settings, self.auth = settings, auth
+        self.oauth = oauth.OAuthProvider(auth.consumers, oauth_tokens)
         self.catalog = catalog or Catalog()
+        self.exports = export.Exports(self.catalog)
         self.limiter = MovingWindow(settings.window)
         self.faults = FaultInjector(plan)
         self.log = RequestLog(log_path)
@@ -59,6 +61,7 @@ class Sandbox:
         self.limiter.reset()
         self.faults.set(FaultPlan())
         self.catalog.reset()
+        self.exports.reset()
 
 
 SANDBOX = web.AppKey("sandbox", Sandbox)
@@ -93,7 +96,7 @@ async def discogs_behaviour(request, handler):
     if request.path.startswith("/_sandbox/"):
         return await handler(request)
     sb, client, fault = request.app[SANDBOX], request.remote, None
-    creds = request["creds"] = sb.auth.identify(request.headers.get("Authorization"), request.query)
+    creds = request["creds"] = await oauth.identify(sb, request)
     limit = sb.settings.limit_auth if creds.valid else sb.settings.limit_anon
     if sb.faults.storm(request.path):
         verdict, fault = sb.limiter.peek(client, limit), "storm"
@@ -118,7 +121,7 @@ async def discogs_behaviour(request, handler):
         response.headers.update(headers)
     sb.log.append(t=time.time(), method=request.method, path=request.path, query=request.query_string,
                   status=None if fault == "drop" else response.status, client=client, auth=creds.kind,
-                  user_agent=request.headers.get("User-Agent"), fault=fault)
+                  user_agent=request.headers.get("User-Agent"), fault=fault, signed=creds.detail)
     return response
 
 
@@ -206,11 +209,15 @@ def build_app(sb: Sandbox) -> web.Application:
         web.get(r"/marketplace/listings/{id:\d+}", listing),
         web.get(r"/{kind:masters|artists|labels}/{id:\d+}", entity),
         web.get("/oauth/identity", identity),
+        *oauth.ROUTES,
+        *export.ROUTES,
         web.get("/_sandbox/log", _control(_log)),
         web.post("/_sandbox/reset", _control(_reset)),
         web.post("/_sandbox/config", _control(lambda sb, request, data: sb.configure(**data))),
         web.post("/_sandbox/faults", _control(lambda sb, request, data: sb.faults.set(FaultPlan.from_dict(data)))),
         web.post("/_sandbox/consume", _control(_consume)),
         web.post("/_sandbox/sellers/{name}/mutate", _control(_mutate)),
+        web.post("/_sandbox/oauth/authorize", _control(oauth.authorize_control)),
+        web.post("/_sandbox/exports", _control(lambda sb, request, data: sb.exports.configure(**data))),
     ])
     return app
