@@ -145,7 +145,7 @@ class Seller:
         key = (sort, descending, status)
         if key not in self._orders:
             if status is not None:
-                self._orders[key] = array("q", (i for i in self.order(sort, descending) if self.status(i) == status))
+                order = array("q", (i for i in self.order(sort, descending) if self.status(i) == status))
             elif sort == "listed" and not self.dropped:
                 order = range(self.size - 1, -1, -1) if descending else range(self.size)
             else:
