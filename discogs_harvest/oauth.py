@@ -16,11 +16,16 @@ plain ``http://`` URL unless the host is this machine (the sandbox).
 """
 
 import ipaddress
+import logging
 from urllib.parse import urlsplit
 
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_PLAINTEXT, SIGNATURE_TYPE_AUTH_HEADER, Client
 
 from discogs_harvest.exceptions import HarvestConfigError
+
+# oauthlib logs every parameter it signs (the token, the nonce, the base string) at DEBUG: a
+# harvest with LOG_LEVEL=DEBUG would write the credentials into its log. Its warnings stay.
+logging.getLogger("oauthlib").setLevel(logging.WARNING)
 
 SIGNATURE_METHODS = {"HMAC-SHA1": SIGNATURE_HMAC_SHA1, "PLAINTEXT": SIGNATURE_PLAINTEXT}
 DEFAULT_METHOD = "HMAC-SHA1"
