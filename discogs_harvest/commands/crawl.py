@@ -13,7 +13,7 @@ every retry, an item that could not be stored) says what in one line and exits 5
 stored is kept, and the next run carries on from there.
 
 Settings: ``DISCOGS_API_URL``, ``DISCOGS_RATE_LIMIT``, ``DISCOGS_RATE_PERIOD``, ``DATABASE_URL``,
-``DATABASE_LOCK_TIMEOUT``.
+``DATABASE_LOCK_TIMEOUT``, ``DISCOGS_OAUTH_SIGNATURE_METHOD`` (with OAuth credentials).
 """
 
 import sys
@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from discogs_harvest import stats
+from discogs_harvest import oauth, stats
 from discogs_harvest.database import check_database, open_database
+from discogs_harvest.downloadermiddlewares.auth import oauth_credentials
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.spiders.base import FAILURE_REASONS
 
@@ -86,6 +87,9 @@ class Command(ScrapyCrawlCommand):
                 parse(**opts.spargs)
             check_api_url(self.settings.get("DISCOGS_API_URL"))
             check_budget(self.settings)
+            if oauth_credentials(self.settings):  # PLAINTEXT over http, an unknown method: one line
+                oauth.signature_method(self.settings.get("DISCOGS_OAUTH_SIGNATURE_METHOD"),
+                                       self.settings.get("DISCOGS_API_URL"))
             url = self.settings.get("DATABASE_URL")
             check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
             open_database(url).close()

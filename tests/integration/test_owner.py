@@ -147,3 +147,18 @@ def test_export_is_for_your_own_inventory_only(owner_sandbox, harvested, tmp_pat
     assert result.returncode == 2
     assert result.error_lines == [f"error: via=export reads only your own inventory: authenticated as '{SHOP}', "
                                   "not 'synthetic-300-100'"]
+
+
+@pytest.mark.parametrize("method, url, message", [
+    ("RSA-SHA1", None, "error: DISCOGS_OAUTH_SIGNATURE_METHOD 'RSA-SHA1' is not one of HMAC-SHA1, PLAINTEXT"),
+    ("PLAINTEXT", "http://api.example.org", "error: DISCOGS_OAUTH_SIGNATURE_METHOD PLAINTEXT sends the secrets as "
+                                            "they are: only over https (DISCOGS_API_URL is not)"),
+])
+def test_a_signature_method_discogs_would_not_take_is_refused_before_the_crawl(owner_sandbox, harvested, tmp_path,
+                                                                               method, url, message):
+    folder, _, _ = harvested
+    settings = {"DISCOGS_OAUTH_SIGNATURE_METHOD": method, **({"DISCOGS_API_URL": url} if url else {})}
+    since = owner_sandbox.log()[-1]["seq"]
+    result = owner_crawl(folder, owner_sandbox, tmp_path / "never.db", f"seller={SHOP}", settings=settings)
+    assert (result.returncode, result.error_lines) == (2, [message])
+    assert api_requests(owner_sandbox, since) == [] and not (tmp_path / "never.db").exists()
