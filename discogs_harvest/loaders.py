@@ -200,6 +200,9 @@ def load_video(video: dict) -> VideoItem:
     return loader.load_item()
 
 
+OWNER_FIELDS = ("weight", "format_quantity", "external_id", "location", "cost")
+
+
 class ListingLoader(DiscogsLoader):
     default_item_class = ListingItem
 
@@ -269,9 +272,10 @@ def load_listing(listing: dict) -> ListingItem:
     loader.add_jmes("thumbnail_url", "release.thumbnail")
     loader.add_jmes("have_count", "release.stats.community.in_collection")
     loader.add_jmes("want_count", "release.stats.community.in_wantlist")
-    # The owner's private fields (absent from anyone else's view).
-    for name in ("weight", "format_quantity", "external_id", "location", "cost"):
-        loader.add_jmes(name, name)
+    # The owner's private fields: absent from anyone else's view, so usually nothing to add.
+    for name in OWNER_FIELDS:
+        if name in listing:
+            loader.add_jmes(name, name)
     seller = listing.get("seller")
     if isinstance(seller, dict):
         loader.add_value("seller", load_seller(seller))
