@@ -21,7 +21,6 @@ seen before is refused with Discogs' 401. Each verified request is logged with `
 ``signed`` = the reason.
 """
 
-import hashlib
 import html
 import secrets
 import time
@@ -147,11 +146,6 @@ async def identify(sb, request) -> Credentials:
         return sb.oauth.verify(request.method, str(request.url), authorization, body,
                                request.headers.get("Content-Type", ""), request.path)
     return sb.auth.identify(authorization, request.query)
-
-
-def fingerprint(value: str | None) -> str | None:
-    """A short hash for the log: which credential, never the credential."""
-    return hashlib.sha256(value.encode()).hexdigest()[:8] if value else None
 
 
 # --- routes ------------------------------------------------------------------------------
