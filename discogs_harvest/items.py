@@ -81,6 +81,12 @@ class ListingItem:
     genres: list[str] = field(default_factory=list)
     styles: list[str] = field(default_factory=list)
     seller: SellerItem | None = None
+    # Only in the owner's view of their own inventory (API_FACTS.md §4); None otherwise.
+    weight: float | None = None
+    format_quantity: int | None = None
+    external_id: str | None = None
+    location: str | None = None
+    cost: float | None = None
 
 
 @dataclass

@@ -200,6 +200,9 @@ def load_video(video: dict) -> VideoItem:
     return loader.load_item()
 
 
+OWNER_FIELDS = ("weight", "format_quantity", "external_id", "location", "cost")
+
+
 class ListingLoader(DiscogsLoader):
     default_item_class = ListingItem
 
@@ -230,6 +233,11 @@ class ListingLoader(DiscogsLoader):
     want_count_in = INT
     genres_out = AS_LIST
     styles_out = AS_LIST
+    weight_in = FLOAT
+    format_quantity_in = INT
+    external_id_in = TEXT
+    location_in = TEXT
+    cost_in = FLOAT
 
 
 def load_listing(listing: dict) -> ListingItem:
@@ -264,6 +272,10 @@ def load_listing(listing: dict) -> ListingItem:
     loader.add_jmes("thumbnail_url", "release.thumbnail")
     loader.add_jmes("have_count", "release.stats.community.in_collection")
     loader.add_jmes("want_count", "release.stats.community.in_wantlist")
+    # The owner's private fields: absent from anyone else's view, so usually nothing to add.
+    for name in OWNER_FIELDS:
+        if name in listing:
+            loader.add_jmes(name, name)
     seller = listing.get("seller")
     if isinstance(seller, dict):
         loader.add_value("seller", load_seller(seller))

@@ -189,6 +189,12 @@ class CollectionItem(BaseModel):
     allow_offers = BooleanField(null=True)
     first_seen_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow, index=True)
+    # The owner's private fields, stored when the harvest's seller is the authenticated user.
+    weight = FloatField(null=True)
+    format_quantity = IntegerField(null=True)
+    external_id = TextField(null=True)
+    location = TextField(null=True)
+    cost = FloatField(null=True)
 
     class Meta:
         table_name = "collection_items"

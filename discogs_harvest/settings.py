@@ -48,6 +48,14 @@ DISCOGS_API_URL = _env("DISCOGS_API_URL", "https://api.discogs.com")
 DISCOGS_TOKEN = _env("DISCOGS_TOKEN", "")
 DISCOGS_CONSUMER_KEY = _env("DISCOGS_CONSUMER_KEY", "")
 DISCOGS_CONSUMER_SECRET = _env("DISCOGS_CONSUMER_SECRET", "")
+# OAuth 1.0a (written to .env by `scrapy discogs_login`): with the consumer key/secret they sign
+# every request as the user who authorised them (downloadermiddlewares/auth.py, oauth.py).
+DISCOGS_OAUTH_TOKEN = _env("DISCOGS_OAUTH_TOKEN", "")
+DISCOGS_OAUTH_TOKEN_SECRET = _env("DISCOGS_OAUTH_TOKEN_SECRET", "")
+# HMAC-SHA1 keeps the secrets off the wire; PLAINTEXT (Discogs' recommendation) only over https.
+DISCOGS_OAUTH_SIGNATURE_METHOD = _env("DISCOGS_OAUTH_SIGNATURE_METHOD", "HMAC-SHA1")
+# Where `scrapy discogs_login` sends the user to authorise (the web site, not the API).
+DISCOGS_AUTHORIZE_URL = _env("DISCOGS_AUTHORIZE_URL", "https://www.discogs.com/oauth/authorize")
 # Discogs requires an identifying User-Agent; generic ones are throttled or blocked (§2).
 DISCOGS_USER_AGENT = _env(
     "DISCOGS_USER_AGENT",
@@ -106,6 +114,12 @@ INVENTORY_RESUME_MAX_AGE_HOURS = _env_float("INVENTORY_RESUME_MAX_AGE_HOURS", 24
 # least 2 listings: items is a live count that can overstate the pages, API_FACTS.md §3).
 INVENTORY_MAX_SPAN_MINUTES = 60.0
 INVENTORY_COUNT_SLACK = 0.01
+
+# The owner's inventory export (seller_inventory -a via=export): seconds between polls of the
+# export job (each poll is a request within the budget), and how long to wait for it before
+# falling back to paging.
+DISCOGS_EXPORT_POLL_INTERVAL = float(_env("DISCOGS_EXPORT_POLL_INTERVAL", 10))
+DISCOGS_EXPORT_TIMEOUT = float(_env("DISCOGS_EXPORT_TIMEOUT", 600))
 
 # --- Pipelines --------------------------------------------------------------------
 # A stored release younger than this is not fetched again; only listing-level

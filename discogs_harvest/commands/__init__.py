@@ -1,1 +1,2 @@
-"""Project commands (``COMMANDS_MODULE``): ``crawl`` with clear errors and exit statuses."""
+"""Project commands (``COMMANDS_MODULE``): ``crawl`` with clear errors and exit statuses,
+``discogs_login`` (OAuth 1.0a)."""

@@ -19,7 +19,8 @@ release, an inventory not proven complete, an item not stored, a feed not writte
 answer the spider could not process) exits 5. What was stored is kept either way.
 
 Settings: ``DISCOGS_API_URL``, ``FEEDS``, ``DATABASE_URL``, ``DATABASE_LOCK_TIMEOUT`` and
-everything :mod:`discogs_harvest.validation` checks.
+everything :mod:`discogs_harvest.validation` checks; ``DISCOGS_OAUTH_SIGNATURE_METHOD``
+(with OAuth credentials).
 """
 
 import os
@@ -30,9 +31,10 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from discogs_harvest import stats
+from discogs_harvest import oauth, stats
 from discogs_harvest.console import quiet_console
 from discogs_harvest.database import check_database, open_database
+from discogs_harvest.downloadermiddlewares.auth import oauth_credentials
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.scrub import scrub
 from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNREACHABLE
@@ -219,6 +221,9 @@ class Command(ScrapyCrawlCommand):
         check_settings(self.settings)
         check_feeds(self.settings)
         check_youtube(self.settings, name, opts.spargs)
+        if oauth_credentials(self.settings):  # PLAINTEXT over http, an unknown method: one line
+            oauth.signature_method(self.settings.get("DISCOGS_OAUTH_SIGNATURE_METHOD"),
+                                   self.settings.get("DISCOGS_API_URL"))
         url = self.settings.get("DATABASE_URL")
         check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
         open_database(url).close()

@@ -24,6 +24,7 @@ What an answer from the API leads to:
   ``request.meta["discogs_failed"]`` and sent to the errback as :class:`DiscogsTransientError`.
 - Anything else (404, 422, ...) reaches the spider untouched.
 
+``meta["discogs_csv"]`` accepts a ``text/csv`` 2xx body (the inventory export's download).
 ``meta["dont_retry"]`` passes answers and exceptions through untouched;
 ``meta["max_retry_times"]`` overrides ``DISCOGS_RETRY_TIMES`` for one request. A request
 whose ``handle_httpstatus_list`` (meta or spider attribute) names the final status gets
@@ -67,6 +68,11 @@ RETRIES_429_META = "discogs_429_retries"
 def is_html(response):
     content_type = (response.headers.get(b"Content-Type") or b"").lower()
     return b"html" in content_type or response.body.lstrip()[:1] == b"<"
+
+
+def is_expected_csv(request, response):
+    """A CSV the request asked for (``meta["discogs_csv"]``: the inventory export's download)."""
+    return request.meta.get("discogs_csv", False) and b"csv" in (response.headers.get("Content-Type") or b"")
 
 
 def is_json(response):
@@ -154,9 +160,9 @@ class DiscogsRetryMiddleware:
         if api and status == 403:
             return "cloudflare_403"
         if api and 200 <= status < 300 and status != 204 and request.method != "HEAD":
-            if not is_json(response):
+            if not is_json(response) and not is_expected_csv(request, response):
                 return "non_json_body"
-            problem = malformed(request, response)
+            problem = None if is_expected_csv(request, response) else malformed(request, response)
             if problem:
                 request.meta[MALFORMED_META] = problem
                 logger.debug("Malformed answer to %s: %s", request, problem)

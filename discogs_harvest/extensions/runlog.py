@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 SECRET_NAME = re.compile(r"token|secret|key|password|passwd", re.IGNORECASE)
 REDACTED = "***"
-CREDENTIAL_SETTINGS = ("DISCOGS_TOKEN", "DISCOGS_CONSUMER_KEY", "DISCOGS_CONSUMER_SECRET", "JSONRPC_TOKEN")
+CREDENTIAL_SETTINGS = ("DISCOGS_TOKEN", "DISCOGS_CONSUMER_KEY", "DISCOGS_CONSUMER_SECRET", "JSONRPC_TOKEN",
+                       "DISCOGS_OAUTH_TOKEN", "DISCOGS_OAUTH_TOKEN_SECRET")
 # Attributes Scrapy itself puts on a spider: never arguments.
 SPIDER_OWN = frozenset({"name", "crawler", "settings", "start_urls", "allowed_domains", "custom_settings"})
 SCALARS = (str, int, float, bool)

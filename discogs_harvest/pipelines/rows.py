@@ -14,6 +14,14 @@ CREDENTIAL_PARAMS = ("token", "key", "secret")
 # The media condition of new, sealed stock (is_new = 1).
 MINT = "Mint (M)"
 
+# The only status in which a listing can be bought; an owner sees the others too (Sold, Draft, ...).
+FOR_SALE = "For Sale"
+
+
+def available_by_status(status):
+    """``is_available`` of a listing as its status says (no status: as listed, so available)."""
+    return status is None or status == FOR_SALE
+
 
 def inventory_collection_id(seller_username):
     """``collection_items.collection_id`` of a seller's inventory: ``inventory:<username lower>``."""
@@ -114,13 +122,18 @@ def listing_row(item, album_id, now):
         "condition": item.condition,
         "sleeve_condition": item.sleeve_condition,
         "notes": item.comments,
-        "is_available": True,
+        "is_available": available_by_status(item.status),
         "is_new": 1 if item.condition == MINT else 0,
         "item_url": without_credentials(item.item_url),
         "status": item.status,
         "ships_from": item.ships_from,
         "posted": item.posted,
         "allow_offers": item.allow_offers,
+        "weight": item.weight,
+        "format_quantity": item.format_quantity,
+        "external_id": item.external_id,
+        "location": item.location,
+        "cost": item.cost,
         "first_seen_at": now,
         "last_seen_at": now,
     }

@@ -55,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="accept a personal token acting as USERNAME (default user: sandbox); repeatable")
     parser.add_argument("--consumer", action="append", default=[], metavar="KEY:SECRET",
                         help="accept a consumer key/secret; repeatable")
+    parser.add_argument("--oauth-token", action="append", default=[], metavar="TOKEN:SECRET=USERNAME",
+                        help="accept an OAuth access token and secret acting as USERNAME (as if issued by "
+                             "/oauth/access_token); repeatable")
     parser.add_argument("--log", default=None, metavar="FILE.jsonl", help="also append the request log to FILE")
     parser.add_argument("--faults", default=None, metavar="JSON", help='fault plan, e.g. \'{"error_rate": 0.1}\'')
     parser.add_argument("--warm", action="append", default=[], metavar="SELLER",
@@ -110,7 +113,12 @@ def make_sandbox(args: argparse.Namespace) -> Sandbox:
         consumers[key] = secret
     settings = Settings(args.window, args.limit_auth, args.limit_anon, args.retry_after)
     plan = FaultPlan.from_dict(json.loads(args.faults)) if args.faults else None
-    return Sandbox(settings, Authenticator(tokens, consumers), plan, args.log)
+    oauth_tokens = {}
+    for spec in args.oauth_token:
+        pair, _, user = spec.partition("=")
+        token, _, secret = pair.partition(":")
+        oauth_tokens[token] = (secret, user or "sandbox")
+    return Sandbox(settings, Authenticator(tokens, consumers), plan, args.log, oauth_tokens=oauth_tokens)
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from aiohttp import web
 
-from discogs_harvest.sandbox import faults
+from discogs_harvest.sandbox import export, faults, oauth
 from discogs_harvest.sandbox.auth import Authenticator
 from discogs_harvest.sandbox.catalog import ApiError, Catalog
 from discogs_harvest.sandbox.clock import SandboxClock
@@ -39,9 +39,11 @@ class Sandbox:
     """Everything one running sandbox holds."""
 
     def __init__(self, settings: Settings, auth: Authenticator, plan: FaultPlan | None = None,
-                 log_path: str | None = None, catalog: Catalog | None = None):
+                 log_path: str | None = None, catalog: Catalog | None = None, oauth_tokens: dict | None = None):
         self.settings, self.auth = settings, auth
+        self.oauth = oauth.OAuthProvider(auth.consumers, oauth_tokens)
         self.catalog = catalog or Catalog()
+        self.exports = export.Exports(self.catalog)
         self.clock = SandboxClock()  # frozen or advanced by tests (POST /_sandbox/clock)
         self.limiter = MovingWindow(settings.window, clock=self.clock)
         self.faults = FaultInjector(plan)
@@ -62,6 +64,7 @@ class Sandbox:
         self.clock.reset()
         self.faults.set(FaultPlan())
         self.catalog.reset()
+        self.exports.reset()
 
 
 SANDBOX = web.AppKey("sandbox", Sandbox)
@@ -96,7 +99,7 @@ async def discogs_behaviour(request, handler):
     if request.path.startswith("/_sandbox/"):
         return await handler(request)
     sb, client, fault = request.app[SANDBOX], request.remote, None
-    creds = request["creds"] = sb.auth.identify(request.headers.get("Authorization"), request.query)
+    creds = request["creds"] = await oauth.identify(sb, request)
     limit = sb.settings.limit_auth if creds.valid else sb.settings.limit_anon
     if sb.faults.storm(request.path):
         verdict, fault = sb.limiter.peek(client, limit), "storm"
@@ -121,7 +124,7 @@ async def discogs_behaviour(request, handler):
         response.headers.update(headers)
     sb.log.append(t=time.time(), method=request.method, path=request.path, query=request.query_string,
                   status=None if fault == "drop" else response.status, client=client, auth=creds.kind,
-                  user_agent=request.headers.get("User-Agent"), fault=fault)
+                  user_agent=request.headers.get("User-Agent"), fault=fault, signed=creds.detail)
     return response
 
 
@@ -209,6 +212,8 @@ def build_app(sb: Sandbox) -> web.Application:
         web.get(r"/marketplace/listings/{id:\d+}", listing),
         web.get(r"/{kind:masters|artists|labels}/{id:\d+}", entity),
         web.get("/oauth/identity", identity),
+        *oauth.ROUTES,
+        *export.ROUTES,
         web.get("/_sandbox/log", _control(_log)),
         web.post("/_sandbox/reset", _control(_reset)),
         web.post("/_sandbox/config", _control(lambda sb, request, data: sb.configure(**data))),
@@ -216,5 +221,7 @@ def build_app(sb: Sandbox) -> web.Application:
         web.post("/_sandbox/consume", _control(_consume)),
         web.post("/_sandbox/clock", _control(lambda sb, request, data: sb.clock.set(**data))),
         web.post("/_sandbox/sellers/{name}/mutate", _control(_mutate)),
+        web.post("/_sandbox/oauth/authorize", _control(oauth.authorize_control)),
+        web.post("/_sandbox/exports", _control(lambda sb, request, data: sb.exports.configure(**data))),
     ])
     return app

@@ -3,7 +3,8 @@
 Accepted: ``Authorization: Discogs token=T``, ``Authorization: Discogs key=K,
 secret=S``, or the same as ``?token=`` / ``?key=&secret=`` query parameters
 (the header wins when both are present). A token acts as its user; a consumer
-key/secret gets the high rate tier and image URLs but is no user.
+key/secret gets the high rate tier and image URLs but is no user. ``Authorization: OAuth ...``
+is verified by :mod:`discogs_harvest.sandbox.oauth`.
 """
 
 import re
@@ -13,12 +14,13 @@ _PAIR = re.compile(r"(\w+)\s*=\s*\"?([^,\"\s]*)\"?")
 
 
 class Credentials(NamedTuple):
-    kind: str  # "token" | "key" | "none" | "bad"
+    kind: str  # "token" | "key" | "oauth" | "none" | "bad"
     user: str | None = None
+    detail: str | None = None  # OAuth: the signature method verified, or why the request was refused
 
     @property
     def valid(self) -> bool:
-        return self.kind in ("token", "key")
+        return self.kind in ("token", "key", "oauth")
 
 
 NONE = Credentials("none")

@@ -23,8 +23,8 @@ from discogs_harvest.sandbox.sellers import (LRU, OWNER_SORTS, SORTS, RecordedSe
                                              dumps, strip_images, view_of)
 
 STATUSES = ("All", "Deleted", "Draft", "Expired", "For Sale", "Sold", "Suspended", "Violation")
-VISIBLE = (None, "All", "For Sale")  # every listing served is For Sale
-SYNTHETIC = re.compile(r"^synthetic-(\d+)-(\d+)(?:-(\d+))?$", re.IGNORECASE)
+VISIBLE = (None, "All", "For Sale")  # what a non-owner may ask for: it sees For Sale listings only
+SYNTHETIC = re.compile(r"^(synthetic|shop)-(\d+)-(\d+)(?:-(\d+))?$", re.IGNORECASE)
 MAX_LISTINGS = 10_000_000  # listing ids are allotted in blocks of this size
 PAGE_CAP = 100  # pages a non-owner may read (API_FACTS.md §3)
 RELEASE_CACHE = 20_000  # serialised release bodies, about 4 kB each
@@ -84,10 +84,10 @@ class Catalog:
             if key == "secretspot.records":
                 self._sellers[key] = SyntheticSeller("SecretSpot.Records", 1200, 900, 8_000_000, "USD", "Colombia")
             elif match:
-                size, releases, shift = (int(g or 0) for g in match.groups())
+                size, releases, shift = (int(g or 0) for g in match.groups()[1:])
                 if size > MAX_LISTINGS or gen.SYNTHETIC_BASE + shift + min(size, releases) > gen.SYNTHETIC_END:
                     raise self.not_found()
-                self._sellers[key] = SyntheticSeller(key, size, releases, shift)
+                self._sellers[key] = SyntheticSeller(key, size, releases, shift, mixed=match.group(1) == "shop")
             else:
                 raise self.not_found()
         return self._sellers[key]
@@ -107,7 +107,11 @@ class Catalog:
         sort = params.get("sort", "listed")
         if sort not in SORTS + (OWNER_SORTS if owner else ()):
             sort = "listed"
-        order = seller.order(sort, params.get("sort_order", "").lower() == "desc") if status in VISIBLE else ()
+        # Only the owner sees listings that are not For Sale (API_FACTS.md §4).
+        shown = status if owner and status not in (None, "All") else None if owner else "For Sale"
+        order = seller.order(sort, params.get("sort_order", "").lower() == "desc", shown)
+        if not owner and status not in VISIBLE:
+            order = ()
         per_page = min(100, max(1, _int(params.get("per_page"), 50)))
         page = _int(params.get("page"), 1)
         pages = max(1, math.ceil(len(order) / per_page))
@@ -155,8 +159,8 @@ class Catalog:
             return json.dumps(view_of(recorded, "owner" if owner else view)).encode()
         for seller in self._sellers.values():
             index = seller.index_of(listing_id)
-            if index is not None and index not in seller.dropped:
-                owner = user is not None and user.lower() == seller.name.lower()
+            owner = user is not None and user.lower() == seller.name.lower()
+            if index is not None and index not in seller.dropped and (owner or seller.status(index) == "For Sale"):
                 return json.dumps(view_of(seller.listing(index), "owner" if owner else view)).encode()
         raise self.not_found()
 

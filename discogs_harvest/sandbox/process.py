@@ -106,6 +106,15 @@ class SandboxProcess:
     def reset(self) -> dict:
         return self._call("POST", "/_sandbox/reset", {})
 
+    def authorize(self, oauth_token: str, username: str) -> str:
+        """The OAuth authorise step as a user would do it: the verifier for ``oauth_token``."""
+        return self._call("POST", "/_sandbox/oauth/authorize", {"oauth_token": oauth_token,
+                                                                 "username": username})["verifier"]
+
+    def exports(self, **kw) -> dict:
+        """How inventory export jobs behave: ``delay``, ``outcome``, ``expire_after``."""
+        return self._call("POST", "/_sandbox/exports", kw)
+
     def consume(self, count: int) -> dict:
         return self._call("POST", "/_sandbox/consume", {"count": count})
 

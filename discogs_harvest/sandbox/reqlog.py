@@ -2,7 +2,7 @@
 
 Every Discogs-route request (never the ``/_sandbox/`` control routes) becomes
 one entry ``{seq, t, method, path, query, status, client, auth, user_agent,
-fault}``, kept in memory for ``GET /_sandbox/log?since=N`` and, with ``--log
+fault, signed}`` (``signed``: the OAuth signature method verified, or why it was refused), kept in memory for ``GET /_sandbox/log?since=N`` and, with ``--log
 FILE``, appended to FILE as one JSON line each, so a benchmark in another
 process can count requests after the sandbox has gone. ``seq`` never restarts,
 not even on reset, so a reader polling with ``since`` never misses or repeats.

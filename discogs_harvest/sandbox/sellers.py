@@ -9,6 +9,11 @@ Mutations (drop, reprice) overlay either kind until reset.
 
 Views: ``owner`` sees everything; ``user`` (any other client) loses the owner-only
 keys; ``anon`` also loses image URLs (API_FACTS.md §2, §4).
+
+Statuses: every listing is ``For Sale`` except in a *mixed* synthetic seller
+(``shop-<N>-<M>``), whose listings are spread over every inventory status (``STATUS_MIX``)
+with owner-only fields filled in (``external_id``, ``location``): an owner's whole inventory.
+Only the owner sees listings that are not For Sale.
 """
 
 import json
@@ -32,6 +37,10 @@ SLEEVES = gen.Weighted(MEDIA + [("Generic", 3), ("Not Graded", 2), ("No Cover", 
 COMMENTS = ["", "", "", "Sealed", "B&amp;W inner sleeve with photos.", "Light ring wear, plays great.",
             "Small seam split &amp; price sticker.", "Promo stamp on back cover."]
 START = datetime(2015, 1, 1, tzinfo=timezone.utc)
+FOR_SALE = "For Sale"
+# Share (in %) of each status in a mixed seller's inventory.
+STATUS_MIX = (("For Sale", 70), ("Sold", 12), ("Draft", 6), ("Expired", 5), ("Deleted", 3), ("Suspended", 2),
+              ("Violation", 2))
 FRAGMENT_CACHE = 20_000  # serialised listings kept per seller: a non-owner's 10,000, two views
 
 core_of = lru_cache(maxsize=20_000)(gen.synthetic_core)
@@ -94,6 +103,8 @@ class Seller:
     name: str  # canonical username
     size: int
 
+    mixed = False  # listings in every status (see STATUS_MIX), or all For Sale
+
     def __init__(self):
         self.dropped: set[int] = set()
         self.reprice: dict[int, float] = {}
@@ -105,6 +116,9 @@ class Seller:
     def index_of(self, listing_id: int) -> int | None: ...
     def release_id(self, index: int) -> int: ...
     def _listing(self, index: int) -> dict: ...
+
+    def status(self, index: int) -> str:
+        return FOR_SALE
 
     def _sort_keys(self, indexes, sort: str) -> list:
         keys = []
@@ -123,11 +137,16 @@ class Seller:
                        "original_price": {**listing["original_price"], **money(currency, value)}}
         return listing
 
-    def order(self, sort: str = "listed", descending: bool = False):
-        """Listing positions in the requested order, dropped listings left out."""
-        key = (sort, descending)
+    def order(self, sort: str = "listed", descending: bool = False, status: str | None = None):
+        """Listing positions in the requested order, dropped listings left out; with ``status``,
+        only listings in that status (a mixed seller's; every other listing is For Sale)."""
+        if status is not None and not self.mixed:
+            return self.order(sort, descending) if status == FOR_SALE else ()
+        key = (sort, descending, status)
         if key not in self._orders:
-            if sort == "listed" and not self.dropped:
+            if status is not None:
+                order = array("q", (i for i in self.order(sort, descending) if self.status(i) == status))
+            elif sort == "listed" and not self.dropped:
                 order = range(self.size - 1, -1, -1) if descending else range(self.size)
             else:
                 kept = [i for i in range(self.size) if i not in self.dropped]
@@ -199,9 +218,9 @@ class SyntheticSeller(Seller):
     """``size`` listings over ``releases`` distinct releases from id ``SYNTHETIC_BASE + shift``."""
 
     def __init__(self, name: str, size: int, releases: int, shift: int = 0, currency: str | None = None,
-                 ships_from: str | None = None):
+                 ships_from: str | None = None, mixed: bool = False):
         super().__init__()
-        self.name, self.size = name, size
+        self.name, self.size, self.mixed = name, size, mixed
         self.releases, self.shift = max(1, min(releases, size)), shift
         seed = zlib.crc32(name.lower().encode())
         self._key = name.lower()
@@ -233,6 +252,16 @@ class SyntheticSeller(Seller):
     def release_id(self, index):
         return gen.SYNTHETIC_BASE + self.shift + (self._stride * (index % self.releases) + self._offset) % self.releases
 
+    def status(self, index) -> str:
+        if not self.mixed:
+            return FOR_SALE
+        point = zlib.crc32(f"{self._key}:{index}:status".encode()) % 100
+        for status, share in STATUS_MIX:
+            if point < share:
+                return status
+            point -= share
+        return FOR_SALE
+
     def price(self, index) -> float:
         spread = zlib.crc32(f"{self._key}:{index}:price".encode()) % 10_000 / 10_000
         return round(math.exp(1.0 + 3.6 * spread), 2)
@@ -258,7 +287,7 @@ class SyntheticSeller(Seller):
         shipping = round(r.choice((3.5, 4.0, 5.0, 6.5)), 2) if r.random() < 0.7 else None
         listing = {
             "id": listing_id, "resource_url": f"https://api.discogs.com/marketplace/listings/{listing_id}",
-            "uri": f"https://www.discogs.com/sell/item/{listing_id}", "status": "For Sale",
+            "uri": f"https://www.discogs.com/sell/item/{listing_id}", "status": self.status(index),
             "condition": CONDITIONS(r), "sleeve_condition": SLEEVES(r),
             "comments": r.choice(COMMENTS), "ships_from": self.ships_from,
             "posted": (posted + offset).replace(tzinfo=timezone(offset)).isoformat(),
@@ -268,5 +297,6 @@ class SyntheticSeller(Seller):
             "original_shipping_price": money(self.currency, shipping) if shipping else {},
             "seller": self.seller_info, "release": gen.listing_release(core), "in_cart": False,
             "weight": float(60 + 170 * (1 if '"' in core["format"] else 2)),
-            "format_quantity": 1, "external_id": "", "location": f"Shelf {r.randint(1, 40)}", "quantity": 1}
+            "format_quantity": 1, "external_id": f"SKU-{index:06d}" if self.mixed else "",
+            "location": f"Shelf {r.randint(1, 40)}", "quantity": 1}
         return listing

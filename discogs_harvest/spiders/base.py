@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from discogs_harvest import shapes, stats
 from discogs_harvest.checkpoints import failed_release_ids
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
+from discogs_harvest.downloadermiddlewares.auth import credential_hint
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.freshness import fresh_releases
 from discogs_harvest.items import FailedReleaseItem
@@ -80,6 +81,7 @@ class DiscogsSpider(scrapy.Spider):
         spider.max_age_days = settings.getfloat("STALENESS_MAX_AGE_DAYS")
         spider.database_url = settings.get("DATABASE_URL")
         spider.close_message = None
+        spider.credential_hint = credential_hint(settings)
         return spider
 
     def __init__(self, *args, **kwargs):
@@ -183,12 +185,13 @@ class DiscogsSpider(scrapy.Spider):
     def check_credentials(self, failure):
         """Close the spider when the API refuses our credentials: nothing else will work."""
         response = getattr(failure.value, "response", None)
-        if response is not None and response.status in (401, 403) and self._json(response):
+        # Any 401 (Discogs answers a bad OAuth consumer in plain text, API_FACTS.md §2), a JSON 403.
+        if response is not None and (response.status == 401 or response.status == 403 and self._json(response)):
             reason = "auth_failed" if response.status == 401 else "forbidden"
             self.fail(
                 reason,
                 f"Discogs refused the credentials (HTTP {response.status}: "
-                f"{error_message(response)}); check DISCOGS_TOKEN in .env",
+                f"{error_message(response)}); check {self.credential_hint}",
             )
 
     def fail(self, reason, message):

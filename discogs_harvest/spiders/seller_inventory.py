@@ -13,6 +13,9 @@ Filters (comma-separated, case-insensitive) are applied here because the API has
 listing is kept when its release matches, using the stored release when it is fresh and the
 fetched one otherwise. Releases fetched only to decide a filter are still stored.
 
+The seller's own inventory (every status, no page cap, private fields, ``-a via=export``) is
+handled by :class:`~discogs_harvest.spiders.owner.OwnerInventory` (``self.owner``).
+
 Resuming: every fetched page is also yielded as an :class:`InventoryPageItem` (a checkpoint).
 A run that finds pages 1..k of an unfinished run (younger than
 ``INVENTORY_RESUME_MAX_AGE_HOURS``) replays them from the database and requests page k+1;
@@ -46,6 +49,7 @@ from discogs_harvest.items import LISTING_FEED_FIELDS, InventoryPageItem, Invent
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.scrub import drop_credentials, scrub
 from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
+from discogs_harvest.spiders.owner import OwnerInventory, parse_via
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +66,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     @classmethod
     def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
-                        max_pages=MAX_PAGES, **_):
+                        max_pages=MAX_PAGES, via=None, **_):
         name, url_filters = parse_seller(seller)
         if status not in INVENTORY_STATUSES:
             raise HarvestConfigError(f"status {status!r} is not one of {', '.join(INVENTORY_STATUSES)}")
@@ -76,6 +80,7 @@ class SellerInventorySpider(DiscogsSpider):
             "seller": name,
             "status": status,
             "max_pages": max_pages,
+            "via": parse_via(via),
             "filter": InventoryFilter(
                 styles=split_values(style or url_filters.get("style")),
                 genres=split_values(genre or url_filters.get("genre")),
@@ -102,6 +107,15 @@ class SellerInventorySpider(DiscogsSpider):
         for request in self.retry_failed_releases():
             yield request
         self.max_span = self.crawler.settings.getfloat("INVENTORY_MAX_SPAN_MINUTES") * 60
+        self.owner = OwnerInventory(self)
+        if self.owner.needs_identity:
+            yield self.owner.identity_request()  # continues with start_inventory() or the export
+            return
+        for result in self.start_inventory():
+            yield result
+
+    def start_inventory(self):
+        """Page 1 of the inventory, or the pages an unfinished run stored and the next one."""
         checkpoint = inventory_checkpoint(self.database_url, self.seller, self.options["status"],
                                           self.crawler.settings.getfloat("INVENTORY_RESUME_MAX_AGE_HOURS"))
         if checkpoint and not replayable(checkpoint[0].seen.fetched_at, time.time(), self.max_span):
@@ -181,6 +195,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     def handle_page(self, page, pages_total, listings):
         """One page's listings (fetched now or replayed from a checkpoint)."""
+        self.owner.observe(listings)
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
@@ -245,8 +260,9 @@ class SellerInventorySpider(DiscogsSpider):
 
     def finish_inventory(self):
         complete = not self.pages_failed
-        yield InventorySnapshotItem(seller_username=self.seller, listing_ids=self.seen_listing_ids,
-                                    complete=complete, ended_on_error=self.page_error,
+        listing_ids, proves_absence = self.owner.snapshot(self.seen_listing_ids, complete)
+        yield InventorySnapshotItem(seller_username=self.seller, listing_ids=listing_ids,
+                                    complete=proves_absence, ended_on_error=self.page_error,
                                     pages=list(self.pages_seen.values()))
         count = len(self.to_fetch)
         self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, count)

@@ -6,7 +6,7 @@ from scrapy.exceptions import NotConfigured
 
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_url
 from discogs_harvest.downloadermiddlewares.auth import DiscogsAuthMiddleware, authorization
-from tests.downloadermiddlewares.conftest import TOKEN, api_request
+from tests.downloadermiddlewares.conftest import API, TOKEN, api_request
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,78 @@ def test_the_token_never_shows_in_repr(build):
 def test_no_api_url_is_a_configuration_error(make_crawler):
     with pytest.raises(NotConfigured, match="DISCOGS_API_URL"):
         DiscogsAuthMiddleware(make_crawler(DISCOGS_API_URL=""))
+
+
+# --- OAuth 1.0a -------------------------------------------------------------------------
+
+OAUTH = dict(DISCOGS_TOKEN="s3cret-token", DISCOGS_CONSUMER_KEY="sandbox-key", DISCOGS_CONSUMER_SECRET="sandbox-secret",
+             DISCOGS_OAUTH_TOKEN="otok", DISCOGS_OAUTH_TOKEN_SECRET="osec")
+
+
+def provider():
+    from discogs_harvest.sandbox.oauth import OAuthProvider
+
+    return OAuthProvider({"sandbox-key": "sandbox-secret"}, {"otok": ("osec", "shop-10-5")})
+
+
+@pytest.mark.parametrize("method", ["HMAC-SHA1", "PLAINTEXT"])
+def test_oauth_signs_every_request_instead_of_the_token(build, method):
+    mw = build(DiscogsAuthMiddleware, DISCOGS_OAUTH_SIGNATURE_METHOD=method, **OAUTH)
+    request = api_request("/users/shop-10-5/inventory?status=All&page=2")
+    mw.process_request(request)
+    header = request.headers[b"Authorization"].decode()
+    assert header.startswith("OAuth ") and 'oauth_token="otok"' in header and "s3cret-token" not in header
+    # The sandbox's verifier (oauthlib's RFC 5849 functions) accepts it as the token's user.
+    assert provider().verify("GET", request.url, header) == ("oauth", "shop-10-5", method)
+    if method == "HMAC-SHA1":
+        assert "osec" not in header and "sandbox-secret" not in header
+
+
+def test_each_send_is_signed_anew(build):
+    mw = build(DiscogsAuthMiddleware, **OAUTH)
+    headers = set()
+    for _ in range(3):
+        request = api_request()
+        mw.process_request(request)
+        headers.add(request.headers[b"Authorization"])
+    assert len(headers) == 3  # a fresh nonce each time: a retry is never a replay
+
+
+def test_a_signature_over_another_url_or_secret_is_refused(build):
+    mw = build(DiscogsAuthMiddleware, **{**OAUTH, "DISCOGS_OAUTH_TOKEN_SECRET": "wrong"})
+    request = api_request("/releases/1")
+    mw.process_request(request)
+    assert provider().verify("GET", request.url, request.headers[b"Authorization"].decode()).kind == "bad"
+    good = build(DiscogsAuthMiddleware, **OAUTH)
+    request = api_request("/releases/1")
+    good.process_request(request)
+    assert provider().verify("GET", API + "/releases/2", request.headers[b"Authorization"].decode()).kind == "bad"
+
+
+def test_a_form_body_is_signed(build):
+    mw = build(DiscogsAuthMiddleware, **OAUTH)
+    request = Request(API + "/inventory/export", method="POST", body=b"a=1&b=two",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    mw.process_request(request)
+    header = request.headers[b"Authorization"].decode()
+    form = "application/x-www-form-urlencoded"
+    assert provider().verify("POST", request.url, header, "a=1&b=two", form).kind == "oauth"
+    assert provider().verify("POST", request.url, header, "a=1&b=three", form).kind == "bad"
+
+
+def test_plaintext_is_refused_over_plain_http_to_another_host(make_crawler):
+    from discogs_harvest.exceptions import HarvestConfigError
+
+    with pytest.raises(HarvestConfigError, match="PLAINTEXT"):
+        DiscogsAuthMiddleware(make_crawler(DISCOGS_API_URL="http://api.example.org",
+                                           DISCOGS_OAUTH_SIGNATURE_METHOD="PLAINTEXT", **OAUTH))
+
+
+def test_half_the_oauth_settings_sign_nothing(build, caplog):
+    mw = build(DiscogsAuthMiddleware, DISCOGS_CONSUMER_KEY="", DISCOGS_CONSUMER_SECRET="",
+               DISCOGS_OAUTH_TOKEN="otok", DISCOGS_OAUTH_TOKEN_SECRET="osec")
+    request = api_request()
+    mw.process_request(request)
+    assert request.headers[b"Authorization"] == f"Discogs token={TOKEN}".encode()
+    assert "need DISCOGS_CONSUMER_KEY" in caplog.text and "osec" not in caplog.text
+    assert "osec" not in repr(mw) and "signing=False" in repr(mw)

@@ -8,8 +8,13 @@ being made. The harvest has no other credentials and the sandbox logs every requ
 authenticated, so the token was really sent.
 Then refused credentials and an unreachable API are made to fail with the token set, and their
 error lines and logs are searched too.
+
+The same harvest is run as a shop owner with OAuth 1.0a (consumer key and secret, access token and
+secret, every request signed) and a ``JSONRPC_TOKEN`` guarding the control service (every call
+carries it): none of those five values may show anywhere either.
 """
 
+import functools
 import json
 import os
 import re
@@ -53,12 +58,13 @@ def database_text(database):
         return "\n".join(connection.iterdump())
 
 
-def call(base, path, method=None, params=None):
+def _call(base, path, method=None, params=None, rpc_token=None):
     """One JSON-RPC call (POST) or, without ``method``, a GET; the answer as text, whatever its status."""
     data = None
     if method is not None:
         data = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-    request = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", **({"X-JSONRPC-Token": rpc_token} if rpc_token else {})}
+    request = urllib.request.Request(base + path, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.read().decode()
@@ -84,13 +90,15 @@ class StderrReader(threading.Thread):
         self.found.set()  # the stream ended: stop anyone waiting
 
 
-def ask_everything(base):
+def ask_everything(base, rpc_token=None):
     """Every resource of the control service, once a good part of the harvest has been requested."""
+    call = functools.partial(_call, rpc_token=rpc_token)
     deadline = time.monotonic() + 20
     while json.loads(call(base, "/crawler/progress", "get_progress"))["result"]["requests"] < 40:
         assert time.monotonic() < deadline, "the harvest made no progress"
         time.sleep(0.05)
-    answers = [call(base, "/crawler/engine", "pause")]
+    answers = [_call(base, "/crawler/progress", "get_progress")] if rpc_token else []  # refused: no token
+    answers += [call(base, "/crawler/engine", "pause")]
     answers += [
         call(base, "/"),
         call(base, "/crawler/progress", "get_progress"),
@@ -111,32 +119,35 @@ def ask_everything(base):
     return answers
 
 
-def test_token_appears_nowhere_in_a_harvest(token_sandbox, tmp_path):
+def harvest_with_everything_on(sandbox, tmp_path, credentials, seller=SELLER, rpc_token=None):
+    """A DEBUG harvest with a feed, ``credentials`` as ``-s`` settings and the control service asked
+    everything mid-run: ``(returncode, {place: text}, answers, requests spent)``."""
     database, feed = tmp_path / "discogs.db", tmp_path / "listings.json"
     settings = {
-        "DISCOGS_API_URL": token_sandbox.url,
+        "DISCOGS_API_URL": sandbox.url,
         "DATABASE_URL": f"sqlite:///{database}",
-        "DISCOGS_TOKEN": TOKEN,
+        **credentials,
         "DISCOGS_RATE_PERIOD": "1",
         "DISCOGS_RATE_LIMIT": "60",  # about 3.5 s of requests: time to ask the control service
         "LOG_LEVEL": "DEBUG",
         "JSONRPC_ENABLED": "1",
         "JSONRPC_PORT": "0",
         "PROGRESS_INTERVAL": "0.5",
+        **({"JSONRPC_TOKEN": rpc_token} if rpc_token else {}),
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", "seller_inventory", "-a", f"seller={SELLER}",
+    command = [sys.executable, "-m", "scrapy", "crawl", "seller_inventory", "-a", f"seller={seller}",
                "-O", str(feed)]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL", "JSONRPC_"))}
-    since = len(token_sandbox.log())
+    since = len(sandbox.log())
 
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     reader = StderrReader(child.stderr)
     reader.start()
     try:
         assert reader.found.wait(30) and reader.address, "".join(reader.lines)[-3000:]
-        answers = ask_everything(reader.address)
+        answers = ask_everything(reader.address, rpc_token)
         stdout = child.stdout.read()
         returncode = child.wait(timeout=40)
     finally:
@@ -147,10 +158,7 @@ def test_token_appears_nowhere_in_a_harvest(token_sandbox, tmp_path):
     stderr = "".join(reader.lines)
 
     assert returncode == 0, stderr[-3000:]
-    # The harvest did use the token: the sandbox takes no other credentials this run was given.
-    spent = api_requests(token_sandbox, since)
-    assert len(spent) >= 200 and {r["auth"] for r in spent} == {"token"}
-    # Each place looked in really holds what it should, so finding no token there means something.
+    # Each place looked in really holds what it should, so finding no secret there means something.
     assert "Overridden settings" in stderr and "] DEBUG: Crawled (200)" in stderr
     assert "'harvest/storage/items_stored'" in stderr  # the stats dump
     assert len(json.loads(feed.read_text())) == 400
@@ -163,7 +171,41 @@ def test_token_appears_nowhere_in_a_harvest(token_sandbox, tmp_path):
         "JSON-RPC answers": "\n".join(answers),
     }
     assert "INSERT INTO \"harvest_runs\"" in places["database"]
+    return places, answers, api_requests(sandbox, since)
+
+
+def test_token_appears_nowhere_in_a_harvest(token_sandbox, tmp_path):
+    places, _, spent = harvest_with_everything_on(token_sandbox, tmp_path, {"DISCOGS_TOKEN": TOKEN})
+    # The harvest did use the token: the sandbox takes no other credentials this run was given.
+    assert len(spent) >= 200 and {r["auth"] for r in spent} == {"token"}
     leaks = [place for place, text in places.items() if SECRET in text]
+    assert leaks == []
+
+
+# OAuth 1.0a as the shop's owner, and the control service's token: each distinctive.
+CONSUMER_KEY, CONSUMER_SECRET = "dh-ck-Vb2Nq7Lx", "dh-cs-Tf5Kp9Wm3Rs"
+OAUTH_TOKEN, OAUTH_TOKEN_SECRET = "dh-ot-Gh6Zc1Qd", "dh-os-Ny4Jb8Xe2Lu"
+RPC_TOKEN = "dh-rpc-Pq3Mw7Ka9Tz"
+SHOP = "shop-400-200"  # the owner sees all 400 listings, every status: the feed holds 400
+
+
+@pytest.fixture(scope="module")
+def oauth_sandbox():
+    with SandboxProcess("--window", "1", "--limit-auth", "100", "--limit-anon", "100",
+                        "--consumer", f"{CONSUMER_KEY}:{CONSUMER_SECRET}",
+                        "--oauth-token", f"{OAUTH_TOKEN}:{OAUTH_TOKEN_SECRET}={SHOP}") as sandbox:
+        yield sandbox
+
+
+def test_oauth_secrets_and_the_jsonrpc_token_appear_nowhere(oauth_sandbox, tmp_path):
+    credentials = {"DISCOGS_CONSUMER_KEY": CONSUMER_KEY, "DISCOGS_CONSUMER_SECRET": CONSUMER_SECRET,
+                   "DISCOGS_OAUTH_TOKEN": OAUTH_TOKEN, "DISCOGS_OAUTH_TOKEN_SECRET": OAUTH_TOKEN_SECRET}
+    places, answers, spent = harvest_with_everything_on(oauth_sandbox, tmp_path, credentials, SHOP, RPC_TOKEN)
+    # Every request was signed with these credentials and verified by the sandbox, as the owner.
+    assert len(spent) >= 200 and {(r["auth"], r["signed"]) for r in spent} == {("oauth", "HMAC-SHA1")}
+    assert '"code": -32001' in answers[0]  # the call without the token was refused
+    secrets = (CONSUMER_KEY, CONSUMER_SECRET, OAUTH_TOKEN, OAUTH_TOKEN_SECRET, RPC_TOKEN)
+    leaks = [(place, secret) for place, text in places.items() for secret in secrets if secret in text]
     assert leaks == []
 
 

@@ -156,12 +156,33 @@ def test_listing_is_stored_with_its_seller(crawler, database, clock):
         "allow_offers": 0,
         "first_seen_at": str(clock.now),
         "last_seen_at": str(clock.now),
+        # The owner's private fields: absent from another seller's view.
+        "weight": None,
+        "format_quantity": None,
+        "external_id": None,
+        "location": None,
+        "cost": None,
     }
     [seller] = table(database, "sellers")
     assert (seller["id"], seller["username"], seller["rating"], seller["stars"], seller["total_ratings"]) == (
         150295, "BrotherLogic", 99.4, 4.5, 350
     )
     assert (seller["payment"], seller["min_order_total"]) == ("PayPal", 0.0)
+
+
+def test_an_owners_private_fields_have_their_own_columns(crawler, database):
+    store(crawler, factories.listing(weight=230.0, format_quantity=2, external_id="SKU-7", location="Shelf 3",
+                                     cost=4.5))
+    [row] = table(database, "collection_items")
+    assert (row["weight"], row["format_quantity"], row["external_id"], row["location"], row["cost"]) == (
+        230.0, 2, "SKU-7", "Shelf 3", 4.5)
+
+
+@pytest.mark.parametrize(("status", "available"), [("For Sale", 1), (None, 1), ("Sold", 0), ("Draft", 0),
+                                                   ("Expired", 0), ("Deleted", 0)])
+def test_availability_follows_the_status(crawler, database, status, available):
+    store(crawler, factories.listing(status=status))
+    assert table(database, "collection_items")[0]["is_available"] == available
 
 
 @pytest.mark.parametrize(("condition", "is_new"), [("Mint (M)", 1), ("Near Mint (NM or M-)", 0), (None, 0)])

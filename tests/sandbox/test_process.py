@@ -12,7 +12,7 @@ from tests.sandbox.client import UA, get, wait_for
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(30)]
 
-LOG_KEYS = {"seq", "t", "method", "path", "query", "status", "client", "auth", "user_agent", "fault"}
+LOG_KEYS = {"seq", "t", "method", "path", "query", "status", "client", "auth", "user_agent", "fault", "signed"}
 
 
 def test_the_first_stdout_line_is_the_url_and_sigterm_stops_it():
