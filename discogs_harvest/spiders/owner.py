@@ -206,7 +206,7 @@ class OwnerInventory:
         # live count of every status (pagination.items of the sample), as it weighs pages.
         self.spider.pages_seen[1] = PageSeen(
             page=1, pages=1, items=response.json()["pagination"]["items"],
-            listing_ids=tuple(listing.listing_id for listing in listings), fetched_at=time.time(), has_next=False)
+            listing_ids=tuple(listing["id"] for listing in listings), fetched_at=time.time(), has_next=False)
         yield from self.spider.handle_page(1, 1, listings)
         yield from self.spider.finish_inventory()
 
