@@ -2,8 +2,9 @@
 
 Every value can be overridden on the command line (``-s NAME=value``) and,
 for the settings read through :func:`_env`, from the environment or a
-``.env`` file in the working directory (python-dotenv; the environment wins
-over ``.env``). Groups follow the order data flows: API access, request
+``.env`` file: the one python-dotenv finds from the working directory upwards,
+then the one next to ``scrapy.cfg`` (:mod:`discogs_harvest.project`; the
+environment wins over ``.env``, the first file over the second). Groups follow the order data flows: API access, request
 budget, storage, pipelines, control/progress, then Scrapy's own knobs.
 """
 
@@ -13,9 +14,12 @@ import warnings
 from dotenv import load_dotenv
 
 from discogs_harvest import __version__
+from discogs_harvest.project import default_database_url, dotenv_files
 
-# .env holds DISCOGS_TOKEN on a user's machine; never committed (.gitignore).
-load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+# .env holds DISCOGS_TOKEN on a user's machine; never committed (.gitignore). Found from the
+# project, not the working directory, so a subfolder or a Scrapyd job reads the same one.
+for _dotenv in dotenv_files():
+    load_dotenv(_dotenv, override=False)
 
 
 def _env(name, default=None):
@@ -68,8 +72,11 @@ DISCOGS_RETRY_AFTER_MAX = 300.0
 DISCOGS_BREAKER_THRESHOLD = 3
 
 # --- Storage (database.py, pipelines/storage.py) ----------------------------------
-# Parsed with playhouse.db_url; a relative sqlite path is relative to the working directory.
-DATABASE_URL = _env("DATABASE_URL", "sqlite:///data/discogs.db")
+# Parsed with playhouse.db_url: sqlite:///path or postgresql://user@host:port/name. The
+# default is data/discogs.db in the project folder (absolute, whatever the working directory),
+# or discogs.db in the user's data folder outside a project (a Scrapyd egg). A relative path
+# given here is relative to the working directory, as in any URL.
+DATABASE_URL = _env("DATABASE_URL") or default_database_url()
 # Seconds `scrapy crawl` waits, before anything is fetched, for another process's write
 # lock on that database before it gives up with one line. The harvest's own writes wait
 # much longer (database.BUSY_TIMEOUT_MS), so two harvests share one file.

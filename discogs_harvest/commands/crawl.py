@@ -16,6 +16,7 @@ Settings: ``DISCOGS_API_URL``, ``DISCOGS_RATE_LIMIT``, ``DISCOGS_RATE_PERIOD``, 
 ``DATABASE_LOCK_TIMEOUT``.
 """
 
+import logging
 import sys
 from urllib.parse import urlsplit
 
@@ -29,6 +30,8 @@ from discogs_harvest.spiders.base import FAILURE_REASONS
 # Seconds the pre-check waits for another process's write lock (settings.py has the default).
 DEFAULT_LOCK_TIMEOUT = 5.0
 INCOMPLETE = 5
+
+logger = logging.getLogger(__name__)
 
 # Stats that count work a finished harvest left undone, and how to say it.
 UNDONE = (
@@ -111,4 +114,7 @@ class Command(ScrapyCrawlCommand):
 
     def error(self, message, status):
         print(f"error: {message}", file=sys.stderr)
+        if self.settings.get("LOG_FILE"):
+            # A Scrapyd job's log is LOG_FILE; its stderr goes to the daemon's log only.
+            logger.error("error: %s", message)
         self.exitcode = status
