@@ -70,6 +70,12 @@ DISCOGS_RETRY_BACKOFF_MAX = 60.0
 DISCOGS_RETRY_AFTER_MAX = 300.0
 # Consecutive 429s that open the circuit breaker (one probe request, then resume).
 DISCOGS_BREAKER_THRESHOLD = 3
+# Many processes or machines, one budget: a redis:// URL keeps the moving window in Redis,
+# one window per credentials (hashed) and one per egress address (downloadermiddlewares/
+# redis_window.py). Name the address each node's requests leave from (its public IP), so
+# nodes behind one address share its window. Unset: each process keeps its own window.
+DISCOGS_BUDGET_REDIS_URL = _env("DISCOGS_BUDGET_REDIS_URL", "")
+DISCOGS_BUDGET_EGRESS = _env("DISCOGS_BUDGET_EGRESS", "default")
 
 # --- Storage (database.py, pipelines/storage.py) ----------------------------------
 # Parsed with playhouse.db_url: sqlite:///path or postgresql://user@host:port/name. The

@@ -13,7 +13,7 @@ every retry, an item that could not be stored) says what in one line and exits 5
 stored is kept, and the next run carries on from there.
 
 Settings: ``DISCOGS_API_URL``, ``DISCOGS_RATE_LIMIT``, ``DISCOGS_RATE_PERIOD``, ``DATABASE_URL``,
-``DATABASE_LOCK_TIMEOUT``.
+``DATABASE_LOCK_TIMEOUT``, ``DISCOGS_BUDGET_REDIS_URL`` (Redis must answer).
 """
 
 import logging
@@ -24,6 +24,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from discogs_harvest import stats
 from discogs_harvest.database import check_database, open_database
+from discogs_harvest.downloadermiddlewares.redis_window import check_redis
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.spiders.base import FAILURE_REASONS
 
@@ -89,6 +90,8 @@ class Command(ScrapyCrawlCommand):
                 parse(**opts.spargs)
             check_api_url(self.settings.get("DISCOGS_API_URL"))
             check_budget(self.settings)
+            if self.settings.get("DISCOGS_BUDGET_REDIS_URL"):
+                check_redis(self.settings.get("DISCOGS_BUDGET_REDIS_URL"))
             url = self.settings.get("DATABASE_URL")
             check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
             open_database(url).close()
