@@ -26,7 +26,14 @@ from playhouse import db_url
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.migrations import add_missing_columns
 from discogs_harvest.models import ALL_MODELS, database_proxy
-from discogs_harvest.postgres import check_server, ensure_identity_keys, is_postgres, open_postgres, redact
+from discogs_harvest.postgres import (
+    check_server,
+    ensure_identity_keys,
+    is_postgres,
+    lock_schema,
+    open_postgres,
+    redact,
+)
 
 logger = logging.getLogger(__name__)
 # peewee logs every statement with its values at DEBUG: whole 1 MB comments, and anything
@@ -88,12 +95,16 @@ def open_database(url, create_tables=True):
     try:
         database.connect(reuse_if_open=True)
         database_proxy.initialize(database)
-        if create_tables:
+        if create_tables and is_postgres(url):
+            with database.atomic():
+                lock_schema(database)  # one harvest at a time changes the schema
+                add_missing_columns(database)
+                database.create_tables(ALL_MODELS, safe=True)
+                ensure_identity_keys(database, ALL_MODELS)
+        elif create_tables:
             add_missing_columns(database)  # before indexes on new columns are created
             with database.atomic():
                 database.create_tables(ALL_MODELS, safe=True)
-                if is_postgres(url):
-                    ensure_identity_keys(database, ALL_MODELS)
     except (DatabaseError, sqlite3.DatabaseError) as exc:  # peewee's wraps sqlite3's ("file is not a database")
         database.close()
         raise HarvestConfigError(f"cannot open database {name}: {str(exc).strip().splitlines()[0]}") from exc

@@ -4,6 +4,7 @@ The models are the SQLite ones; what differs is kept here, generic over every mo
 :data:`~discogs_harvest.models.ALL_MODELS` (nothing table-specific, so tables added later
 get the same treatment):
 
+- Every integer column is ``BIGINT`` (:data:`FIELD_TYPES`), 64-bit as in SQLite.
 - :func:`connect_params` parses the URL (``playhouse.db_url``; query parameters such as
   ``sslmode`` or ``options`` go to psycopg2) and adds a connect timeout, so an unreachable
   server is one line after a few seconds, not a hang.
@@ -61,10 +62,24 @@ def where(params):
     return f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}/{params['database']}"
 
 
+# SQLite's INTEGER is 64-bit; PostgreSQL's is 32. Discogs listing ids are past 2**31 already.
+FIELD_TYPES = {"INT": "BIGINT"}
+
+
 def open_postgres(url):
     params = connect_params(url)
     name = params.pop("database")
-    return PostgresqlDatabase(name, **params)
+    return PostgresqlDatabase(name, field_types=FIELD_TYPES, **params)
+
+
+# Two harvests starting at once on a fresh database would race in CREATE TABLE IF NOT EXISTS
+# (PostgreSQL then fails one with a duplicate pg_type row): schema changes take this lock.
+SCHEMA_LOCK = 0x6469_7363  # "disc"
+
+
+def lock_schema(database):
+    """Hold the schema lock until the current transaction ends (call inside ``atomic()``)."""
+    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
 
 
 def integer_keys(models):

@@ -87,6 +87,13 @@ DATABASE_URL = _env("DATABASE_URL") or default_database_url()
 # lock on that database before it gives up with one line. The harvest's own writes wait
 # much longer (database.BUSY_TIMEOUT_MS), so two harvests share one file.
 DATABASE_LOCK_TIMEOUT = float(_env("DATABASE_LOCK_TIMEOUT", 5))
+# Harvests writing to one database claim each release before fetching it, so none is fetched
+# twice (downloadermiddlewares/claims.py). None: on for PostgreSQL, where harvests on several
+# machines meet. A claim expires after RELEASE_CLAIM_TTL seconds (a harvest that died frees
+# its claims so); a release another harvest holds is looked at again, at most RELEASE_CLAIM_POLL s apart.
+RELEASE_CLAIMS_ENABLED = None
+RELEASE_CLAIM_TTL = 600.0
+RELEASE_CLAIM_POLL = 1.0
 # Rows per INSERT ... ON CONFLICT statement and per transaction.
 STORAGE_BATCH_SIZE = 200
 # Seconds between writes of a part-filled batch, so a crash loses at most this much work.
@@ -138,6 +145,8 @@ DOWNLOADER_MIDDLEWARES = {
     # re-queues 429s at full speed and ignores Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "discogs_harvest.downloadermiddlewares.auth.DiscogsAuthMiddleware": 450,
+    # Before the budget: a release another harvest is fetching costs no request here.
+    "discogs_harvest.downloadermiddlewares.claims.ReleaseClaimMiddleware": 500,
     "discogs_harvest.downloadermiddlewares.retry.DiscogsRetryMiddleware": 550,
     # Closest to the downloader so the budget counts every request actually sent,
     # retries included, and sees every response's rate-limit headers first.

@@ -112,3 +112,12 @@ def test_scrapy_crawl_refuses_an_unreachable_server_in_one_line_and_exit_2(tmp_p
     assert result.returncode == 2
     assert len(errors) == 1 and errors[0].startswith("error: cannot reach PostgreSQL at 127.0.0.1:1/test: ")
     assert "Traceback" not in result.stderr
+
+
+def test_integers_are_64_bit_as_in_sqlite(schema):
+    from discogs_harvest.models import CollectionItem
+
+    database = open_database(schema.url)
+    CollectionItem.insert(listing_id=2218783261, release_id=5_000_000_001).execute()  # a real listing id
+    assert CollectionItem.get().listing_id == 2218783261
+    database.close()

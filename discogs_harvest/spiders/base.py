@@ -17,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import stats
 from discogs_harvest.checkpoints import failed_release_ids
+from discogs_harvest.downloadermiddlewares.claims import ReleaseStoredElsewhere
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.freshness import fresh_releases
 from discogs_harvest.items import FailedReleaseItem
@@ -138,6 +139,11 @@ class DiscogsSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         self.retrying.discard(release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
+        if failure.check(ReleaseStoredElsewhere):
+            known = self.fresh([release_id]).get(release_id)
+            if known is not None:
+                yield from self.release_stored_elsewhere(release_id, *known)
+                return
         if failure.check(HttpError) and response.status == 404:
             self.crawler.stats.inc_value(stats.key("releases", "not_found"))
             logger.warning("Release %s not found on Discogs (404): %s", release_id, error_message(response))
@@ -158,6 +164,11 @@ class DiscogsSpider(scrapy.Spider):
 
     def release_unavailable(self, release_id):
         """Hook: what to yield once a release is known to be unavailable (nothing by default)."""
+        return ()
+
+    def release_stored_elsewhere(self, release_id, genres, styles, release_format):
+        """Hook: another harvest on the same database fetched and stored the release
+        (:mod:`discogs_harvest.downloadermiddlewares.claims`); nothing to yield by default."""
         return ()
 
     def check_credentials(self, failure):
