@@ -20,11 +20,11 @@ from discogs_harvest.sandbox.process import SandboxProcess
 from tests.integration.crawling import LOGICAL_QUERIES, TIME_COLUMNS, api_requests, crawl, logical_snapshot
 from tests.services import PostgresSchema, postgres_base_url
 
-pytestmark = [pytest.mark.timeout(300), pytest.mark.postgres]
+pytestmark = [pytest.mark.timeout(600), pytest.mark.postgres]
 
 SELLERS = ("synthetic-520-520", "synthetic-520-520-20")
 SANDBOX = ("--window", "1", "--limit-auth", "2400", "--limit-anon", "100")
-SETTINGS = {"DISCOGS_RATE_LIMIT": "500", "STORAGE_BATCH_SIZE": "25", "STORAGE_FLUSH_INTERVAL": "0.5"}
+SETTINGS = {"DISCOGS_RATE_LIMIT": "500", "STORAGE_FLUSH_INTERVAL": "0.5"}
 RELEASE_PATH = re.compile(r"^/releases/(\d+)$")
 
 
