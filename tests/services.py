@@ -33,9 +33,11 @@ def reachable(url, default_port):
         return False
 
 
-def need(url, default_port, what):
+def need(url, default_port, what, variable):
     if not reachable(url, default_port):
-        message = f"{what} is not reachable at {urlsplit(url).netloc} (set {what.split()[0].upper()} up or see .ci/run)"
+        parts = urlsplit(url)
+        message = (f"no {what} at {parts.hostname}:{parts.port or default_port} (start one, or point "
+                   f"{variable} at one; .ci/run requires it)")
         if required():
             pytest.fail(message + "; HARVEST_REQUIRE_SERVICES=1 requires it")
         pytest.skip(message)
@@ -46,11 +48,11 @@ def postgres_base_url():
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES
     if not url.startswith(("postgres://", "postgresql://")):
         url = os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES
-    return need(url, 5432, "postgresql server")
+    return need(url, 5432, "PostgreSQL server", "TEST_POSTGRES_URL")
 
 
 def redis_url():
-    return need(os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS, 6379, "redis server")
+    return need(os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS, 6379, "Redis server", "TEST_REDIS_URL")
 
 
 def with_schema(base_url, schema):
