@@ -68,6 +68,7 @@ class ReleaseClaimMiddleware:
             raise NotConfigured("RELEASE_CLAIM_TTL and RELEASE_CLAIM_POLL must be > 0")
         self.owner = new_owner()
         self.stats = crawler.stats
+        database_for(self.database_url)  # a bad URL fails the crawl now, not at the first release
 
     @classmethod
     def from_crawler(cls, crawler):

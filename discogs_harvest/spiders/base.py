@@ -36,6 +36,8 @@ FAILURE_REASONS = {
 # Inventory pages are scheduled before releases so the amount of work is known early.
 PAGE_PRIORITY = 100
 RELEASE_PRIORITY = 0
+# A release another harvest stored in this run is read back whatever its age (100 years).
+STORED_ANY_AGE_DAYS = 36_500
 
 
 class DiscogsSpider(scrapy.Spider):
@@ -140,9 +142,10 @@ class DiscogsSpider(scrapy.Spider):
         self.retrying.discard(release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
         if failure.check(ReleaseStoredElsewhere):
-            known = self.fresh([release_id]).get(release_id)
-            if known is not None:
-                yield from self.release_stored_elsewhere(release_id, *known)
+            # Stored by another harvest during this run: whatever STALENESS_MAX_AGE_DAYS says.
+            known = fresh_releases([release_id], STORED_ANY_AGE_DAYS, database_url=self.database_url)
+            if release_id in known:
+                yield from self.release_stored_elsewhere(release_id, *known[release_id])
                 return
         if failure.check(HttpError) and response.status == 404:
             self.crawler.stats.inc_value(stats.key("releases", "not_found"))
