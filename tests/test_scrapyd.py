@@ -11,6 +11,7 @@ pre-crawl error appears in the job's own log.
 """
 
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -68,8 +69,15 @@ def node(tmp_path):
 
 
 def build_egg(folder):
+    """``scrapyd-deploy --build-egg`` in a copy of the project (it leaves build/ behind)."""
+    source = folder / "source"
+    for name in ("scrapy.cfg", "setup.py", "pyproject.toml", "README.md"):
+        source.mkdir(exist_ok=True)
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "discogs_harvest", source / "discogs_harvest",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     egg = folder / "discogs_harvest.egg"
-    result = subprocess.run([str(BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=ROOT,
+    result = subprocess.run([str(BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=source,
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     return egg
