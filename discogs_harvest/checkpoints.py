@@ -59,5 +59,6 @@ def inventory_checkpoint(database_url, seller, status, max_age_hours, now=None):
 def failed_release_ids(database_url):
     """Ids of releases that failed every retry in an earlier run, oldest failure first."""
     database_for(database_url)
-    query = FailedRelease.select(FailedRelease.release_id).order_by(FailedRelease.first_failed_at)
+    query = FailedRelease.select(FailedRelease.release_id).order_by(
+        FailedRelease.first_failed_at, FailedRelease.release_id)
     return [release_id for (release_id,) in query.tuples()]

@@ -1,4 +1,4 @@
-"""Opening the database named by ``DATABASE_URL``.
+"""Opening the database named by ``DATABASE_URL``: SQLite, or PostgreSQL (:mod:`.postgres`).
 
 :func:`open_database` parses the URL with ``playhouse.db_url``, applies the SQLite
 pragmas a long harvest next to a desktop reader needs (WAL so the app reads while we
@@ -10,7 +10,9 @@ with a one-line reason, before anything is written.
 :func:`check_database` is the ``crawl`` command's pre-check: without creating or
 changing anything it tells a database another process is writing (after waiting
 ``DATABASE_LOCK_TIMEOUT`` seconds, not the writers' long busy timeout), a read-only
-file and a file that is not SQLite from one a harvest can write.
+file and a file that is not SQLite from one a harvest can write. For a ``postgresql://``
+URL both hand over to :mod:`discogs_harvest.postgres` (the same models and migrations,
+identity keys, a one-line error when the server cannot be reached).
 """
 
 import logging
@@ -18,13 +20,21 @@ import os
 import sqlite3
 import urllib.parse
 
-from peewee import DatabaseError, SqliteDatabase
+from peewee import Column, DatabaseError, PostgresqlDatabase, SqliteDatabase
 from playhouse import db_url
 
 from discogs_harvest import fts
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.migrations import add_missing_columns
 from discogs_harvest.models import ALL_MODELS, database_proxy
+from discogs_harvest.postgres import (
+    check_server,
+    ensure_identity_keys,
+    is_postgres,
+    lock_schema,
+    open_postgres,
+    redact,
+)
 
 logger = logging.getLogger(__name__)
 # peewee logs every statement with its values at DEBUG: whole 1 MB comments, and anything
@@ -49,7 +59,8 @@ def database_path(url):
         raise HarvestConfigError(f"DATABASE_URL {url!r} is not a URL like sqlite:///data/discogs.db")
     scheme = url.split("://", 1)[0]
     if scheme not in ("sqlite",):
-        raise HarvestConfigError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:///path)")
+        raise HarvestConfigError(
+            f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:///path or postgresql://host/name)")
     try:
         params = db_url.parse(url)
     except Exception as exc:  # playhouse raises several types for bad URLs
@@ -72,25 +83,42 @@ def database_path(url):
 
 def open_database(url, create_tables=True):
     """Connect to ``url``, bind the models to it and (by default) create missing tables."""
-    path = database_path(url)
-    database = SqliteDatabase(
-        path,
-        pragmas=SQLITE_PRAGMAS,
-        timeout=BUSY_TIMEOUT_MS / 1000,
-        check_same_thread=False,
-    )
+    if is_postgres(url):
+        database, name = open_postgres(url), redact(url)
+    else:
+        name = database_path(url)
+        database = SqliteDatabase(
+            name,
+            pragmas=SQLITE_PRAGMAS,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
     try:
         database.connect(reuse_if_open=True)
         database_proxy.initialize(database)
-        if create_tables:
+        if create_tables and is_postgres(url):
+            with database.atomic():
+                lock_schema(database)  # one harvest at a time changes the schema
+                add_missing_columns(database)
+                database.create_tables(ALL_MODELS, safe=True)
+                ensure_identity_keys(database, ALL_MODELS)
+        elif create_tables:
             add_missing_columns(database)  # before indexes on new columns are created
             with database.atomic():
                 database.create_tables(ALL_MODELS, safe=True)
             fts.ensure(database)  # search over albums (fts.py)
     except (DatabaseError, sqlite3.DatabaseError) as exc:  # peewee's wraps sqlite3's ("file is not a database")
         database.close()
-        raise HarvestConfigError(f"cannot open database {path}: {exc}") from exc
+        raise HarvestConfigError(f"cannot open database {name}: {str(exc).strip().splitlines()[0]}") from exc
     return database
+
+
+def insertion_order(model):
+    """A column that orders ``model``'s rows as they were inserted: SQLite's rowid; on
+    PostgreSQL the row's physical place (ctid), which is insert order for rows written
+    together and never updated, as link rows are (deleted and inserted, never updated)."""
+    database = database_proxy.obj
+    return Column(model, "ctid" if isinstance(database, PostgresqlDatabase) else "rowid")
 
 
 def check_database(url, lock_timeout):
@@ -99,8 +127,11 @@ def check_database(url, lock_timeout):
     Changes nothing: a missing file is not created (its folder must be writable), an
     existing one is opened without creating tables or switching the journal mode, and
     ``BEGIN IMMEDIATE`` (the write lock, the one thing two writers contend for) is taken
-    for ``lock_timeout`` seconds at most and rolled back at once.
+    for ``lock_timeout`` seconds at most and rolled back at once. A PostgreSQL server gets
+    ``lock_timeout`` seconds to answer (:func:`~discogs_harvest.postgres.check_server`).
     """
+    if is_postgres(url):
+        return check_server(url, lock_timeout)
     path = database_path(url)
     if path == ":memory:":
         raise HarvestConfigError(f"DATABASE_URL {url!r} is an in-memory database: a harvest would keep nothing")

@@ -17,9 +17,9 @@ Settings: ``DATABASE_URL`` (read by the callers), ``STALENESS_MAX_AGE_DAYS``
 import datetime
 import sqlite3
 
-from peewee import Column, chunked
+from peewee import PostgresqlDatabase, chunked
 
-from discogs_harvest.database import open_database
+from discogs_harvest.database import insertion_order, open_database
 from discogs_harvest.models import Album, AlbumGenre, AlbumStyle, Genre, Style, database_proxy, utcnow
 
 # SQLite builds before 3.32 allow 999 bound parameters per statement; newer ones
@@ -59,6 +59,8 @@ def close_database(url):
 
 def variable_limit(database):
     """How many ``?`` parameters one statement should bind on this connection."""
+    if isinstance(database, PostgresqlDatabase):
+        return MAX_VARIABLES  # psycopg2 binds client-side; the server allows 65535 anyway
     try:
         limit = database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     except AttributeError:
@@ -117,13 +119,12 @@ def fresh_releases(release_ids, max_age_days, now=None, database_url=None):
         for album_id, album_format in formats.items():
             fresh[int(album_id)] = ([], [], album_format)
         for link, tag, slot in ((AlbumGenre, Genre, 0), (AlbumStyle, Style, 1)):
-            # album_genres/album_styles are rowid tables: rowid order is the insert
-            # order, which storage keeps equal to the release's order.
+            # Insert order (SQLite's rowid), which storage keeps equal to the release's order.
             rows = (
                 link.select(link.album, tag.name)
                 .join(tag)
                 .where(link.album.in_(ids))
-                .order_by(Column(link, "rowid"))
+                .order_by(insertion_order(link))
                 .tuples()
             )
             for album_id, name in rows:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from discogs_harvest import oauth
 from discogs_harvest.downloadermiddlewares.retry import error_message
+from discogs_harvest.project import dotenv_target
 
 TIMEOUT = 30
 
@@ -45,8 +46,8 @@ class Login:
 
 
 def env_file():
-    """The ``.env`` the project reads its settings from (the working folder's)."""
-    return Path.cwd() / ".env"
+    """The ``.env`` the project reads its settings from (:func:`discogs_harvest.project.dotenv_target`)."""
+    return dotenv_target()
 
 
 def write_env(path, values):

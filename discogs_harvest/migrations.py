@@ -4,12 +4,12 @@ The desktop app's own database has the contract tables without the columns disco
 adds (``fetched_at``, ``listing_id``, ...), and databases written by earlier versions lack
 later columns. ``create_tables(safe=True)`` creates missing tables only, so before it runs,
 every missing column of an existing table is added with ``playhouse.migrate`` (peewee docs,
-"Schema migrations"). Columns are only ever added: nothing is dropped or rewritten.
+"Schema migrations"; the migrator matching the database, SQLite's or PostgreSQL's). Columns are only ever added: nothing is dropped or rewritten.
 """
 
 import logging
 
-from playhouse.migrate import SqliteMigrator, migrate
+from playhouse.migrate import SchemaMigrator, migrate
 
 from discogs_harvest.models import ALL_MODELS
 
@@ -41,7 +41,7 @@ def add_missing_columns(database):
     missing = missing_columns(database)
     if not missing:
         return 0
-    migrator = SqliteMigrator(database)
+    migrator = SchemaMigrator.from_database(database)  # SqliteMigrator or PostgresqlMigrator
     with database.atomic():
         migrate(*(migrator.add_column(model._meta.table_name, field.column_name, field)
                   for model, field in missing))

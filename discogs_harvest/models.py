@@ -307,3 +307,20 @@ ALL_MODELS = [
     InventoryPage,
     FailedRelease,
 ]
+
+
+class ReleaseClaim(BaseModel):
+    """A harvest's claim on a release it is about to fetch, so another harvest writing to the
+    same database waits for it instead of fetching it too (:mod:`discogs_harvest.claims`).
+    A claim ends at ``expires_at``: a harvest that died releases its claims by expiry."""
+
+    release_id = IntegerField(primary_key=True)
+    owner = TextField()  # one harvest process: host, pid and a random part
+    claimed_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+
+    class Meta:
+        table_name = "release_claims"
+
+
+ALL_MODELS.append(ReleaseClaim)

@@ -2,8 +2,9 @@
 
 Every value can be overridden on the command line (``-s NAME=value``) and,
 for the settings read through :func:`_env`, from the environment or a
-``.env`` file in the working directory (python-dotenv; the environment wins
-over ``.env``). Groups follow the order data flows: API access, request
+``.env`` file: the one python-dotenv finds from the working directory upwards,
+then the one next to ``scrapy.cfg`` (:mod:`discogs_harvest.project`; the
+environment wins over ``.env``, the first file over the second). Groups follow the order data flows: API access, request
 budget, storage, pipelines, control/progress, then Scrapy's own knobs.
 """
 
@@ -13,9 +14,12 @@ import warnings
 from dotenv import load_dotenv
 
 from discogs_harvest import __version__
+from discogs_harvest.project import default_database_url, dotenv_files
 
-# .env holds DISCOGS_TOKEN on a user's machine; never committed (.gitignore).
-load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+# .env holds DISCOGS_TOKEN on a user's machine; never committed (.gitignore). Found from the
+# project, not the working directory, so a subfolder or a Scrapyd job reads the same one.
+for _dotenv in dotenv_files():
+    load_dotenv(_dotenv, override=False)
 
 
 def _env(name, default=None):
@@ -91,14 +95,30 @@ DISCOGS_BREAKER_THRESHOLD = 3
 DISCOGS_CONNECT_FAILURES = 5
 DISCOGS_OUTAGE_MAX = 300.0
 DISCOGS_OUTAGE_PROBE_INTERVAL = 10.0
+# Many processes or machines, one budget: a redis:// URL keeps the moving window in Redis,
+# one window per credentials (hashed) and one per egress address (downloadermiddlewares/
+# redis_window.py). Name the address each node's requests leave from (its public IP), so
+# nodes behind one address share its window. Unset: each process keeps its own window.
+DISCOGS_BUDGET_REDIS_URL = _env("DISCOGS_BUDGET_REDIS_URL", "")
+DISCOGS_BUDGET_EGRESS = _env("DISCOGS_BUDGET_EGRESS", "default")
 
 # --- Storage (database.py, pipelines/storage.py) ----------------------------------
-# Parsed with playhouse.db_url; a relative sqlite path is relative to the working directory.
-DATABASE_URL = _env("DATABASE_URL", "sqlite:///data/discogs.db")
+# Parsed with playhouse.db_url: sqlite:///path or postgresql://user@host:port/name. The
+# default is data/discogs.db in the project folder (absolute, whatever the working directory),
+# or discogs.db in the user's data folder outside a project (a Scrapyd egg). A relative path
+# given here is relative to the working directory, as in any URL.
+DATABASE_URL = _env("DATABASE_URL") or default_database_url()
 # Seconds `scrapy crawl` waits, before anything is fetched, for another process's write
 # lock on that database before it gives up with one line. The harvest's own writes wait
 # much longer (database.BUSY_TIMEOUT_MS), so two harvests share one file.
 DATABASE_LOCK_TIMEOUT = _env_float("DATABASE_LOCK_TIMEOUT", 5)
+# Harvests writing to one database claim each release before fetching it, so none is fetched
+# twice (downloadermiddlewares/claims.py). None: on for PostgreSQL, where harvests on several
+# machines meet. A claim expires after RELEASE_CLAIM_TTL seconds (a harvest that died frees
+# its claims so); a release another harvest holds is looked at again, at most RELEASE_CLAIM_POLL s apart.
+RELEASE_CLAIMS_ENABLED = None
+RELEASE_CLAIM_TTL = 600.0
+RELEASE_CLAIM_POLL = 1.0
 # Rows per INSERT ... ON CONFLICT statement and per transaction.
 STORAGE_BATCH_SIZE = 200
 # Seconds between writes of a part-filled batch, so a crash loses at most this much work.
@@ -189,6 +209,8 @@ DOWNLOADER_MIDDLEWARES = {
     # re-queues 429s at full speed and ignores Retry-After.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "discogs_harvest.downloadermiddlewares.auth.DiscogsAuthMiddleware": 450,
+    # Before the budget: a release another harvest is fetching costs no request here.
+    "discogs_harvest.downloadermiddlewares.claims.ReleaseClaimMiddleware": 500,
     "discogs_harvest.downloadermiddlewares.retry.DiscogsRetryMiddleware": 550,
     # Between retry and budget: sees connection failures before a retry is spent on them,
     # and requests waiting out an outage hold no budget slot.

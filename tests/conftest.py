@@ -7,14 +7,21 @@
 - ``sandbox_factory``: ``sandbox_factory(*cli_args)`` starts a dedicated sandbox
   (e.g. with ``--token tok=brotherlogic`` or ``--log FILE``); all are stopped at
   teardown.
+- ``database_url``: the one database fixture of the suite. A fresh SQLite file, or, with
+  ``TEST_DATABASE_URL=postgresql://...``, a fresh schema in that PostgreSQL database
+  (tests/services.py). Tests taking it are marked ``database``, so ``-m database`` runs
+  the part of the suite that depends on the backend (``.ci/run`` does, on PostgreSQL).
 
 pytest options belong on the command line (the project has no pytest.ini): ``make
 test`` passes them; tests bound their own time with ``pytest.mark.timeout``.
 """
 
+import os
+
 import pytest
 
 from discogs_harvest.freshness import close_database
+from tests.services import PostgresSchema, postgres_base_url
 from discogs_harvest.sandbox.process import SandboxProcess
 
 SANDBOX_SETTINGS = {"window": 2, "limit_auth": 30, "limit_anon": 10, "retry_after": None}
@@ -23,6 +30,15 @@ SANDBOX_ARGS = ("--window", "2", "--limit-auth", "30", "--limit-anon", "10")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sandbox: the test talks to a local sandbox process over HTTP")
+    config.addinivalue_line("markers", "database: the test takes database_url (runs on TEST_DATABASE_URL's backend)")
+    config.addinivalue_line("markers", "postgres: the test needs a PostgreSQL server (tests/services.py)")
+    config.addinivalue_line("markers", "redis: the test needs a Redis server (tests/services.py)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +68,20 @@ def sandbox_factory():
         sandbox.stop()
 
 
+def backend():
+    """``postgresql`` when TEST_DATABASE_URL names a PostgreSQL database, else ``sqlite``."""
+    return "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres") else "sqlite"
+
+
 @pytest.fixture
 def database_url(tmp_path):
-    """A fresh SQLite file for one test, closed (and forgotten by database_for) afterwards."""
+    """A fresh database for one test (SQLite file or PostgreSQL schema), closed (and
+    forgotten by database_for) afterwards."""
+    if backend() == "postgresql":
+        with PostgresSchema(postgres_base_url()) as schema:
+            yield schema.url
+            close_database(schema.url)
+        return
     url = f"sqlite:///{tmp_path / 'discogs.db'}"
     yield url
     close_database(url)

@@ -88,7 +88,7 @@ def test_database_for_opens_each_url_once(database_url):
     assert database_for(database_url) is database_for(database_url)
 
 
-@pytest.mark.parametrize("url", ["", "data/discogs.db", "postgres://localhost/discogs", "sqlite:////no/such/dir/x.db"])
+@pytest.mark.parametrize("url", ["", "data/discogs.db", "mysql://localhost/discogs", "sqlite:////no/such/dir/x.db"])
 def test_database_for_a_bad_url_is_one_line(url):
     with pytest.raises(HarvestConfigError) as error:
         database_for(url)

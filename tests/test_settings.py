@@ -45,11 +45,11 @@ def settings_seen_from(folder, environ):
 @pytest.mark.parametrize(
     ("dotenv", "environ", "expected"),
     [
-        ("", {}, ["https://api.discogs.com", "sqlite:///data/discogs.db", "7.0", "False"]),
+        ("", {}, ["https://api.discogs.com", f"sqlite:///{ROOT}/data/discogs.db", "7.0", "False"]),
         ("DISCOGS_TOKEN=abc\nDATABASE_URL=sqlite:///x.db\nSTALENESS_MAX_AGE_DAYS=2\n", {},
          ["https://api.discogs.com", "sqlite:///x.db", "2.0", "True"]),
         ("DISCOGS_API_URL=http://127.0.0.1:9\n", {"DISCOGS_API_URL": "http://127.0.0.1:8"},
-         ["http://127.0.0.1:8", "sqlite:///data/discogs.db", "7.0", "False"]),  # the environment wins
+         ["http://127.0.0.1:8", f"sqlite:///{ROOT}/data/discogs.db", "7.0", "False"]),  # the environment wins
     ],
 )
 def test_environment_and_dotenv(tmp_path, dotenv, environ, expected):

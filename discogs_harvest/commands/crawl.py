@@ -20,9 +20,10 @@ answer the spider could not process) exits 5. What was stored is kept either way
 
 Settings: ``DISCOGS_API_URL``, ``FEEDS``, ``DATABASE_URL``, ``DATABASE_LOCK_TIMEOUT`` and
 everything :mod:`discogs_harvest.validation` checks; ``DISCOGS_OAUTH_SIGNATURE_METHOD``
-(with OAuth credentials).
+(with OAuth credentials); ``DISCOGS_BUDGET_REDIS_URL`` (Redis must answer).
 """
 
+import logging
 import os
 import shlex
 import sys
@@ -35,6 +36,7 @@ from discogs_harvest import oauth, stats
 from discogs_harvest.console import quiet_console
 from discogs_harvest.database import check_database, open_database
 from discogs_harvest.downloadermiddlewares.auth import oauth_credentials
+from discogs_harvest.downloadermiddlewares.redis_window import check_redis
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.scrub import scrub
 from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNREACHABLE
@@ -51,6 +53,8 @@ BAD_INPUT = 2
 INCOMPLETE = 5
 STOPPED = 6  # stopped before its end (Ctrl-C, close_spider, the API unreachable): run it again
 FINISHED = "finished"
+
+logger = logging.getLogger(__name__)
 
 # Stats that count work a finished harvest left undone, and how to say it.
 UNDONE = (
@@ -221,6 +225,8 @@ class Command(ScrapyCrawlCommand):
         check_settings(self.settings)
         check_feeds(self.settings)
         check_youtube(self.settings, name, opts.spargs)
+        if self.settings.get("DISCOGS_BUDGET_REDIS_URL"):
+            check_redis(self.settings.get("DISCOGS_BUDGET_REDIS_URL"))
         if oauth_credentials(self.settings):  # PLAINTEXT over http, an unknown method: one line
             oauth.signature_method(self.settings.get("DISCOGS_OAUTH_SIGNATURE_METHOD"),
                                    self.settings.get("DISCOGS_API_URL"))
@@ -230,4 +236,7 @@ class Command(ScrapyCrawlCommand):
 
     def error(self, message, status):
         print(f"error: {scrub(str(message))}", file=sys.stderr)
+        if self.settings.get("LOG_FILE"):
+            # A Scrapyd job's log is LOG_FILE; its stderr goes to the daemon's log only.
+            logger.error("error: %s", scrub(str(message)))
         self.exitcode = status

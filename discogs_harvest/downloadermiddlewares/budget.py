@@ -3,7 +3,15 @@
 Settings: ``DISCOGS_BUDGET_ENABLED``, ``DISCOGS_API_URL`` (only requests under it are
 paced), ``DISCOGS_RATE_LIMIT`` (unset: 60 with a token or a key/secret, 25 without,
 API_FACTS.md §1), ``DISCOGS_RATE_PERIOD``, ``DISCOGS_RATE_HEADROOM``,
-``DISCOGS_BREAKER_THRESHOLD``, ``DISCOGS_RETRY_AFTER_MAX``.
+``DISCOGS_BREAKER_THRESHOLD``, ``DISCOGS_RETRY_AFTER_MAX``, ``DISCOGS_BUDGET_REDIS_URL``
+and ``DISCOGS_BUDGET_EGRESS`` (below), ``DOWNLOAD_TIMEOUT``.
+
+With ``DISCOGS_BUDGET_REDIS_URL`` set, the window is kept in Redis
+(:class:`~.redis_window.RedisWindow`), shared by every process with the same credentials
+or the same ``DISCOGS_BUDGET_EGRESS``: each request takes its slot there in one atomic
+operation, so any number of processes never exceed the limit together. This process then
+keeps only the breaker and the server's limit (:class:`~.policy.Budget` with
+``window=False``). Without it, the window is this process's own, synced from the headers.
 
 It sits closest to the downloader (``DOWNLOADER_MIDDLEWARES`` 950), so its
 ``process_request`` runs last and its ``process_response``/``process_exception`` first:
@@ -37,10 +45,12 @@ import time
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from discogs_harvest import stats
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
 from discogs_harvest.downloadermiddlewares.policy import Budget, parse_rate_headers, parse_retry_after
+from discogs_harvest.downloadermiddlewares.redis_window import RedisWindow, window_keys
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +58,7 @@ logger = logging.getLogger(__name__)
 # retry's copy of the meta never carries it; PACED tells the retry middleware that 429s
 # are waited out here.
 SEND = "_discogs_budget_send"
+SHARED = "_discogs_budget_shared"  # the send's member in the Redis window
 PACED = "discogs_budget_paced"
 
 # Discogs' default tiers (API_FACTS.md §1).
@@ -86,13 +97,23 @@ class RequestBudgetMiddleware:
         headroom = settings.getint("DISCOGS_RATE_HEADROOM")
         if not 0 <= headroom < limit:
             raise NotConfigured("DISCOGS_RATE_HEADROOM must be >= 0 and below DISCOGS_RATE_LIMIT")
+        redis_url = settings.get("DISCOGS_BUDGET_REDIS_URL")
         self.budget = Budget(
             limit,
             period,
             headroom=headroom,
             threshold=settings.getint("DISCOGS_BREAKER_THRESHOLD"),
             retry_after_max=settings.getfloat("DISCOGS_RETRY_AFTER_MAX"),
+            window=not redis_url,
         )
+        self.shared = None
+        if redis_url:
+            keys = window_keys(settings.get("DISCOGS_TOKEN"), settings.get("DISCOGS_CONSUMER_KEY"),
+                               settings.get("DISCOGS_CONSUMER_SECRET"), settings.get("DISCOGS_BUDGET_EGRESS"))
+            # Unanswered, a send may have been counted as late as DOWNLOAD_TIMEOUT after it left.
+            pending = settings.getfloat("DOWNLOAD_TIMEOUT", 180) + period
+            self.shared = RedisWindow(redis_url, keys, period, pending)
+        self._answers = set()  # Redis updates still in flight
         self.crawler = crawler
         self.stats = crawler.stats
         self._clock = clock
@@ -119,17 +140,23 @@ class RequestBudgetMiddleware:
     async def process_request(self, request):
         if not is_api_request(request, self.api_url):
             return None
-        request.meta[SEND] = await self._acquire()
+        request.meta[SEND], member = await self._acquire()
+        if member is not None:
+            request.meta[SHARED] = member
         request.meta[PACED] = True
         return None
 
     async def _acquire(self):
         started = self._clock()
         waited = self._lock.locked()  # queued behind others counts as waiting
+        member = None
         async with self._lock:
             while True:
                 now = self._clock()
                 delay = self.budget.delay(now)
+                if delay <= 0 and self.shared is not None:
+                    member, delay = await self.shared.reserve(self.budget.effective_limit)
+                    now = self._clock()
                 if delay <= 0:
                     break
                 waited = True
@@ -151,7 +178,7 @@ class RequestBudgetMiddleware:
             self._first = now
         if send.probe:
             logger.info("Sending one probe request after the 429 pause")
-        return send
+        return send, member
 
     async def _wait(self, timeout):
         """Sleep up to ``timeout`` seconds, less if an answer comes (it may make room, or
@@ -164,8 +191,16 @@ class RequestBudgetMiddleware:
 
     # --- answers ----------------------------------------------------------------------
 
+    def _shared_answered(self, request):
+        member = request.meta.pop(SHARED, None)
+        if member is not None:
+            task = asyncio.ensure_future(self.shared.answered(member))
+            self._answers.add(task)
+            task.add_done_callback(self._answers.discard)
+
     def process_response(self, request, response):
         send = request.meta.pop(SEND, None)
+        self._shared_answered(request)
         if send is None:  # not an API request, or answered from a cache
             return response
         now = self._clock()
@@ -215,6 +250,7 @@ class RequestBudgetMiddleware:
 
     def process_exception(self, request, exception):
         send = request.meta.pop(SEND, None)
+        self._shared_answered(request)
         if send is not None:
             now = self._clock()
             self._last = now
@@ -252,6 +288,14 @@ class RequestBudgetMiddleware:
     def spider_closed(self, spider, reason):
         self.stats.set_value(stats.BUDGET_LIMIT, self.budget.effective_limit)
         logger.info("%s", self.summary())
+        if self.shared is not None:
+            return deferred_from_coro(self._close_shared())  # the signal waits for it
+        return None
+
+    async def _close_shared(self):
+        if self._answers:
+            await asyncio.gather(*self._answers, return_exceptions=True)
+        await self.shared.close()
 
     def summary(self):
         """"N requests in T s, R/min, budget use U %" over the time requests were going out."""

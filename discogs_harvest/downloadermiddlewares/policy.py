@@ -344,7 +344,8 @@ class Budget:
     foreign requests it reveals (:func:`allowed`).
     """
 
-    def __init__(self, limit, period, *, headroom=0, threshold=3, retry_after_max=300.0, spacing=True):
+    def __init__(self, limit, period, *, headroom=0, threshold=3, retry_after_max=300.0, spacing=True,
+                 window=True):
         if limit is None or int(limit) <= 0:
             raise ValueError("limit must be > 0")
         if period is None or float(period) <= 0:
@@ -354,6 +355,10 @@ class Budget:
         self.headroom = max(0, int(headroom))
         self.server_limit = None
         self.spacing = spacing
+        # False: a shared store (redis_window.RedisWindow) keeps the window and the spacing for
+        # every process; this one keeps only the breaker and the server's limit. Answers'
+        # headers then count the other processes' requests too, so they are not "foreign".
+        self.window = window
         self.sends = []
         self.observations = []  # (expires, foreign count)
         self.last_reserved = -INF
@@ -371,7 +376,7 @@ class Budget:
     @property
     def interval(self):
         """Minimum time between two sends when spacing is on."""
-        return self.period / self.effective_limit if self.spacing else 0.0
+        return self.period / self.effective_limit if self.spacing and self.window else 0.0
 
     def foreign(self, now):
         return foreign_at(self.observations, now)
@@ -462,6 +467,8 @@ class Budget:
     # -- internals
 
     def _room(self, now):
+        if not self.window:
+            return 0.0
         ends = [s.end(self.period) for s in self.sends]
         return room_delay(ends, self.limit, now, self.observations, self.server_limit, self.headroom)
 
@@ -472,6 +479,8 @@ class Budget:
             return 0
         if headers.limit is not None and headers.limit > 0:
             self.server_limit = headers.limit
+        if not self.window:
+            return 0
         foreign = foreign_count(headers, own_upper_bound(self.sends, send, self.period))
         if foreign > 0:
             self.observations.append((send.done + self.period, foreign))

@@ -20,6 +20,7 @@ from discogs_harvest import shapes, stats
 from discogs_harvest.checkpoints import failed_release_ids
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.auth import credential_hint
+from discogs_harvest.downloadermiddlewares.claims import ReleaseStoredElsewhere
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.freshness import fresh_releases
 from discogs_harvest.items import FailedReleaseItem
@@ -42,6 +43,8 @@ PARSE_ENV = "DISCOGS_HARVEST_PARSE"
 # Inventory pages are scheduled before releases so the amount of work is known early.
 PAGE_PRIORITY = 100
 RELEASE_PRIORITY = 0
+# A release another harvest stored in this run is read back whatever its age (100 years).
+STORED_ANY_AGE_DAYS = 36_500
 
 
 class DiscogsSpider(scrapy.Spider):
@@ -160,6 +163,12 @@ class DiscogsSpider(scrapy.Spider):
             return  # the API is gone and the run is stopping: left for the next run, not failed
         self.retrying.discard(release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
+        if failure.check(ReleaseStoredElsewhere):
+            # Stored by another harvest during this run: whatever STALENESS_MAX_AGE_DAYS says.
+            known = fresh_releases([release_id], STORED_ANY_AGE_DAYS, database_url=self.database_url)
+            if release_id in known:
+                yield from self.release_stored_elsewhere(release_id, *known[release_id])
+                return
         if failure.check(HttpError) and response.status == 404:
             self.crawler.stats.inc_value(stats.key("releases", "not_found"))
             logger.warning("Release %s not found on Discogs (404): %s", release_id, error_message(response))
@@ -180,6 +189,11 @@ class DiscogsSpider(scrapy.Spider):
 
     def release_unavailable(self, release_id):
         """Hook: what to yield once a release is known to be unavailable (nothing by default)."""
+        return ()
+
+    def release_stored_elsewhere(self, release_id, genres, styles, release_format):
+        """Hook: another harvest on the same database fetched and stored the release
+        (:mod:`discogs_harvest.downloadermiddlewares.claims`); nothing to yield by default."""
         return ()
 
     def check_credentials(self, failure):

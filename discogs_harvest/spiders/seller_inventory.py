@@ -300,6 +300,12 @@ class SellerInventorySpider(DiscogsSpider):
         for listing in self.parked.pop(release.release_id, ()):
             yield from self.decide(listing, release.genres, release.styles, release.format)
 
+    def release_stored_elsewhere(self, release_id, genres, styles, release_format):
+        """Another harvest stored the release while we waited: decide its listings from it."""
+        self.known[release_id] = (genres, styles, release_format)
+        for listing in self.parked.pop(release_id, ()):
+            yield from self.decide(listing, genres, styles, release_format)
+
     def release_unavailable(self, release_id):
         waiting = self.parked.pop(release_id, ())
         if waiting and self.filter.active:

@@ -110,7 +110,8 @@ def test_bad_argument(module_sandbox, database, tmp_path, spider, arguments, mes
 
 BAD_URLS = {
     "not a URL": ("data/discogs.db", "is not a URL like sqlite:///"),
-    "other database": ("postgresql://harvest@localhost/discogs", "scheme 'postgresql' is not supported"),
+    "other database": ("mysql://harvest@localhost/discogs", "scheme 'mysql' is not supported"),
+    "PostgreSQL unreachable": ("postgresql://harvest@127.0.0.1:1/discogs", "cannot reach PostgreSQL at 127.0.0.1:1/discogs"),
     "in memory": ("sqlite:///", "in-memory database"),
     "explicit memory": ("sqlite:///:memory:", "in-memory database"),
     "missing folder": ("sqlite:///{tmp}/nowhere/discogs.db", "folder {tmp}/nowhere does not exist"),

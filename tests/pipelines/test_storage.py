@@ -4,12 +4,14 @@ import logging
 import re
 
 import pytest
+from peewee import IntegerField, PostgresqlDatabase
 from playhouse.test_utils import count_queries
 from scrapy.utils.misc import build_from_crawler
 
 from discogs_harvest import stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.items import InventorySnapshotItem
+from discogs_harvest.models import ALL_MODELS
 from discogs_harvest.pipelines import storage as storage_module
 from discogs_harvest.pipelines.rows import without_credentials
 from discogs_harvest.pipelines.storage import StoragePipeline
@@ -22,10 +24,23 @@ TIMES = {
 }
 
 
-def table(database, name, order_by="rowid"):
+def insert_order(database, name):
+    """SQLite's rowid; on PostgreSQL an integer primary key (ids count up as rows are
+    inserted), else the row's place (the order rows were inserted until one is updated)."""
+    if not isinstance(database, PostgresqlDatabase):
+        return "rowid"
+    model = {model._meta.table_name: model for model in ALL_MODELS}[name]
+    key = model._meta.primary_key
+    return key.column_name if isinstance(key, IntegerField) else "ctid"
+
+
+def table(database, name, order_by=None):
+    order_by = order_by or insert_order(database, name)
     cursor = database.execute_sql(f"SELECT * FROM {name} ORDER BY {order_by}")
     columns = [column[0] for column in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    # PostgreSQL answers timestamps as datetimes; SQLite as the text peewee wrote (str()).
+    return [{column: str(value) if isinstance(value, datetime.datetime) else value
+             for column, value in zip(columns, row)} for row in cursor.fetchall()]
 
 
 def snapshot(database, ignore_times=True):
@@ -109,7 +124,8 @@ def test_release_is_stored_field_by_field(crawler, database, clock):
         (video_id, index) for index, (video_id, _, _) in enumerate(factories.VIDEOS)
     ]
     genres = database.execute_sql(
-        "SELECT g.name FROM album_genres l JOIN genres g ON g.id = l.genre_id WHERE l.album_id = ? ORDER BY l.rowid",
+        "SELECT g.name FROM album_genres l JOIN genres g ON g.id = l.genre_id "
+        f"WHERE l.album_id = {database.param} ORDER BY l.{insert_order(database, 'album_genres')}",
         ("1052359",),
     ).fetchall()
     assert [name for (name,) in genres] == ["Electronic", "Jazz"]
@@ -298,7 +314,7 @@ def test_listing_of_an_album_stored_by_an_earlier_run_is_linked_and_refreshes_ha
 def test_listing_seen_again_before_its_album_keeps_its_album(make_crawler, database):
     store(make_crawler(), factories.release(factories.KES), factories.listing())
     # Not possible with one database unless the album link came from another run: force it.
-    database.execute_sql("UPDATE collection_items SET album_id = ?", (str(factories.KES),))
+    database.execute_sql(f"UPDATE collection_items SET album_id = {database.param}", (str(factories.KES),))
     store(make_crawler(), factories.listing(release_id=None))
     assert table(database, "collection_items")[0]["album_id"] == str(factories.KES)
 

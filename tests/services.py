@@ -1,0 +1,91 @@
+"""The PostgreSQL and Redis servers some tests need, found or skipped with the reason.
+
+``TEST_DATABASE_URL`` (a ``postgresql://`` URL) makes the suite's ``database_url`` fixture
+PostgreSQL: every test that takes it gets a fresh schema there (``search_path``), dropped
+afterwards. Tests that need PostgreSQL or Redis whatever the backend of the suite use
+:func:`postgres_base_url` / :func:`redis_url`: ``TEST_POSTGRES_URL`` / ``TEST_REDIS_URL``,
+else the project's machines' servers (127.0.0.1:5432 database ``test``, 127.0.0.1:6379).
+When a server is unreachable those tests skip and say why; with
+``HARVEST_REQUIRE_SERVICES=1`` (``.ci/run`` sets it) they fail instead.
+"""
+
+import os
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def required():
+    return os.environ.get("HARVEST_REQUIRE_SERVICES") == "1"
+
+
+def reachable(url, default_port):
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def need(url, default_port, what, variable):
+    if not reachable(url, default_port):
+        parts = urlsplit(url)
+        message = (f"no {what} at {parts.hostname}:{parts.port or default_port} (start one, or point "
+                   f"{variable} at one; .ci/run requires it)")
+        if required():
+            pytest.fail(message + "; HARVEST_REQUIRE_SERVICES=1 requires it")
+        pytest.skip(message)
+    return url
+
+
+def postgres_base_url():
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES
+    return need(url, 5432, "PostgreSQL server", "TEST_POSTGRES_URL")
+
+
+def redis_url():
+    return need(os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS, 6379, "Redis server", "TEST_REDIS_URL")
+
+
+def with_schema(base_url, schema):
+    """``base_url`` whose connections use ``schema`` (libpq ``options=-csearch_path=...``)."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"
+
+
+class PostgresSchema:
+    """A fresh schema in the database of ``base_url``, dropped (with its tables) on exit."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.name = f"harvest_test_{uuid.uuid4().hex[:12]}"
+        self.url = with_schema(base_url, self.name)
+
+    def execute(self, sql):
+        import psycopg2
+
+        from discogs_harvest.postgres import connect_params
+
+        params = connect_params(self.base_url)
+        connection = psycopg2.connect(dbname=params.pop("database"), **params)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.execute(f'CREATE SCHEMA "{self.name}"')
+        return self
+
+    def __exit__(self, *exc):
+        self.execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
