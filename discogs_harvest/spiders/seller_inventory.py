@@ -88,6 +88,12 @@ class SellerInventorySpider(DiscogsSpider):
             ),
         }
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.owner = OwnerInventory(spider)  # built here, so callbacks alone (scrapy check) have it
+        return spider
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seller = self.options["seller"]
@@ -107,7 +113,6 @@ class SellerInventorySpider(DiscogsSpider):
         for request in self.retry_failed_releases():
             yield request
         self.max_span = self.crawler.settings.getfloat("INVENTORY_MAX_SPAN_MINUTES") * 60
-        self.owner = OwnerInventory(self)
         if self.owner.needs_identity:
             yield self.owner.identity_request()  # continues with start_inventory() or the export
             return
