@@ -9,7 +9,7 @@ page or release when retries run out. Nothing here touches the network or a craw
 A request names its resource in ``request.meta["discogs_shape"]`` (:data:`SHAPE_META`); the
 spiders set it. Only the fields the callbacks rely on are checked, with their types (a
 bool is not an int); optional keys may be absent but not of another type. Facts:
-``/work/shared/discogs-api-samples/API_FACTS.md`` §3 (pagination) §4 (inventory) §5 (release).
+``shared/discogs-api-samples/API_FACTS.md`` §3 (pagination) §4 (inventory) §5 (release).
 """
 
 import json

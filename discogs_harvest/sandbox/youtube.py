@@ -5,7 +5,7 @@
 first stdout line; point ``YOUTUBE_OEMBED_URL`` at ``<that URL>/oembed``.
 
 ``GET /oembed?url=<watch URL>&format=json`` answers as YouTube does
-(/work/shared/foreign-services/YOUTUBE_OEMBED_FACTS.md): any well-formed id, generated or
+(shared/foreign-services/YOUTUBE_OEMBED_FACTS.md): any well-formed id, generated or
 recorded, is a public embeddable video (200, oEmbed JSON; recorded ids carry their recorded
 title), unless configured otherwise: *removed* 404 ``Not Found``, *private* 403
 ``Forbidden``, *embedding disabled* 401 ``Unauthorized`` (plain bodies, not JSON);

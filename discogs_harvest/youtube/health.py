@@ -3,7 +3,7 @@
 Pure code, no Scrapy, no database, no clock of its own: every decision takes ``now``, so
 tests drive it with plain datetimes (the pipeline passes its injectable clock's time).
 
-What YouTube's oEmbed answers mean (/work/shared/foreign-services/YOUTUBE_OEMBED_FACTS.md,
+What YouTube's oEmbed answers mean (shared/foreign-services/YOUTUBE_OEMBED_FACTS.md,
 from public reports of oEmbed consumers: ruby-oembed#79/#80, oembed-extractor#168,
 YoutubeExplode#163, noembed#98/#107): 200 with an oEmbed ``video`` object is playable
 (unlisted, region-blocked and age-restricted videos answer 200 too, and are not flagged);
