@@ -2,7 +2,7 @@
 
 :func:`open_database` parses the URL with ``playhouse.db_url``, applies the SQLite
 pragmas a long harvest next to a desktop reader needs (WAL so the app reads while we
-write, foreign keys, a 64 MiB page cache, a busy timeout so two harvests wait for each
+write, foreign keys, a 16 MiB page cache, a busy timeout so two harvests wait for each
 other instead of failing with "database is locked"), binds the models, and creates
 missing tables. A bad URL or an unwritable file raises :class:`HarvestConfigError`
 with a one-line reason, before anything is written.
@@ -25,7 +25,7 @@ from playhouse import db_url
 
 from discogs_harvest import fts
 from discogs_harvest.exceptions import HarvestConfigError
-from discogs_harvest.migrations import add_missing_columns
+from discogs_harvest.migrations import add_missing_columns, normalise_timestamps, relax_columns
 from discogs_harvest.models import ALL_MODELS, database_proxy
 from discogs_harvest.postgres import (
     check_server,
@@ -47,7 +47,9 @@ BUSY_TIMEOUT_MS = 60_000
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "cache_size": -64 * 1024,  # negative: KiB, so 64 MiB
+    # negative: KiB, so 16 MiB. The cache fills up to this as the file grows: on a large
+    # inventory it is most of what a harvest's memory grows by (tests/bench/bench_phases.py).
+    "cache_size": -16 * 1024,
     "synchronous": "normal",  # safe with WAL: a crash loses no committed transaction
     "busy_timeout": BUSY_TIMEOUT_MS,
 }
@@ -103,7 +105,10 @@ def open_database(url, create_tables=True):
                 database.create_tables(ALL_MODELS, safe=True)
                 ensure_identity_keys(database, ALL_MODELS)
         elif create_tables:
-            add_missing_columns(database)  # before indexes on new columns are created
+            upgraded = add_missing_columns(database)  # before indexes on new columns are created
+            upgraded += relax_columns(database)
+            if upgraded:
+                normalise_timestamps(database)
             with database.atomic():
                 database.create_tables(ALL_MODELS, safe=True)
             fts.ensure(database)  # search over albums (fts.py)

@@ -119,12 +119,12 @@ def fresh_releases(release_ids, max_age_days, now=None, database_url=None):
         for album_id, album_format in formats.items():
             fresh[int(album_id)] = ([], [], album_format)
         for link, tag, slot in ((AlbumGenre, Genre, 0), (AlbumStyle, Style, 1)):
-            # Insert order (SQLite's rowid), which storage keeps equal to the release's order.
+            # order_index is the release's order (rowid breaks ties in rows written before it).
             rows = (
                 link.select(link.album, tag.name)
                 .join(tag)
                 .where(link.album.in_(ids))
-                .order_by(insertion_order(link))
+                .order_by(link.album, link.order_index, insertion_order(link))
                 .tuples()
             )
             for album_id, name in rows:

@@ -60,6 +60,13 @@ def blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# collection_items columns an export CSV has no field for (the release summary beyond artist, title,
+# format and catno; the listing's community counts, audio flag and original shipping price): an
+# export run leaves them NULL where a paging run fills them from the inventory page.
+EXPORT_LACKS = ("audio", "description", "have_count", "label", "original_shipping_currency",
+                "original_shipping_price", "thumbnail_url", "want_count", "year")
+
+
 def listing_from_row(row, sample=None):
     """One export row as an API listing object (``load_listing`` reads it)."""
     sample = sample or {}

@@ -24,6 +24,58 @@ class SellerItem:
 
 
 @dataclass
+class CreditItem:
+    """One entry of an ``artists[]`` or ``extraartists[]`` list (release or track)."""
+
+    artist_id: int | None = None
+    name: str | None = None
+    anv: str | None = None
+    join: str | None = None
+    role: str | None = None
+    tracks: str | None = None
+    display_name: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass
+class EntityItem:
+    """One entry of ``labels[]``, ``companies[]`` or ``series[]``."""
+
+    entity_id: int | None = None
+    name: str | None = None
+    display_name: str | None = None
+    catno: str | None = None
+    entity_type: str | None = None
+    entity_type_name: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass
+class FormatItem:
+    name: str | None = None
+    qty: int | None = None
+    text: str | None = None
+    descriptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IdentifierItem:
+    type: str | None = None
+    value: str | None = None
+    description: str | None = None
+
+
+@dataclass
+class ImageItem:
+    type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    uri: str | None = None
+    uri150: str | None = None
+    resource_url: str | None = None
+
+
+@dataclass
 class TrackItem:
     sequence: int | None = None
     position: str | None = None
@@ -32,6 +84,11 @@ class TrackItem:
     artist: str | None = None
     duration: str | None = None
     duration_seconds: int | None = None
+    # "track", "heading", "index" or "sub_track" (see processors.flatten_tracklist)
+    type: str | None = None
+    parent_sequence: int | None = None
+    artists: list[CreditItem] = field(default_factory=list)
+    credits: list[CreditItem] = field(default_factory=list)
 
 
 @dataclass
@@ -87,6 +144,16 @@ class ListingItem:
     external_id: str | None = None
     location: str | None = None
     cost: float | None = None
+    # Not in feeds: the rest of the listing, for collection_items.
+    description: str | None = None
+    label: str | None = None
+    audio: bool | None = None
+    original_shipping_price: float | None = None
+    original_shipping_currency: str | None = None
+    # The listing object as received, kept in raw_bodies (scrapy rebuild reads it back).
+    raw: dict | None = None
+    # Stored as its page arrived (a ListingRowItem, phase 1): storage lets it pass unwritten.
+    stored_on_arrival: bool = False
 
 
 @dataclass
@@ -118,6 +185,41 @@ class ReleaseItem:
     styles: list[str] = field(default_factory=list)
     tracks: list[TrackItem] = field(default_factory=list)
     videos: list[VideoItem] = field(default_factory=list)
+    # Not in feeds: the rest of the release, for albums and the album_* tables.
+    artists: list[CreditItem] = field(default_factory=list)
+    credits: list[CreditItem] = field(default_factory=list)
+    labels: list[EntityItem] = field(default_factory=list)
+    companies: list[EntityItem] = field(default_factory=list)
+    series: list[EntityItem] = field(default_factory=list)
+    formats: list[FormatItem] = field(default_factory=list)
+    identifiers: list[IdentifierItem] = field(default_factory=list)
+    images: list[ImageItem] = field(default_factory=list)
+    released_formatted: str | None = None
+    artists_sort: str | None = None
+    notes: str | None = None
+    status: str | None = None
+    community_status: str | None = None
+    date_added: str | None = None
+    date_changed: str | None = None
+    estimated_weight: int | None = None
+    blocked_from_sale: bool | None = None
+    format_quantity: int | None = None
+    thumb_url: str | None = None
+    submitter: str | None = None
+    contributors: list[str] = field(default_factory=list)
+    # The body as received, kept in raw_bodies (scrapy rebuild reads it back).
+    raw: dict | None = None
+
+
+@dataclass
+class ListingRowItem:
+    """A listing stored as its inventory page arrives (phase 1), before its release is known.
+
+    Storage writes it to ``collection_items`` like a :class:`ListingItem`; feeds never see it
+    (the decided ListingItem, with genres and styles, follows once the release is known).
+    """
+
+    listing: ListingItem | None = None
 
 
 @dataclass
@@ -158,6 +260,20 @@ class InventoryPageItem:
 
 
 @dataclass
+class RawBodyItem:
+    """An API body to keep verbatim (``raw_bodies``), for resources no other item carries.
+
+    Releases and listings keep theirs through their items; any other spider yields this for
+    each body it receives (``resource`` names the endpoint, ``resource_id`` the thing), so
+    nothing Discogs sent is lost. Never exported.
+    """
+
+    resource: str | None = None
+    resource_id: str | None = None
+    body: str | None = None  # the text as received
+
+
+@dataclass
 class FailedReleaseItem:
     """A release request that failed every retry (never exported)."""
 
@@ -165,13 +281,20 @@ class FailedReleaseItem:
     reason: str | None = None
 
 
-def field_names(item_class, exclude=()):
-    return [f.name for f in fields(item_class) if f.name not in exclude]
+def field_names(item_class, exclude=(), until=None):
+    names = []
+    for f in fields(item_class):
+        if f.name not in exclude:
+            names.append(f.name)
+        if f.name == until:
+            break
+    return names
 
 
-# Feeds: flat, documented columns in a stable order. Nested objects stay out of CSV.
-LISTING_FEED_FIELDS = field_names(ListingItem, exclude=("seller",))
-RELEASE_FEED_FIELDS = field_names(ReleaseItem)
+# Feeds: flat, documented columns in a stable order. Nested objects stay out of CSV; the
+# fields after these (the whole record, raw bodies) are for storage only.
+LISTING_FEED_FIELDS = field_names(ListingItem, exclude=("seller",), until="styles")
+RELEASE_FEED_FIELDS = field_names(ReleaseItem, until="videos")
 
 
 @dataclass

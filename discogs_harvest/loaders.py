@@ -30,7 +30,18 @@ from itemloaders import ItemLoader
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 
 from discogs_harvest import processors as p
-from discogs_harvest.items import ListingItem, ReleaseItem, SellerItem, TrackItem, VideoItem
+from discogs_harvest.items import (
+    CreditItem,
+    EntityItem,
+    FormatItem,
+    IdentifierItem,
+    ImageItem,
+    ListingItem,
+    ReleaseItem,
+    SellerItem,
+    TrackItem,
+    VideoItem,
+)
 
 # --- reading decoded JSON -----------------------------------------------------
 
@@ -131,6 +142,71 @@ class SellerLoader(DiscogsLoader):
     min_order_total_in = FLOAT
 
 
+# --- the lists of a release body: plain functions (one object in, one item out) -----------
+
+
+def _dicts(values):
+    return [value for value in values or () if isinstance(value, dict)]
+
+
+def load_credit(artist: dict) -> CreditItem:
+    """One ``artists[]``/``extraartists[]`` entry; ``""`` becomes ``None``."""
+    return CreditItem(
+        artist_id=p.to_int(artist.get("id")),
+        name=p.clean_text(artist.get("name")),
+        anv=p.clean_text(artist.get("anv")),
+        join=p.clean_text(artist.get("join")),
+        role=p.clean_text(artist.get("role")),
+        tracks=p.clean_text(artist.get("tracks")),
+        display_name=p.artist_display_name(artist),
+        thumbnail_url=p.clean_url(artist.get("thumbnail_url")),
+    )
+
+
+def load_credits(artists):
+    return [load_credit(artist) for artist in _dicts(artists)]
+
+
+def load_entity(entity: dict) -> EntityItem:
+    """One ``labels[]``/``companies[]``/``series[]`` entry; ``catno`` kept as sent."""
+    return EntityItem(
+        entity_id=p.to_int(entity.get("id")),
+        name=p.clean_text(entity.get("name")),
+        display_name=p.strip_name_suffix(entity.get("name")),
+        catno=p.clean_text(entity.get("catno")),
+        entity_type=p.clean_text(entity.get("entity_type")),
+        entity_type_name=p.clean_text(entity.get("entity_type_name")),
+        thumbnail_url=p.clean_url(entity.get("thumbnail_url")),
+    )
+
+
+def load_entities(entities):
+    return [load_entity(entity) for entity in _dicts(entities)]
+
+
+def load_formats(formats):
+    return [FormatItem(name=p.clean_text(f.get("name")), qty=p.to_int(f.get("qty")), text=p.clean_text(f.get("text")),
+                       descriptions=[d for d in (p.clean_text(d) for d in f.get("descriptions") or ()) if d])
+            for f in _dicts(formats)]
+
+
+def load_identifiers(identifiers):
+    return [IdentifierItem(type=p.clean_text(i.get("type")), value=p.clean_text(i.get("value")),
+                           description=p.clean_text(i.get("description")))
+            for i in _dicts(identifiers)]
+
+
+def load_images(images):
+    return [ImageItem(type=p.clean_text(i.get("type")), width=p.to_int(i.get("width")),
+                      height=p.to_int(i.get("height")), uri=p.clean_url(i.get("uri")),
+                      uri150=p.clean_url(i.get("uri150")), resource_url=p.clean_url(i.get("resource_url")))
+            for i in _dicts(images)]
+
+
+def usernames(users):
+    return [name for name in (p.clean_text(u.get("username")) for u in _dicts(users)) if name]
+
+
 class TrackLoader(DiscogsLoader):
     """Fills a :class:`TrackItem` from one row of :func:`processors.flatten_tracklist`."""
 
@@ -143,6 +219,10 @@ class TrackLoader(DiscogsLoader):
     artist_out = Compose(p.artist_credit)  # collected: the row's artists[] objects
     duration_in = MapCompose(p.clean_duration)
     duration_seconds_in = MapCompose(p.duration_seconds)
+    type_in = TEXT
+    parent_sequence_in = INT
+    artists_out = Compose(load_credits)
+    credits_out = Compose(load_credits)
 
 
 class VideoLoader(DiscogsLoader):
@@ -185,6 +265,10 @@ def load_track(row: dict) -> TrackItem:
     loader.add_value("artist", row.get("artists"))
     loader.add_jmes("duration", "duration")
     loader.add_jmes("duration_seconds", "duration")
+    loader.add_jmes("type", "type")
+    loader.add_jmes("parent_sequence", "parent_sequence")
+    loader.add_value("artists", row.get("own_artists"))
+    loader.add_value("credits", row.get("extraartists"))
     return loader.load_item()
 
 
@@ -238,6 +322,12 @@ class ListingLoader(DiscogsLoader):
     external_id_in = TEXT
     location_in = TEXT
     cost_in = FLOAT
+    description_in = TEXT
+    label_in = TEXT
+    audio_in = MapCompose(p.to_bool)
+    original_shipping_price_in = FLOAT
+    original_shipping_currency_in = CURRENCY
+    raw_out = Compose(p.first_value)
 
 
 def load_listing(listing: dict) -> ListingItem:
@@ -265,7 +355,7 @@ def load_listing(listing: dict) -> ListingItem:
     loader.add_jmes("shipping_price", "shipping_price.value")  # {} when not given
     loader.add_jmes("shipping_currency", "shipping_price.currency")
     loader.add_jmes("ships_from", "ships_from")
-    loader.add_jmes("posted", "posted")
+    loader.add_value("posted", p.utc_timestamp(listing.get("posted")))
     loader.add_jmes("allow_offers", "allow_offers")
     loader.add_jmes("comments", "comments")
     loader.add_jmes("item_url", "uri")
@@ -276,6 +366,12 @@ def load_listing(listing: dict) -> ListingItem:
     for name in OWNER_FIELDS:
         if name in listing:
             loader.add_jmes(name, name)
+    loader.add_jmes("description", "release.description")
+    loader.add_jmes("label", "release.label")
+    loader.add_jmes("audio", "audio")
+    loader.add_jmes("original_shipping_price", "original_shipping_price.value")
+    loader.add_jmes("original_shipping_currency", "original_shipping_price.curr_abbr")
+    loader.add_value("raw", listing)
     seller = listing.get("seller")
     if isinstance(seller, dict):
         loader.add_value("seller", load_seller(seller))
@@ -312,6 +408,28 @@ class ReleaseLoader(DiscogsLoader):
     styles_out = AS_LIST
     tracks_out = Compose(p.flatten_tracklist, MapCompose(load_track))
     videos_out = Compose(p.numbered_videos, MapCompose(load_video))
+    artists_out = Compose(load_credits)
+    credits_out = Compose(load_credits)
+    labels_out = Compose(load_entities)
+    companies_out = Compose(load_entities)
+    series_out = Compose(load_entities)
+    formats_out = Compose(load_formats)
+    identifiers_out = Compose(load_identifiers)
+    images_out = Compose(load_images)
+    released_formatted_in = TEXT
+    artists_sort_in = TEXT
+    notes_in = MapCompose(p.clean_notes)
+    status_in = TEXT
+    community_status_in = TEXT
+    date_added_in = MapCompose(p.utc_timestamp)
+    date_changed_in = MapCompose(p.utc_timestamp)
+    estimated_weight_in = INT
+    blocked_from_sale_in = MapCompose(p.to_bool)
+    format_quantity_in = INT
+    thumb_url_in = URL
+    submitter_in = TEXT
+    contributors_out = Compose(usernames)
+    raw_out = Compose(p.first_value)
 
 
 def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
@@ -348,4 +466,27 @@ def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
     loader.add_jmes("styles", "styles")
     loader.add_value("tracks", release.get("tracklist"))
     loader.add_value("videos", release.get("videos"))
+    loader.add_value("artists", release.get("artists"))
+    loader.add_value("credits", release.get("extraartists"))
+    loader.add_value("labels", release.get("labels"))
+    loader.add_value("companies", release.get("companies"))
+    loader.add_value("series", release.get("series"))
+    loader.add_value("formats", release.get("formats"))
+    loader.add_value("identifiers", release.get("identifiers"))
+    loader.add_value("images", release.get("images"))
+    loader.add_jmes("released_formatted", "released_formatted")
+    loader.add_jmes("artists_sort", "artists_sort")
+    loader.add_jmes("notes", "notes")
+    loader.add_jmes("status", "status")
+    loader.add_jmes("community_status", "community.status")
+    loader.add_jmes("date_added", "date_added")
+    loader.add_jmes("date_changed", "date_changed")
+    loader.add_jmes("estimated_weight", "estimated_weight")
+    loader.add_jmes("blocked_from_sale", "blocked_from_sale")
+    loader.add_jmes("format_quantity", "format_quantity")
+    loader.add_jmes("thumb_url", "thumb")
+    loader.add_jmes("submitter", "community.submitter.username")
+    community = release.get("community")
+    loader.add_value("contributors", community.get("contributors") if isinstance(community, dict) else None)
+    loader.add_value("raw", release)
     return loader.load_item()

@@ -1,15 +1,23 @@
-"""Bring an existing database up to the models: add the columns it lacks.
+"""Bring an existing database up to the models: add the columns it lacks, relax what blocks the app.
 
 The desktop app's own database has the contract tables without the columns discogs-harvest
 adds (``fetched_at``, ``listing_id``, ...), and databases written by earlier versions lack
 later columns. ``create_tables(safe=True)`` creates missing tables only, so before it runs,
 every missing column of an existing table is added with ``playhouse.migrate`` (peewee docs,
 "Schema migrations"; the migrator matching the database, SQLite's or PostgreSQL's). Columns are only ever added: nothing is dropped or rewritten.
+
+:func:`relax_columns` then lets the desktop app's plain inserts through on a database written by
+an earlier version: a column the models now give an SQL default (``created_at DEFAULT
+CURRENT_TIMESTAMP``) or allow to be NULL (``tracks.sequence``, ``collection_items.listing_id``)
+gets it. SQLite cannot alter a column, so peewee's migrator copies the table (its rows, ids
+and indexes kept) with foreign keys off, as SQLite's docs describe ("Making Other Kinds Of
+Table Schema Changes"); the constraint is the only difference.
 """
 
 import logging
 
-from playhouse.migrate import SchemaMigrator, migrate
+from peewee import SQL
+from playhouse.migrate import SchemaMigrator, SqliteMigrator, migrate
 
 from discogs_harvest.models import ALL_MODELS
 
@@ -52,3 +60,94 @@ def add_missing_columns(database):
     logger.info("Database upgraded: added %s", ", ".join(
         f"{model._meta.table_name}.{field.column_name}" for model, field in missing))
     return len(missing)
+
+
+def sql_default_of(field):
+    """The expression of a field's ``DEFAULT`` constraint (``"CURRENT_TIMESTAMP"``), or None."""
+    for constraint in field.constraints or ():
+        if isinstance(constraint, SQL) and constraint.sql.upper().startswith("DEFAULT "):
+            return constraint.sql[len("DEFAULT "):]
+    return None
+
+
+def columns_to_relax(database, models=ALL_MODELS):
+    """``[(table, column, "drop_not_null" | "add_default", default)]`` the existing tables need."""
+    tables = set(database.get_tables())
+    changes = []
+    for model in models:
+        table = model._meta.table_name
+        if table not in tables:
+            continue
+        info = {row[1]: row for row in database.execute_sql(f'PRAGMA table_info("{table}")').fetchall()}
+        for field in model._meta.sorted_fields:
+            row = info.get(field.column_name)
+            if row is None or field.primary_key:
+                continue
+            _, _, _, not_null, default, _ = row
+            if field.null and not_null:
+                changes.append((table, field.column_name, "drop_not_null", None))
+            wanted = sql_default_of(field)
+            if wanted is not None and default is None:
+                changes.append((table, field.column_name, "add_default", wanted))
+    return changes
+
+
+def relax_columns(database):
+    """Apply :func:`columns_to_relax`; returns how many columns changed. Call outside a transaction."""
+    changes = columns_to_relax(database)
+    if not changes:
+        return 0
+    migrator = SqliteMigrator(database)
+    database.execute_sql("PRAGMA foreign_keys = OFF")  # a copied table must not cascade deletes
+    try:
+        with database.atomic():
+            for table, column, change, default in changes:
+                if change == "drop_not_null":
+                    migrate(migrator.drop_not_null(table, column, legacy=True))
+                else:
+                    # In parentheses: peewee quotes a bare word as text, and SQLite takes any
+                    # constant expression there.
+                    migrate(migrator.add_column_default(table, column, f"({default})"))
+            problems = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"foreign keys broken by the upgrade: {problems[:3]}")
+    finally:
+        database.execute_sql("PRAGMA foreign_keys = ON")
+    logger.info("Database upgraded for the desktop app's inserts: %s", ", ".join(
+        f"{table}.{column} {'NULL allowed' if change == 'drop_not_null' else f'DEFAULT {default}'}"
+        for table, column, change, default in changes))
+    return len(changes)
+
+
+def timestamp_columns(database, models=ALL_MODELS):
+    """``[(table, column)]``: every DATETIME column, and ``collection_items.posted`` (text)."""
+    from peewee import DateTimeField
+
+    tables = set(database.get_tables())
+    found = [(model._meta.table_name, field.column_name) for model in models
+             for field in model._meta.sorted_fields if isinstance(field, DateTimeField)]
+    found.append(("collection_items", "posted"))
+    return [(table, column) for table, column in found if table in tables]
+
+
+def normalise_timestamps(database):
+    """Rewrite times stored by earlier versions in the one form, UTC ``YYYY-MM-DD HH:MM:SS``.
+
+    Earlier versions kept microseconds and ``posted`` as Discogs sent it
+    (``2020-03-11T05:41:34-07:00``); SQLite's ``datetime()`` turns both into the one form
+    (converting the offset to UTC). Values it cannot read are left as they are. Run once, when
+    an upgrade added or relaxed columns. Returns the rows changed.
+    """
+    changed = 0
+    with database.atomic():
+        for table, column in timestamp_columns(database):
+            present = {c.name for c in database.get_columns(table)}
+            if column not in present:
+                continue
+            cursor = database.execute_sql(
+                f'UPDATE "{table}" SET "{column}" = datetime("{column}") '
+                f'WHERE "{column}" IS NOT NULL AND "{column}" <> datetime("{column}")')
+            changed += cursor.rowcount
+    if changed:
+        logger.info("Database upgraded: %d timestamps rewritten as UTC YYYY-MM-DD HH:MM:SS", changed)
+    return changed

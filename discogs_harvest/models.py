@@ -11,6 +11,8 @@ initialises it late from ``DATABASE_URL`` (peewee docs, "Dynamically defining a 
 import datetime
 
 from peewee import (
+    AutoField,
+    BlobField,
     BooleanField,
     CompositeKey,
     DatabaseProxy,
@@ -27,13 +29,26 @@ database_proxy = DatabaseProxy()
 
 
 def utcnow():
-    """Naive UTC, stored by peewee as ``YYYY-MM-DD HH:MM:SS.ffffff`` (sortable text)."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    """Naive UTC to the second, stored by peewee as ``YYYY-MM-DD HH:MM:SS``.
+
+    The one timestamp form of the database: what SQL's ``CURRENT_TIMESTAMP`` writes (the
+    default the desktop app's own inserts get), what SQLite's date functions and
+    ``pandas.to_datetime`` read, and sortable as text. Discogs' own timestamps
+    (``posted``, ``date_added``...) are converted to it by :func:`processors.utc_timestamp`.
+    """
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def sql_default(value):
     """A default in the DDL too (``DEFAULT 0``), for the desktop app's own inserts."""
     return {"default": value, "constraints": [SQL(f"DEFAULT {value}")]}
+
+
+def timestamp_default():
+    """``DEFAULT CURRENT_TIMESTAMP`` in the DDL (UTC ``YYYY-MM-DD HH:MM:SS`` in SQLite and
+    PostgreSQL alike), :func:`utcnow` from Python: a plain insert that leaves the column
+    out gets the same form the harvester writes."""
+    return {"default": utcnow, "constraints": [SQL("DEFAULT CURRENT_TIMESTAMP")]}
 
 
 class BaseModel(Model):
@@ -65,10 +80,11 @@ class Album(BaseModel):
     avg_rating = FloatField(**sql_default(0))
     ratings_count = IntegerField(**sql_default(0))
     last_sold_date = TextField(null=True)
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(**timestamp_default())
+    updated_at = DateTimeField(**timestamp_default())
     # --- added by discogs-harvest
     api_url = TextField(null=True)
+    # The full release date as sent: "1987", "1987-07-00", "2002-09-30".
     released = TextField(null=True)
     price_currency = TextField(null=True)
     num_for_sale = IntegerField(null=True)
@@ -76,6 +92,20 @@ class Album(BaseModel):
     master_id = IntegerField(null=True)
     # When the release body was last fetched from the API: what staleness reads.
     fetched_at = DateTimeField(null=True, index=True)
+    # The rest of the release body (tables album_artists ... album_images hold its lists).
+    released_formatted = TextField(null=True)  # "Jul 1987"
+    artists_sort = TextField(null=True)
+    notes = TextField(null=True)  # Discogs markup and \r\n line breaks kept
+    status = TextField(null=True)  # "Accepted"
+    community_status = TextField(null=True)
+    date_added = DateTimeField(null=True)  # UTC, converted from Discogs' Pacific offset
+    date_changed = DateTimeField(null=True)
+    estimated_weight = IntegerField(null=True)  # grams
+    blocked_from_sale = BooleanField(null=True)
+    format_quantity = IntegerField(null=True)
+    thumb_url = TextField(null=True)
+    submitter = TextField(null=True)  # username of who submitted the release to Discogs
+    contributors = TextField(null=True)  # JSON list of the usernames who edited it
 
     class Meta:
         table_name = "albums"
@@ -90,9 +120,16 @@ class Track(BaseModel):
     side = TextField(null=True)
     # --- added by discogs-harvest
     duration_seconds = IntegerField(null=True)
-    # Order within the release (tracklist order, index tracks flattened).
-    sequence = IntegerField(default=0)
+    # Order within the release: every tracklist row, headings and index rows included, each
+    # index followed by its sub-tracks. NULL for rows the desktop app inserts itself.
+    sequence = IntegerField(null=True)
     artist = TextField(null=True)
+    # "track" (playable), "heading" (a section title), "index" (a titled group of the
+    # sub-tracks after it), "sub_track" (a part of the track before it: A1a, A1b).
+    # The app lists playable tracks with WHERE type = 'track'. Plain inserts get 'track'.
+    type = TextField(default="track", constraints=[SQL("DEFAULT 'track'")])
+    # The sequence of the index (or track) row this sub-track belongs to.
+    parent_sequence = IntegerField(null=True)
 
     class Meta:
         table_name = "tracks"
@@ -151,8 +188,8 @@ class Seller(BaseModel):
     payment = TextField(null=True)
     shipping = TextField(null=True)
     min_order_total = FloatField(null=True)
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(**timestamp_default())
+    updated_at = DateTimeField(**timestamp_default())
 
     class Meta:
         table_name = "sellers"
@@ -171,12 +208,14 @@ class CollectionItem(BaseModel):
     condition = TextField(null=True)
     sleeve_condition = TextField(null=True)
     notes = TextField(null=True)
-    is_available = BooleanField(default=True)
+    # 1 only for a listing whose status is "For Sale" and that the last complete run saw.
+    is_available = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
     # 1 when the media condition is "Mint (M)", i.e. new/sealed stock.
-    is_new = IntegerField(default=0)
+    is_new = IntegerField(**sql_default(0))
     item_url = TextField(null=True)
     # --- added by discogs-harvest
-    listing_id = IntegerField(unique=True)
+    # NULL for rows the desktop app inserts itself (NULLs never clash in a unique index).
+    listing_id = IntegerField(unique=True, null=True)
     # The listed release, kept even before its album is stored so the album links by SQL.
     release_id = IntegerField(null=True, index=True)
     status = TextField(null=True)
@@ -185,10 +224,25 @@ class CollectionItem(BaseModel):
     shipping_price = FloatField(null=True)
     shipping_currency = TextField(null=True)
     ships_from = TextField(null=True)
-    posted = TextField(null=True)
+    posted = TextField(null=True)  # UTC "YYYY-MM-DD HH:MM:SS" (Discogs sends a Pacific offset)
     allow_offers = BooleanField(null=True)
-    first_seen_at = DateTimeField(default=utcnow)
-    last_seen_at = DateTimeField(default=utcnow, index=True)
+    first_seen_at = DateTimeField(**timestamp_default())
+    last_seen_at = DateTimeField(index=True, **timestamp_default())
+    # The listing's own release summary, so a listing whose release is not (yet) stored is
+    # still identified: display strings as the listing sends them.
+    artist = TextField(null=True)
+    title = TextField(null=True)
+    format = TextField(null=True)
+    year = IntegerField(null=True)
+    catalog_number = TextField(null=True)
+    label = TextField(null=True)
+    thumbnail_url = TextField(null=True)
+    description = TextField(null=True)  # "Artist - Title (Format)": all older pages carry
+    have_count = IntegerField(null=True)
+    want_count = IntegerField(null=True)
+    audio = BooleanField(null=True)
+    original_shipping_price = FloatField(null=True)
+    original_shipping_currency = TextField(null=True)
     # The owner's private fields, stored when the harvest's seller is the authenticated user.
     weight = FloatField(null=True)
     format_quantity = IntegerField(null=True)
@@ -219,6 +273,9 @@ class Style(BaseModel):
 class AlbumGenre(BaseModel):
     album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
     genre = ForeignKeyField(Genre, column_name="genre_id", on_delete="CASCADE")
+    # --- added by discogs-harvest
+    # The release's order (the first genre is the main one).
+    order_index = IntegerField(**sql_default(0))
 
     class Meta:
         table_name = "album_genres"
@@ -228,10 +285,181 @@ class AlbumGenre(BaseModel):
 class AlbumStyle(BaseModel):
     album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
     style = ForeignKeyField(Style, column_name="style_id", on_delete="CASCADE")
+    # --- added by discogs-harvest
+    # The release's order (the first genre is the main one).
+    order_index = IntegerField(**sql_default(0))
 
     class Meta:
         table_name = "album_styles"
         primary_key = CompositeKey("album", "style")
+
+
+# --- the full release (added by discogs-harvest) ---------------------------------------
+# One row per entry of a release body's lists, in the body's order (``sequence``, 0-based).
+# Rows of an album are replaced whenever the release is stored again (their ids change;
+# join on album_id + sequence). Track-level rows carry the ``tracks.sequence`` of their track.
+
+
+class CreditColumns(BaseModel):
+    """Columns of ``album_artists`` and ``album_credits`` (``artists[]``/``extraartists[]``)."""
+
+    id = AutoField()
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    # NULL: the release's own list; else the tracks.sequence of the track it belongs to.
+    track_sequence = IntegerField(null=True)
+    sequence = IntegerField()
+    artist_id = IntegerField(null=True)  # Discogs artist id (0 for some unlinked names)
+    name = TextField(null=True)  # canonical name as sent: "Wool (4)", "Persuader, The"
+    anv = TextField(null=True)  # name as credited on this release
+    join_text = TextField(null=True)  # what joins this artist to the next: ",", "&", "vs"
+    role = TextField(null=True)  # credits: "Producer", "Written-By", "Mastered By [Lacquer Cut]"
+    tracks = TextField(null=True)  # credits: which tracks ("A1 to A3, B2"); NULL for all
+    # How Discogs shows it: the ANV, else the name without " (n)", "Name, The" as "The Name".
+    display_name = TextField(null=True)
+    thumbnail_url = TextField(null=True)
+
+
+class AlbumArtist(CreditColumns):
+    """The release's artists (``artists[]``) and each track's (``tracklist[].artists[]``)."""
+
+    class Meta:
+        table_name = "album_artists"
+        indexes = ((("album", "track_sequence", "sequence"), False),)
+
+
+class AlbumCredit(CreditColumns):
+    """Credits (``extraartists[]``): producers, engineers, "Written-By"..., release and track level."""
+
+    class Meta:
+        table_name = "album_credits"
+        indexes = ((("album", "track_sequence", "sequence"), False),)
+
+
+class EntityColumns(BaseModel):
+    """Columns of ``album_labels``, ``album_companies`` and ``album_series``."""
+
+    id = AutoField()
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    sequence = IntegerField()
+    entity_id = IntegerField(null=True)  # Discogs label id
+    name = TextField(null=True)  # as sent: "Ascension Records (5)"
+    display_name = TextField(null=True)  # without the " (n)" suffix
+    catno = TextField(null=True)  # as sent ("none" when the release has none)
+    entity_type = TextField(null=True)  # "1" label, "13" phonographic copyright, ...
+    entity_type_name = TextField(null=True)  # "Label", "Pressed By", "Recorded At", "Series"
+    thumbnail_url = TextField(null=True)
+
+
+class AlbumLabel(EntityColumns):
+    class Meta:
+        table_name = "album_labels"
+        indexes = ((("album", "sequence"), False),)
+
+
+class AlbumCompany(EntityColumns):
+    class Meta:
+        table_name = "album_companies"
+        indexes = ((("album", "sequence"), False),)
+
+
+class AlbumSeries(EntityColumns):
+    class Meta:
+        table_name = "album_series"
+        indexes = ((("album", "sequence"), False),)
+
+
+class AlbumFormat(BaseModel):
+    """``formats[]``: ``{name, qty, text, descriptions}``."""
+
+    id = AutoField()
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    sequence = IntegerField()
+    name = TextField(null=True)  # "Vinyl", "CD", "Box Set"
+    qty = IntegerField(null=True)  # sent as a string
+    text = TextField(null=True)  # free text: "Gatefold", "180g"
+    descriptions = TextField(null=True)  # JSON list in the body's order: ["LP", "Album"]
+
+    class Meta:
+        table_name = "album_formats"
+        indexes = ((("album", "sequence"), False),)
+
+
+class AlbumIdentifier(BaseModel):
+    """``identifiers[]``: barcodes, matrix/runout, label codes, rights societies..."""
+
+    id = AutoField()
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    sequence = IntegerField()
+    type = TextField(null=True)  # "Barcode", "Matrix / Runout", "Label Code"
+    value = TextField(null=True)
+    description = TextField(null=True)  # "Side A", "Text"
+
+    class Meta:
+        table_name = "album_identifiers"
+        indexes = ((("album", "sequence"), False),)
+
+
+class AlbumImage(BaseModel):
+    """``images[]``; the URLs are empty (NULL) without credentials, sizes are always sent."""
+
+    id = AutoField()
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    sequence = IntegerField()
+    type = TextField(null=True)  # "primary" / "secondary"
+    width = IntegerField(null=True)
+    height = IntegerField(null=True)
+    uri = TextField(null=True)
+    uri150 = TextField(null=True)
+    resource_url = TextField(null=True)
+
+    class Meta:
+        table_name = "album_images"
+        indexes = ((("album", "sequence"), False),)
+
+
+# --- what Discogs sent, kept (added by discogs-harvest) ------------------------------------
+
+
+class RawBody(BaseModel):
+    """Every API body the harvest received, verbatim and zlib-compressed, the latest per resource.
+
+    ``resource`` is ``release`` (``resource_id`` the release id), ``listing`` (one listing
+    object of an inventory page, by listing id) or ``inventory_page``
+    (``<seller>/<status>/<page>``). ``scrapy rebuild`` derives every table from these rows
+    (:mod:`discogs_harvest.rebuild`). ``fetched_at`` is when the latest body was stored,
+    ``first_fetched_at`` when the first was. ``unlisted`` marks a listing that a complete
+    harvest of its seller no longer saw (what ``is_available`` keeps besides the status).
+    """
+
+    id = AutoField()
+    resource = TextField()
+    resource_id = TextField()
+    body = BlobField()
+    fetched_at = DateTimeField(default=utcnow, index=True)
+    first_fetched_at = DateTimeField(default=utcnow)
+    unlisted = BooleanField(default=False)
+
+    class Meta:
+        table_name = "raw_bodies"
+        indexes = ((("resource", "resource_id"), True),)
+
+
+class PendingListing(BaseModel):
+    """A listing waiting for its release (phase 2), on disk rather than in memory.
+
+    Written by ``seller_inventory`` as each page arrives for every listing whose release is
+    not known yet; read back and removed when that release is fetched (or given up).
+    """
+
+    id = AutoField()  # the order listings were parked in
+    listing_id = IntegerField(unique=True)
+    seller = TextField(index=True)  # lower-cased username
+    release_id = IntegerField(null=True, index=True)
+    body = BlobField()  # the listing object, zlib-compressed JSON
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "pending_listings"
 
 
 # --- tables added by discogs-harvest ------------------------------------------------
@@ -306,6 +534,23 @@ ALL_MODELS = [
     HarvestRun,
     InventoryPage,
     FailedRelease,
+    AlbumArtist,
+    AlbumCredit,
+    AlbumLabel,
+    AlbumCompany,
+    AlbumSeries,
+    AlbumFormat,
+    AlbumIdentifier,
+    AlbumImage,
+    RawBody,
+    PendingListing,
+]
+
+# Tables derived from the kept bodies: what ``scrapy rebuild`` writes.
+DERIVED_MODELS = [
+    Album, Track, YoutubeVideo, AlbumVideo, Seller, CollectionItem, Genre, Style, AlbumGenre, AlbumStyle,
+    AlbumArtist, AlbumCredit, AlbumLabel, AlbumCompany, AlbumSeries, AlbumFormat, AlbumIdentifier,
+    AlbumImage,
 ]
 
 

@@ -7,6 +7,7 @@ prices, unparsable text). Facts about the shapes come from
 ``discogs-api-samples/API_FACTS.md`` sections 4 and 5.
 """
 
+import datetime
 import html
 import math
 import re
@@ -30,6 +31,13 @@ def unescape_text(value):
     if not isinstance(value, str) or not value.strip():
         return None
     return html.unescape(value)
+
+
+def clean_notes(value):
+    """Release notes exactly as written (Discogs markup, ``\\r\\n`` line breaks); blank is ``None``."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -108,6 +116,24 @@ def first_value(values):
     return None
 
 
+def utc_timestamp(value):
+    """A Discogs ISO-8601 time (``"2019-04-03T09:43:04-07:00"``) as UTC ``YYYY-MM-DD HH:MM:SS``.
+
+    The database's one timestamp form (:func:`discogs_harvest.models.utcnow`). A time without
+    an offset (2014-era bodies) is taken as UTC; anything unparsable is ``None``.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
+
+
 # --- years and durations ------------------------------------------------------
 
 
@@ -172,6 +198,26 @@ def strip_name_suffix(value):
     return _NAME_SUFFIX.sub("", text)
 
 
+_OLD_ARTICLE = re.compile(r"\A(.+), (The)\Z")
+
+
+def display_name(value):
+    """A canonical name as Discogs shows it: no ``" (n)"`` suffix, and the old sort form
+    ``"Persuader, The"`` as ``"The Persuader"`` (API_FACTS.md §5: older data, and the docs'
+    example, use that form; the 2020 dump has "The Persuader")."""
+    text = strip_name_suffix(value)
+    if text is None:
+        return None
+    return _OLD_ARTICLE.sub(r"\2 \1", text)
+
+
+def artist_display_name(artist):
+    """One ``artists[]`` entry as credited: its ``anv``, else :func:`display_name` of its name."""
+    if not isinstance(artist, dict):
+        return None
+    return clean_text(artist.get("anv")) or display_name(artist.get("name"))
+
+
 # Inside a display string, a suffix or an ANV marker ends a name when a join
 # word, a comma or the end of the string follows it.
 _CREDIT_SUFFIX = re.compile(r" \(\d+\)(?=\*?(?:\Z|[ ,]))")
@@ -191,7 +237,7 @@ def clean_credit_text(value):
     text = clean_text(value)
     if text is None:
         return None
-    return _CREDIT_ANV_MARK.sub("", _CREDIT_SUFFIX.sub("", text))
+    return _OLD_ARTICLE.sub(r"\2 \1", _CREDIT_ANV_MARK.sub("", _CREDIT_SUFFIX.sub("", text)))
 
 
 def artist_credit(artists):
@@ -214,7 +260,7 @@ def artist_credit(artists):
     for artist in artists or ():
         if not isinstance(artist, dict):
             continue
-        name = clean_text(artist.get("anv")) or strip_name_suffix(artist.get("name"))
+        name = artist_display_name(artist)
         if name is None:
             continue
         if parts:
@@ -368,46 +414,56 @@ INDEX_TITLE_SEPARATOR = ": "
 
 
 def flatten_tracklist(tracklist):
-    """The rows of ``tracklist[]`` that are tracks, in order, as flat dicts.
+    """Every row of ``tracklist[]``, in order, as flat dicts with their ``type``.
 
-    - ``type_ "track"`` rows are kept (their own ``sub_tracks``, parts of one
-      playable track such as a medley's ``A1a``/``A1b``, are not split out);
-    - ``type_ "index"`` rows (1161277) are replaced by their ``sub_tracks``;
-      each sub-track title gets the index title as a prefix (see
-      :data:`INDEX_TITLE_SEPARATOR`), and a sub-track without ``artists``
-      takes the index row's;
-    - ``type_ "heading"`` rows (565473, 4707982) are section titles, not tracks,
-      and are dropped. A missing ``type_`` counts as a track (an index when it
-      has ``sub_tracks``).
+    - ``type_ "track"`` rows are playable tracks (``type "track"``); their own
+      ``sub_tracks`` (parts of one track such as a medley's ``A1a``/``A1b``) follow
+      them as ``type "sub_track"`` rows;
+    - ``type_ "index"`` rows (1161277) are kept as ``type "index"`` (title and the
+      index's own duration, e.g. a side-long suite's 19:43) and followed by their
+      ``sub_tracks`` as playable ``"track"`` rows; each sub-track title gets the index
+      title as a prefix (see :data:`INDEX_TITLE_SEPARATOR`), and a sub-track without
+      ``artists`` takes the index row's for its display credit;
+    - ``type_ "heading"`` rows (565473, 4707982) are section titles (``type "heading"``).
+      A missing ``type_`` counts as a track (an index when it has ``sub_tracks``).
 
-    Each row is ``{"sequence", "position", "title", "duration", "artists"}`` with a
-    running 0-based ``sequence`` over the rows kept.
+    Each row is ``{"sequence", "type", "parent_sequence", "position", "title", "duration",
+    "artists", "own_artists", "extraartists"}`` with a running 0-based ``sequence`` over
+    all rows; ``artists`` is what the display credit uses (inherited for sub-tracks),
+    ``own_artists`` the row's own list as sent.
     """
     rows = []
     for entry in tracklist or ():
         if not isinstance(entry, dict):
             continue
         kind = entry.get("type_") or ("index" if entry.get("sub_tracks") else "track")
-        if kind == "heading":
-            continue
-        if kind == "index":
-            prefix = clean_text(entry.get("title"))
-            for sub in entry.get("sub_tracks") or ():
-                if isinstance(sub, dict) and (sub.get("type_") or "track") == "track":
-                    rows.append(_track_row(sub, len(rows), prefix, entry.get("artists")))
-        elif kind == "track":
-            rows.append(_track_row(entry, len(rows), None, None))
+        if kind not in ("heading", "index"):
+            kind = "track"
+        parent = len(rows)
+        rows.append(_track_row(entry, parent, None, None, kind, None))
+        prefix = clean_text(entry.get("title")) if kind == "index" else None
+        sub_kind = "track" if kind == "index" else "sub_track"
+        inherited = entry.get("artists") if kind == "index" else None
+        for sub in entry.get("sub_tracks") or ():
+            if isinstance(sub, dict):
+                rows.append(_track_row(sub, len(rows), prefix, inherited, sub_kind, parent))
     return rows
 
 
-def _track_row(entry, sequence, prefix, inherited_artists):
+def _track_row(entry, sequence, prefix, inherited_artists, kind, parent):
     title = entry.get("title")
     if prefix:
         title = f"{prefix}{INDEX_TITLE_SEPARATOR}{title}" if clean_text(title) else prefix
+    own = entry.get("artists") if isinstance(entry.get("artists"), list) else []
+    extra = entry.get("extraartists") if isinstance(entry.get("extraartists"), list) else []
     return {
         "sequence": sequence,
+        "type": kind,
+        "parent_sequence": parent,
         "position": entry.get("position"),
         "title": title,
         "duration": entry.get("duration"),
-        "artists": entry.get("artists") or inherited_artists or [],
+        "artists": own or inherited_artists or [],
+        "own_artists": own,
+        "extraartists": extra,
     }

@@ -10,11 +10,16 @@ Storage passes these items on without writing them (their ``fetched_at`` must no
 Reads the database of ``DATABASE_URL`` (through :func:`~discogs_harvest.freshness.database_for`).
 """
 
+from dataclasses import fields
+
 from peewee import Column, chunked
 
 from discogs_harvest.freshness import IN_CHUNK, database_for
-from discogs_harvest.items import StoredReleaseItem, TrackItem, VideoItem
-from discogs_harvest.models import Album, AlbumGenre, AlbumStyle, AlbumVideo, Genre, Style, Track, YoutubeVideo
+from discogs_harvest.items import ReleaseItem, StoredReleaseItem, TrackItem, VideoItem
+from discogs_harvest.loaders import load_release
+from discogs_harvest.models import (Album, AlbumGenre, AlbumStyle, AlbumVideo, Genre, RawBody, Style, Track,
+                                    YoutubeVideo)
+from discogs_harvest.pipelines.rows import decompress_body
 
 
 def release_item(album):
@@ -72,4 +77,16 @@ def stored_releases(release_ids, database_url=None):
                     .order_by(Column(model, "rowid")).tuples())
             for album_id, name in rows:
                 getattr(items[album_id], attribute).append(name)
+        from_kept_bodies(items, ids)
     return [items[i] for i in wanted if i in items]
+
+
+def from_kept_bodies(items, ids):
+    """Where the release's body is kept (``raw_bodies``), the item comes from it through the one
+    mapping (:func:`~discogs_harvest.loaders.load_release`), exactly as the fetch made it: the whole
+    tracklist with headings, index rows and credits, which the tables alone do not give back."""
+    kept = (RawBody.select(RawBody.resource_id, RawBody.body)
+            .where((RawBody.resource == "release") & RawBody.resource_id.in_(ids)).tuples())
+    for resource_id, blob in kept:
+        loaded = load_release(decompress_body(blob), currency=items[resource_id].price_currency)
+        items[resource_id] = StoredReleaseItem(**{f.name: getattr(loaded, f.name) for f in fields(ReleaseItem)})

@@ -4,6 +4,7 @@ Samples are read from ``discogs_harvest/sandbox/data`` (the copy of the shared
 sample set that ships with the project), never from ``../shared``.
 """
 
+import datetime
 import html
 import json
 import re
@@ -81,13 +82,19 @@ DISPLAY = {
 
 
 def flattened(tracklist):
-    """(row, index title) for each row that is a track, written out independently of the code."""
+    """(row, index title, type) for every row in order, written out independently of the code:
+    headings and index rows keep their place, an index's sub-tracks follow it."""
     for row in tracklist:
-        if row["type_"] == "index":
-            for sub in row["sub_tracks"]:
-                yield sub, row["title"]
-        elif row["type_"] == "track":
-            yield row, None
+        yield row, None, row["type_"]
+        for sub in row.get("sub_tracks", []):
+            yield sub, row["title"] if row["type_"] == "index" else None, \
+                "track" if row["type_"] == "index" else "sub_track"
+
+
+def utc(posted):
+    """Discogs' "2019-04-03T09:43:04-07:00" as the database's UTC "2019-04-03 16:43:04"."""
+    moment = datetime.datetime.fromisoformat(posted)
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def seconds(duration):
@@ -143,13 +150,15 @@ def test_release_tracks(name):
     expected = list(flattened(data["tracklist"]))
     assert all(isinstance(t, TrackItem) for t in tracks)
     assert [t.sequence for t in tracks] == list(range(len(expected)))
-    assert [t.position for t in tracks] == [row["position"] or None for row, _ in expected]
+    assert [t.type for t in tracks] == [kind for _, _, kind in expected]
+    assert [t.position for t in tracks] == [row["position"] or None for row, _, _ in expected]
     assert [t.title for t in tracks] == [f"{index}: {row['title']}" if index else row["title"]
-                                         for row, index in expected]
-    assert [t.duration for t in tracks] == [row["duration"] or None for row, _ in expected]
-    assert [t.duration_seconds for t in tracks] == [seconds(row["duration"]) for row, _ in expected]
-    assert [t.side for t in tracks] == [side(row["position"]) for row, _ in expected]
-    assert [t.artist is None for t in tracks] == [not row.get("artists") for row, _ in expected]
+                                         for row, index, _ in expected]
+    assert [t.duration for t in tracks] == [row["duration"] or None for row, _, _ in expected]
+    assert [t.duration_seconds for t in tracks] == [seconds(row["duration"]) for row, _, _ in expected]
+    assert [t.side for t in tracks] == [side(row["position"]) for row, _, _ in expected]
+    assert [len(t.artists) for t in tracks] == [len(row.get("artists", [])) for row, _, _ in expected]
+    assert [len(t.credits) for t in tracks] == [len(row.get("extraartists", [])) for row, _, _ in expected]
 
 
 @pytest.mark.parametrize("name", RELEASE_FILES)
@@ -167,14 +176,26 @@ def test_release_videos(name):
     assert [v.embed for v in videos] == [v["embed"] for v in recorded]
 
 
-def test_index_tracks_are_flattened_with_their_title_as_prefix():
-    tracks = load_release(release("1161277_stockhausen_index-subtracks_no-videos.json")).tracks
+def test_index_tracks_are_kept_and_their_sub_tracks_titled_with_a_prefix():
+    rows = load_release(release("1161277_stockhausen_index-subtracks_no-videos.json")).tracks
+    tracks = [t for t in rows if t.type == "track"]
     assert len(tracks) == 14
     assert [t.position for t in tracks] == [str(n) for n in range(1, 15)]
     assert tracks[0].title == "Chöre Für Doris (1950) Für Chor A Capella: Die Nachtigall"
     assert tracks[4].title == "Choral (1950) Für Chor A Capella: 2. Strophe"
     assert (tracks[13].duration, tracks[13].duration_seconds) == ("4:46", 286)
     assert {t.side for t in tracks} == {None}
+    (first_index,) = [t for t in rows if t.type == "index"][:1]
+    assert (first_index.sequence, first_index.title) == (0, "Chöre Für Doris (1950) Für Chor A Capella")
+    assert {t.parent_sequence for t in rows[1:4]} == {0}
+
+
+def test_an_index_keeps_its_own_duration():
+    suite = {"position": "", "type_": "index", "title": "Suite", "duration": "19:43",
+             "sub_tracks": [{"position": "A1", "type_": "track", "title": "I", "duration": ""}]}
+    (index, sub) = load_release({"id": 1, "tracklist": [suite]}).tracks
+    assert (index.type, index.duration, index.duration_seconds) == ("index", "19:43", 1183)
+    assert (sub.type, sub.title, sub.parent_sequence) == ("track", "Suite: I", 0)
 
 
 @pytest.mark.parametrize(
@@ -186,22 +207,23 @@ def test_index_tracks_are_flattened_with_their_title_as_prefix():
         ("1823781_axelrod_lp_headings_7-videos.json", 7, ["The Warnings", "The Signs"]),
     ],
 )
-def test_headings_are_not_tracks(name, count, headings):
-    tracks = load_release(release(name)).tracks
+def test_headings_keep_their_place_with_their_type(name, count, headings):
+    rows = load_release(release(name)).tracks
+    tracks = [t for t in rows if t.type in ("track", "sub_track")]
     assert len(tracks) == count
+    assert [t.title for t in rows if t.type == "heading"] == headings
     assert not {t.title for t in tracks} & set(headings)
     assert all(t.position for t in tracks)
 
 
 def test_parts_of_a_cd_track_have_no_side():
     tracks = load_release(release("565473_gorkys_cd_headings.json")).tracks
-    assert [(t.sequence, t.position, t.side) for t in tracks[-4:]] == [
-        (12, "a", None), (13, "b", None), (14, "c", None), (15, "d", None)]
+    assert [(t.position, t.side) for t in tracks[-4:]] == [("a", None), ("b", None), ("c", None), ("d", None)]
 
 
 def test_cd_positions_have_no_side_and_vinyl_positions_do():
     seeds = load_release(release("4707982_the-seeds_cd_headings.json")).tracks
-    assert (seeds[0].position, seeds[0].side) == ("1-1", None)
+    assert [(t.type, t.position, t.side) for t in seeds[:2]] == [("heading", None, None), ("track", "1-1", None)]
     eno = load_release(release("2370027_eno_boxset_no-price_no-videos.json")).tracks
     assert [t.side for t in eno if t.position in ("A1", "G", "T5", "V3")] == ["A", "G", "T", "T", "V"]
 
@@ -216,7 +238,7 @@ def test_no_videos_key_gives_no_videos(name):
 def test_year_zero_no_styles_no_released_no_master():
     item = load_release(release("3362530_ted-lucas_7in_year0_no-styles.json"))
     assert (item.released_year, item.released, item.styles, item.master_id) == (None, None, [], None)
-    assert [(t.position, t.side, t.artist) for t in item.tracks] == [
+    assert [(t.position, t.side, t.artist) for t in item.tracks if t.type == "track"] == [
         ("A", "A", "Ted Lucas & The Horny Toads"),  # track-level artists, join "&"
         ("B", "B", "Ted Lucas"),
     ]
@@ -283,7 +305,7 @@ def test_listing_fields(name, index):
     assert (item.shipping_price, item.shipping_currency) == (
         data["shipping_price"].get("value"), data["shipping_price"].get("currency"))
     assert item.ships_from == data["ships_from"]
-    assert item.posted == data["posted"]
+    assert item.posted == utc(data["posted"])
     assert item.allow_offers is data["allow_offers"]
     assert item.comments == (html.unescape(data["comments"]) or None)
     assert item.item_url == data["uri"]
@@ -400,6 +422,6 @@ def test_a_2014_shaped_listing_loads_what_it_has():
 
 
 def test_empty_bodies_give_empty_items():
-    assert load_listing({}) == ListingItem()
-    assert load_release({}) == ReleaseItem()
+    assert load_listing({}) == ListingItem(raw={})
+    assert load_release({}) == ReleaseItem(raw={})
     assert load_seller({}) == SellerItem()

@@ -158,13 +158,15 @@ INDEX_TRACKLIST = [
 ]
 
 
-def test_flatten_tracklist_expands_index_tracks_and_drops_headings():
-    assert p.flatten_tracklist(INDEX_TRACKLIST) == [
-        {"sequence": 0, "position": "4", "title": "Choral (1950) Für Chor A Capella: 1. Strophe",
-         "duration": "2:07", "artists": []},
-        {"sequence": 1, "position": "5", "title": "Choral (1950) Für Chor A Capella: 2. Strophe",
-         "duration": "2:30", "artists": []},
-        {"sequence": 2, "position": "1-12", "title": "Chocolate River", "duration": "3:09", "artists": []},
+def test_flatten_tracklist_keeps_every_row_in_order_with_its_type():
+    rows = p.flatten_tracklist(INDEX_TRACKLIST)
+    assert [(r["sequence"], r["type"], r["parent_sequence"], r["position"], r["title"], r["duration"])
+            for r in rows] == [
+        (0, "index", None, "", "Choral (1950) Für Chor A Capella", ""),
+        (1, "track", 0, "4", "Choral (1950) Für Chor A Capella: 1. Strophe", "2:07"),
+        (2, "track", 0, "5", "Choral (1950) Für Chor A Capella: 2. Strophe", "2:30"),
+        (3, "heading", None, "", "Bonus Tracks - Mono Mixes", ""),
+        (4, "track", None, "1-12", "Chocolate River", "3:09"),
     ]
 
 
@@ -180,15 +182,17 @@ def test_flatten_tracklist_track_artists():
          "sub_tracks": [{"position": "12", "type_": "track", "title": "I", "duration": "3:08"}]},
     ]
     rows = p.flatten_tracklist(tracklist)
-    assert [row["artists"] for row in rows] == [artists, index_artists]  # sub-tracks inherit
+    assert [row["artists"] for row in rows] == [artists, index_artists, index_artists]  # sub-tracks inherit
+    assert [row["own_artists"] for row in rows] == [artists, index_artists, []]  # as sent
 
 
-def test_flatten_tracklist_keeps_a_track_with_parts_whole():
+def test_flatten_tracklist_keeps_a_track_with_parts_whole_and_its_parts_after_it():
     # A medley: a playable track whose sub_tracks name its parts (not in the samples).
     tracklist = [{"position": "A1", "type_": "track", "title": "Medley", "duration": "6:00",
                   "sub_tracks": [{"position": "A1a", "type_": "track", "title": "One", "duration": ""},
                                  {"position": "A1b", "type_": "track", "title": "Two", "duration": ""}]}]
-    assert [row["title"] for row in p.flatten_tracklist(tracklist)] == ["Medley"]
+    assert [(row["type"], row["title"]) for row in p.flatten_tracklist(tracklist)] == [
+        ("track", "Medley"), ("sub_track", "One"), ("sub_track", "Two")]
 
 
 def test_flatten_tracklist_without_type_():
@@ -196,7 +200,8 @@ def test_flatten_tracklist_without_type_():
     tracklist = [{"position": "", "title": "Suite", "duration": "",
                   "sub_tracks": [{"position": "1", "title": "Part", "duration": "1:00"}]},
                  {"position": "2", "title": "Song", "duration": "2:00"}]
-    assert [row["title"] for row in p.flatten_tracklist(tracklist)] == ["Suite: Part", "Song"]
+    assert [(row["type"], row["title"]) for row in p.flatten_tracklist(tracklist)] == [
+        ("index", "Suite"), ("track", "Suite: Part"), ("track", "Song")]
     assert p.flatten_tracklist(None) == []
 
 
@@ -410,3 +415,30 @@ def test_clean_text(raw, text):
 def test_first_value_keeps_empty_text():
     assert p.first_value([None, "", "x"]) == ""
     assert p.first_value([]) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019-04-03T09:43:04-07:00", "2019-04-03 16:43:04"),
+        ("2019-12-03T09:43:04-08:00", "2019-12-03 17:43:04"),
+        ("2014-01-01 10:00:00", "2014-01-01 10:00:00"),  # 2014: no offset, taken as UTC
+        ("", None), (None, None), ("soon", None),
+    ],
+)
+def test_utc_timestamp(value, expected):
+    assert p.utc_timestamp(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Persuader, The", "The Persuader"), ("Persuader, The (2)", "The Persuader"), ("Wool (4)", "Wool"),
+     ("Earth, Wind & Fire", "Earth, Wind & Fire"), ("The Seeds", "The Seeds")],
+)
+def test_display_name_follows_discogs(value, expected):
+    assert p.display_name(value) == expected
+    assert p.artist_credit([{"name": value}]) == expected
+
+
+def test_listing_display_string_with_the_old_article_form():
+    assert p.clean_credit_text("Persuader, The") == "The Persuader"

@@ -35,7 +35,8 @@ CONTRACT = {
         "condition": ("TEXT", False, None), "sleeve_condition": ("TEXT", False, None),
         "notes": ("TEXT", False, None), "is_available": ("INTEGER", True, None),
         "is_new": ("INTEGER", True, None), "item_url": ("TEXT", False, None),
-        "listing_id": ("INTEGER", True, None), "first_seen_at": ("DATETIME", True, None),
+        # NULL for the desktop app's own rows (issue 10: its seed inserts name no listing id).
+        "listing_id": ("INTEGER", False, None), "first_seen_at": ("DATETIME", True, None),
         "last_seen_at": ("DATETIME", True, None),
     },
     "genres": {"id": ("INTEGER", True, None), "name": ("TEXT", True, None)},

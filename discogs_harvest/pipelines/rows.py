@@ -1,9 +1,13 @@
 """Rows for the schema, built from items: pure functions, one per table the storage writes.
 
-Used by :class:`~discogs_harvest.pipelines.storage.StoragePipeline`. Every URL loses any
-credential query parameter on the way (a token must never reach the database).
+The one mapping from a record to rows: API answers (through the loaders), kept raw bodies
+(``scrapy rebuild``) and any later source reach the tables through these functions and
+:class:`~discogs_harvest.pipelines.storage.StoragePipeline`, which writes them. Every URL
+loses any credential query parameter on the way (a token must never reach the database).
 """
 
+import json
+import zlib
 from urllib.parse import parse_qsl, urlsplit
 
 from w3lib.url import url_query_cleaner
@@ -14,13 +18,11 @@ CREDENTIAL_PARAMS = ("token", "key", "secret")
 # The media condition of new, sealed stock (is_new = 1).
 MINT = "Mint (M)"
 
-# The only status in which a listing can be bought; an owner sees the others too (Sold, Draft, ...).
+# The only listing status that is available to buy (API_FACTS.md §4 lists the others).
 FOR_SALE = "For Sale"
 
-
-def available_by_status(status):
-    """``is_available`` of a listing as its status says (no status: as listed, so available)."""
-    return status is None or status == FOR_SALE
+# Compression of kept bodies: zlib's default level (a 30 KB release body keeps about 5 KB).
+RAW_COMPRESSION = 6
 
 
 def inventory_collection_id(seller_username):
@@ -61,6 +63,19 @@ def album_row(item, now):
         "data_quality": item.data_quality,
         "master_id": item.master_id,
         "released": item.released,
+        "released_formatted": item.released_formatted,
+        "artists_sort": item.artists_sort,
+        "notes": item.notes,
+        "status": item.status,
+        "community_status": item.community_status,
+        "date_added": item.date_added,
+        "date_changed": item.date_changed,
+        "estimated_weight": item.estimated_weight,
+        "blocked_from_sale": item.blocked_from_sale,
+        "format_quantity": item.format_quantity,
+        "thumb_url": without_credentials(item.thumb_url),
+        "submitter": item.submitter,
+        "contributors": json.dumps(item.contributors, ensure_ascii=False) if item.contributors else None,
         "fetched_at": now,
         "created_at": now,
         "updated_at": now,
@@ -83,9 +98,91 @@ def track_rows(item):
                 "side": track.side,
                 "duration_seconds": track.duration_seconds,
                 "artist": track.artist,
+                "type": track.type or "track",
+                "parent_sequence": track.parent_sequence,
             },
         )
     return list(rows.values())
+
+
+def _credit_row(album_id, track_sequence, sequence, credit):
+    return {
+        "album": album_id,
+        "track_sequence": track_sequence,
+        "sequence": sequence,
+        "artist_id": credit.artist_id,
+        "name": credit.name,
+        "anv": credit.anv,
+        "join_text": credit.join,
+        "role": credit.role,
+        "tracks": credit.tracks,
+        "display_name": credit.display_name,
+        "thumbnail_url": without_credentials(credit.thumbnail_url),
+    }
+
+
+def credit_rows(item, attribute):
+    """``album_artists`` (attribute ``artists``) or ``album_credits`` (``credits``) rows:
+    the release's list, then each track's, by ``tracks.sequence``."""
+    album_id = str(item.release_id)
+    rows = [_credit_row(album_id, None, index, credit) for index, credit in enumerate(getattr(item, attribute))]
+    for index, track in enumerate(item.tracks):
+        sequence = track.sequence if track.sequence is not None else index
+        rows += [_credit_row(album_id, sequence, position, credit)
+                 for position, credit in enumerate(getattr(track, attribute))]
+    return rows
+
+
+def entity_rows(item, attribute):
+    """``album_labels``, ``album_companies`` or ``album_series`` rows, in the body's order."""
+    return [
+        {"album": str(item.release_id), "sequence": index, "entity_id": entity.entity_id, "name": entity.name,
+         "display_name": entity.display_name, "catno": entity.catno, "entity_type": entity.entity_type,
+         "entity_type_name": entity.entity_type_name, "thumbnail_url": without_credentials(entity.thumbnail_url)}
+        for index, entity in enumerate(getattr(item, attribute))
+    ]
+
+
+def format_rows(item):
+    return [
+        {"album": str(item.release_id), "sequence": index, "name": entry.name, "qty": entry.qty, "text": entry.text,
+         "descriptions": json.dumps(entry.descriptions, ensure_ascii=False) if entry.descriptions else None}
+        for index, entry in enumerate(item.formats)
+    ]
+
+
+def identifier_rows(item):
+    return [
+        {"album": str(item.release_id), "sequence": index, "type": entry.type, "value": entry.value,
+         "description": entry.description}
+        for index, entry in enumerate(item.identifiers)
+    ]
+
+
+def image_rows(item):
+    return [
+        {"album": str(item.release_id), "sequence": index, "type": image.type, "width": image.width,
+         "height": image.height, "uri": without_credentials(image.uri),
+         "uri150": without_credentials(image.uri150), "resource_url": without_credentials(image.resource_url)}
+        for index, image in enumerate(item.images)
+    ]
+
+
+def compress_body(body):
+    """A body (the text as received, or a decoded object) as zlib-compressed UTF-8 JSON."""
+    if not isinstance(body, str):
+        body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(body.encode("utf-8"), RAW_COMPRESSION)
+
+
+def decompress_body(blob):
+    """The decoded JSON of a kept body."""
+    return json.loads(zlib.decompress(bytes(blob)).decode("utf-8"))
+
+
+def raw_row(resource, resource_id, body, now):
+    return {"resource": resource, "resource_id": str(resource_id), "body": compress_body(body),
+            "fetched_at": now, "first_fetched_at": now}
 
 
 def seller_row(seller, now):
@@ -122,7 +219,7 @@ def listing_row(item, album_id, now):
         "condition": item.condition,
         "sleeve_condition": item.sleeve_condition,
         "notes": item.comments,
-        "is_available": available_by_status(item.status),
+        "is_available": is_available(item.status),
         "is_new": 1 if item.condition == MINT else 0,
         "item_url": without_credentials(item.item_url),
         "status": item.status,
@@ -136,4 +233,23 @@ def listing_row(item, album_id, now):
         "cost": item.cost,
         "first_seen_at": now,
         "last_seen_at": now,
+        "artist": item.artist,
+        "title": item.title,
+        "format": item.format,
+        "year": item.year,
+        "catalog_number": item.catalog_number,
+        "label": item.label,
+        "thumbnail_url": without_credentials(item.thumbnail_url),
+        "description": item.description,
+        "have_count": item.have_count,
+        "want_count": item.want_count,
+        "audio": item.audio,
+        "original_shipping_price": item.original_shipping_price,
+        "original_shipping_currency": item.original_shipping_currency,
     }
+
+
+def is_available(status):
+    """Only a "For Sale" listing can be bought (a listing without a status is taken as the
+    default ``status`` a harvest asks for, For Sale)."""
+    return status is None or status == FOR_SALE

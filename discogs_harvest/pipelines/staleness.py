@@ -40,8 +40,8 @@ from discogs_harvest import stats
 from discogs_harvest.completeness import judge
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import InventorySnapshotItem
-from discogs_harvest.models import CollectionItem, InventoryPage, database_proxy
-from discogs_harvest.pipelines.rows import inventory_collection_id
+from discogs_harvest.models import CollectionItem, InventoryPage, RawBody, database_proxy
+from discogs_harvest.pipelines.rows import FOR_SALE, inventory_collection_id
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +84,15 @@ def mark_availability(database, collection_id, seen_ids):
     gone = CollectionItem.update(is_available=False).where(
         in_collection & CollectionItem.listing_id.not_in(seen) & available
     ).execute()
+    # A listing seen again is available only if its status says it is for sale.
+    for_sale = CollectionItem.status.is_null() | (CollectionItem.status == FOR_SALE)
     back = CollectionItem.update(is_available=True).where(
-        in_collection & CollectionItem.listing_id.in_(seen) & ~available
+        in_collection & CollectionItem.listing_id.in_(seen) & ~available & for_sale
     ).execute()
+    # The kept bodies remember it too, so `scrapy rebuild` gives the same is_available.
+    unseen = CollectionItem.select(CollectionItem.listing_id.cast("TEXT")).where(
+        in_collection & CollectionItem.listing_id.not_in(seen))
+    RawBody.update(unlisted=True).where((RawBody.resource == "listing") & RawBody.resource_id.in_(unseen)).execute()
     SeenListing.drop_table(safe=True)
     return gone, back
 

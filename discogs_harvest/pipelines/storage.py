@@ -14,8 +14,9 @@ the same rows, only ``updated_at``/``fetched_at``/``last_seen_at`` move;
   beyond a shorter new tracklist are deleted), ``youtube_videos`` by id,
   ``album_videos`` / ``album_genres`` / ``album_styles`` replaced for the album,
   ``genres`` / ``styles`` get-or-insert by name (case-insensitively: one row a name).
-- ``ListingItem`` -> ``sellers`` (from ``item.seller``), ``collection_items`` by
-  ``listing_id`` (``is_available = 1``, ``last_seen_at`` = now), and the album's
+- ``ListingItem`` (and ``ListingRowItem``, a listing written as its page arrives, before
+  its release is known) -> ``sellers`` (from ``item.seller``), ``collection_items`` by
+  ``listing_id`` (``is_available`` from the status, ``last_seen_at`` = now), and the album's
   ``have_count``/``want_count`` when the listing carries them.
 
 Albums and listings arrive in any order. Within a batch albums are written first;
@@ -23,6 +24,11 @@ a listing whose album is not stored yet gets ``album_id`` NULL (the foreign key 
 enforced) and keeps its ``release_id``, by which SQL links it when the album lands,
 in this run or a later one.
 
+The whole record: a release's lists go to ``album_artists``, ``album_credits``,
+``album_labels``, ``album_companies``, ``album_series``, ``album_formats``,
+``album_identifiers`` and ``album_images`` (replaced for the album, in the body's order),
+and every body is kept compressed in ``raw_bodies`` (the release as received, each listing
+object, each inventory page), which ``scrapy rebuild`` derives the tables from again.
 A ``StoredReleaseItem`` (a fresh release read back for a feed) passes through unwritten.
 
 Checkpoints for resuming (:mod:`discogs_harvest.checkpoints`): an ``InventoryPageItem``
@@ -51,23 +57,52 @@ from scrapy.utils.asyncio import create_looping_call
 from discogs_harvest import fts, stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
-from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ListingItem, ReleaseItem, StoredReleaseItem
+from discogs_harvest.items import (
+    FailedReleaseItem,
+    InventoryPageItem,
+    ListingItem,
+    ListingRowItem,
+    RawBodyItem,
+    ReleaseItem,
+    StoredReleaseItem,
+)
 from discogs_harvest.models import (
     Album,
+    AlbumArtist,
+    AlbumCompany,
+    AlbumCredit,
+    AlbumFormat,
     AlbumGenre,
+    AlbumIdentifier,
+    AlbumImage,
+    AlbumLabel,
+    AlbumSeries,
     AlbumStyle,
     AlbumVideo,
     CollectionItem,
     FailedRelease,
     Genre,
     InventoryPage,
+    RawBody,
     Seller,
     Style,
     Track,
     YoutubeVideo,
     utcnow,
 )
-from discogs_harvest.pipelines.rows import album_row, listing_row, seller_row, track_rows, without_credentials
+from discogs_harvest.pipelines.rows import (
+    album_row,
+    credit_rows,
+    entity_rows,
+    format_rows,
+    identifier_rows,
+    image_rows,
+    listing_row,
+    raw_row,
+    seller_row,
+    track_rows,
+    without_credentials,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +126,9 @@ def medium_failure(exc):
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
 
-# A page holds 100 listings: a few pages make a batch's worth of rows (and of memory).
-PAGES_PER_FLUSH = 2
+# Each inventory page is committed with its listings as it arrives (phase 1): a page in the
+# checkpoint means its listings are in collection_items (or waiting in pending_listings).
+PAGES_PER_FLUSH = 1
 
 # Used when settings.py has no STORAGE_FLUSH_INTERVAL (seconds between time-based flushes).
 DEFAULT_FLUSH_INTERVAL = 5.0
@@ -105,6 +141,8 @@ def describe(item):
         return f"listing {item.listing_id}"
     if isinstance(item, InventoryPageItem):
         return f"inventory page {item.page} of {item.seller_username}"
+    if isinstance(item, RawBodyItem):
+        return f"{item.resource} body {item.resource_id}"
     return f"failed release {item.release_id}"
 
 
@@ -125,6 +163,7 @@ class StoragePipeline:
         self.listings = {}  # listing_id -> ListingItem, waiting for the next flush
         self.pages = {}  # (seller, status, page) -> InventoryPageItem
         self.failures = {}  # release_id -> FailedReleaseItem
+        self.bodies = {}  # (resource, id) -> RawBodyItem
         # Genre/Style -> {name.casefold(): id}; loaded on first use, dropped after a failed batch.
         self.name_ids = {}
         self.timer = None
@@ -133,6 +172,8 @@ class StoragePipeline:
         self.rows = 0
         self.failed = 0
         self.fatal = None  # the cause, once the database cannot be written at all
+        # Off only for `scrapy rebuild`, which writes from the kept bodies themselves.
+        self.keep_bodies = True
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -162,14 +203,21 @@ class StoragePipeline:
             if item.release_id is None:
                 raise InvalidItem("release without release_id")
             self.releases[item.release_id] = item
-        elif isinstance(item, ListingItem):
-            if item.listing_id is None:
+        elif isinstance(item, ListingItem) and item.stored_on_arrival:
+            return item  # written as its page arrived; this copy is for the feed
+        elif isinstance(item, (ListingItem, ListingRowItem)):
+            listing = item.listing if isinstance(item, ListingRowItem) else item
+            if listing is None or listing.listing_id is None:
                 raise InvalidItem("listing without listing_id")
-            self.listings[item.listing_id] = item
+            self.listings[listing.listing_id] = listing
         elif isinstance(item, InventoryPageItem):
             self.pages[(item.seller_username.lower(), item.status, item.page)] = item
         elif isinstance(item, FailedReleaseItem):
             self.failures[item.release_id] = item
+        elif isinstance(item, RawBodyItem):
+            if not item.resource or item.resource_id is None or item.body is None:
+                raise InvalidItem("raw body without resource, id or body")
+            self.bodies[(item.resource, str(item.resource_id))] = item
         else:
             return item
         if len(self.releases) + len(self.listings) >= self.batch_size or len(self.pages) >= PAGES_PER_FLUSH:
@@ -180,8 +228,9 @@ class StoragePipeline:
 
     def flush(self):
         """Write everything waiting, in one transaction."""
-        items = [*self.releases.values(), *self.listings.values(), *self.pages.values(), *self.failures.values()]
-        self.releases, self.listings, self.pages, self.failures = {}, {}, {}, {}
+        items = [*self.releases.values(), *self.listings.values(), *self.pages.values(), *self.failures.values(),
+                 *self.bodies.values()]
+        self.releases, self.listings, self.pages, self.failures, self.bodies = {}, {}, {}, {}, {}
         if items and self.fatal is not None:
             self.failed += len(items)
             self.crawler.stats.inc_value(ITEMS_FAILED, len(items))
@@ -223,8 +272,7 @@ class StoragePipeline:
         listings = [item for item in items if isinstance(item, ListingItem)]
         now = utcnow()
         with database_for(self.database_url).atomic():
-            rows = self.write_releases(releases, now) if releases else 0
-            rows += self.write_listings(listings, now) if listings else 0
+            rows = self.write_records(releases, listings, now)
             rows += self.write_checkpoints(items, releases, now)
         self.flushes += 1
         self.rows += rows
@@ -232,6 +280,13 @@ class StoragePipeline:
         self.stored["listing"] += len(listings)
         self.crawler.stats.inc_value(stats.ROWS_UPSERTED, rows)
         self.crawler.stats.inc_value(stats.ITEMS_STORED, len(items))
+
+    def write_records(self, releases, listings, now):
+        """Albums first, then the listings (which may point at them); returns the rows written.
+
+        The one path from items to tables, for a crawl and for ``scrapy rebuild`` alike."""
+        rows = self.write_releases(releases, now) if releases else 0
+        return rows + (self.write_listings(listings, now) if listings else 0)
 
     def upsert(self, model, rows, conflict_target, keep=(), update=None):
         """``INSERT ... ON CONFLICT (conflict_target) DO UPDATE`` every column but ``keep``.
@@ -262,12 +317,17 @@ class StoragePipeline:
 
     # --- releases ----------------------------------------------------------------------
 
-    def write_releases(self, releases, now):
-        album_ids = [str(item.release_id) for item in releases]
+    def write_albums(self, releases, now):
+        """The ``albums`` rows of ``releases`` (and the listings waiting for them), nothing else."""
         rows = self.upsert(
             Album, [album_row(item, now) for item in releases], [Album.discogs_release_id], keep=("created_at",)
         )
         self.link_listings([item.release_id for item in releases])
+        return rows
+
+    def write_releases(self, releases, now):
+        album_ids = [str(item.release_id) for item in releases]
+        rows = self.write_albums(releases, now)
         rows += self.write_tracks(releases)
         fts.refresh(database_for(self.database_url), album_ids, self.max_variables)  # search (fts.py)
         rows += self.write_videos(releases, album_ids)
@@ -277,13 +337,36 @@ class StoragePipeline:
         ):
             names = {item.release_id: [name for name in getattr(item, attribute) or () if name] for item in releases}
             ids = self.ids_of_names(model, [name for item_names in names.values() for name in item_names])
-            links = [
-                {"album": str(release_id), field: ids[name.casefold()]}
-                for release_id, item_names in names.items()
-                for name in item_names
-            ]
+            links = []
+            for release_id, item_names in names.items():
+                linked = set()  # two spellings of one name share an id: link it once, first place
+                for name in item_names:
+                    if ids[name.casefold()] not in linked:
+                        linked.add(ids[name.casefold()])
+                        links.append({"album": str(release_id), field: ids[name.casefold()],
+                                      "order_index": len(linked) - 1})
             rows += self.replace_links(link, album_ids, links)
+        for model, build in (
+            (AlbumArtist, lambda item: credit_rows(item, "artists")),
+            (AlbumCredit, lambda item: credit_rows(item, "credits")),
+            (AlbumLabel, lambda item: entity_rows(item, "labels")),
+            (AlbumCompany, lambda item: entity_rows(item, "companies")),
+            (AlbumSeries, lambda item: entity_rows(item, "series")),
+            (AlbumFormat, format_rows),
+            (AlbumIdentifier, identifier_rows),
+            (AlbumImage, image_rows),
+        ):
+            rows += self.replace_links(model, album_ids, [row for item in releases for row in build(item)])
+        rows += self.write_raw([raw_row("release", item.release_id, item.raw, now)
+                                for item in releases if item.raw is not None])
         return rows
+
+    def write_raw(self, rows):
+        """Keep bodies as received: the latest per resource (``first_fetched_at`` stays)."""
+        if not self.keep_bodies:
+            return 0
+        return self.upsert(RawBody, rows, [RawBody.resource, RawBody.resource_id], keep=("first_fetched_at",),
+                           update={"unlisted": False})
 
     def write_tracks(self, releases):
         """Upsert by (album, sequence) so ids stay; delete sequences the new tracklists lack."""
@@ -379,6 +462,8 @@ class StoragePipeline:
             update={"album": fn.COALESCE(EXCLUDED.album_id, CollectionItem.album)},
         )
         self.refresh_album_counts(listings, present, now)
+        rows += self.write_raw([raw_row("listing", item.listing_id, item.raw, now)
+                                for item in listings if item.raw is not None])
         return rows
 
     # --- checkpoints ---------------------------------------------------------------------
@@ -392,6 +477,10 @@ class StoragePipeline:
             for item in items if isinstance(item, InventoryPageItem)
         ]
         rows = self.upsert(InventoryPage, pages, [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
+        rows += self.write_raw([raw_row("inventory_page", f"{page['seller']}/{page['status']}/{page['page']}",
+                                        page["body"], now) for page in pages if page["body"]]
+                               + [raw_row(item.resource, item.resource_id, item.body, now)
+                                  for item in items if isinstance(item, RawBodyItem)])
         failures = [item for item in items if isinstance(item, FailedReleaseItem)]
         for item in failures:
             FailedRelease.insert(release_id=item.release_id, reason=item.reason, first_failed_at=now,

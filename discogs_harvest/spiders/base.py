@@ -150,6 +150,7 @@ class DiscogsSpider(scrapy.Spider):
         @scrapes release_id artist title tracks genres
         """
         item = load_release(response.json(), currency=self.currency)
+        item.raw = response.text  # kept verbatim (raw_bodies), for `scrapy rebuild`
         self.retrying.discard(item.release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
         return item

@@ -13,7 +13,7 @@ and ``DISCOGS_EXPORT_TIMEOUT``, and the spider arguments ``via``, ``status`` and
   past 100 are fetched (Discogs caps only other sellers' inventories) unless ``-a max_pages`` is
   given, and the private fields are stored (the loader takes them whenever they are present).
 - **Availability by status.** A listing's ``is_available`` follows its status (storage,
-  :func:`~discogs_harvest.pipelines.rows.available_by_status`), and the snapshot that marks
+  :func:`~discogs_harvest.pipelines.rows.is_available`), and the snapshot that marks
   unseen listings unavailable lists only For Sale listings, and only when the query covered
   them (``For Sale`` or ``All``): a Sold listing seen in the run is not turned available again,
   and a ``status=Sold`` run proves nothing about For Sale listings.

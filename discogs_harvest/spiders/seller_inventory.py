@@ -9,6 +9,12 @@ passes the filter; a listing whose release cannot be fetched still goes out when
 the release. When paging reached the end, an :class:`InventorySnapshotItem` lists every listing
 seen so the staleness pipeline can mark the others unavailable.
 
+Two phases: while paging, listings whose release is not known yet wait on disk
+(:mod:`discogs_harvest.pending`), and without a filter each also goes to storage at once as a
+:class:`ListingRowItem` (the app sees the inventory as pages arrive); each page's checkpoint is
+yielded after its listings, so storage commits them together. Then releases are requested
+``RELEASES_IN_FLIGHT`` at a time, and each answer decides the listings waiting for it.
+
 Filters (comma-separated, case-insensitive) are applied here because the API has none: a
 listing is kept when its release matches, using the stored release when it is fresh and the
 fetched one otherwise. Releases fetched only to decide a filter are still stored.
@@ -38,14 +44,20 @@ from urllib.parse import quote
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from discogs_harvest import shapes, stats
+from discogs_harvest import pending, shapes, stats
 from discogs_harvest.checkpoints import inventory_checkpoint
 from discogs_harvest.completeness import PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
-from discogs_harvest.items import LISTING_FEED_FIELDS, InventoryPageItem, InventorySnapshotItem, ListingItem
+from discogs_harvest.items import (
+    LISTING_FEED_FIELDS,
+    InventoryPageItem,
+    InventorySnapshotItem,
+    ListingItem,
+    ListingRowItem,
+)
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.scrub import drop_credentials, scrub
 from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
@@ -55,6 +67,9 @@ logger = logging.getLogger(__name__)
 
 # Discogs refuses pages above 100 of another seller's inventory (API_FACTS.md §4).
 MAX_PAGES = 100
+# Release requests handed to the scheduler at a time in phase 2; each answer releases the next,
+# so the scheduler never holds one request per release of a large inventory.
+RELEASES_IN_FLIGHT = 32
 INVENTORY_STATUSES = ("All", "Deleted", "Draft", "Expired", "For Sale", "Sold", "Suspended", "Violation")
 
 
@@ -101,7 +116,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.seen_listing_ids = []
         self.to_fetch = {}  # release id -> None, in first-seen order
         self.known = {}  # release id -> (genres, styles, release format), stored or fetched
-        self.parked = {}  # release id -> listings waiting for their release
+        self.release_queue = None  # phase 2: release ids still to request, in first-seen order
         self.sellers = {}  # seller id -> SellerItem: one object for all of a seller's listings
         self.pages_failed = False  # paging stopped before the end: the snapshot is incomplete
         self.page_error = False  # ... because a page failed every retry
@@ -110,6 +125,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     async def start(self):
         logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
+        pending.clear(self.database_url, self.seller)  # a resumed run parks its replayed pages again
         for request in self.retry_failed_releases():
             yield request
         self.max_span = self.crawler.settings.getfloat("INVENTORY_MAX_SPAN_MINUTES") * 60
@@ -167,9 +183,8 @@ class SellerInventorySpider(DiscogsSpider):
 
         @api /users/brotherlogic/inventory?status=For+Sale&sort=listed&sort_order=asc&per_page=100&page=1
         @meta {"page": 1}
-        @returns items 1 1
+        @returns items 1
         @returns requests 1 1
-        @scrapes seller_username page next_url pages_total body
         """
         data = response.json()  # well-formed: the retry middleware checked its shape
         pagination = data["pagination"]
@@ -183,9 +198,10 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.restart(conflict)
             return
         self.pages_seen[page] = seen
-        yield InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
-                                next_url=next_url, pages_total=pagination.get("pages"), body=scrub(response.text))
-        yield from self.process_page(page, pagination.get("pages"), listings, next_url)
+        checkpoint = InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
+                                       next_url=next_url, pages_total=pagination.get("pages"),
+                                       body=scrub(response.text))
+        yield from self.process_page(page, pagination.get("pages"), listings, next_url, checkpoint)
 
     def restart(self, conflict):
         """The replayed pages and the inventory now disagree: page it again from page 1."""
@@ -198,12 +214,15 @@ class SellerInventorySpider(DiscogsSpider):
         self.seen_listing_ids = []
         yield self.first_page_request()
 
-    def handle_page(self, page, pages_total, listings):
-        """One page's listings (fetched now or replayed from a checkpoint)."""
+    def handle_page(self, page, pages_total, listings, checkpoint=None):
+        """One page's listings (fetched now or replayed from a checkpoint), then its checkpoint:
+        storage commits a page with its listings, so a checkpointed page's listings are stored."""
         self.owner.observe(listings)
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
+        if checkpoint is not None:
+            yield checkpoint
 
     def share_seller(self, listing):
         """Every listing of a page repeats its seller (payment and shipping texts included)."""
@@ -211,9 +230,9 @@ class SellerInventorySpider(DiscogsSpider):
             listing.seller = self.sellers.setdefault(listing.seller.seller_id, listing.seller)
         return listing
 
-    def process_page(self, page, pages_total, listings, next_url):
+    def process_page(self, page, pages_total, listings, next_url, checkpoint=None):
         """One page's listings, then the next page or the end of paging."""
-        yield from self.handle_page(page, pages_total, listings)
+        yield from self.handle_page(page, pages_total, listings, checkpoint)
         if next_url and page >= self.options["max_pages"]:
             logger.warning(
                 "Stopping at page %s of %s: Discogs serves only the first %s pages of another seller's "
@@ -227,9 +246,16 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.finish_inventory()
 
     def handle_listings(self, listings):
-        """A listing goes out once its release is known (fresh in the database, or fetched)."""
+        """A listing goes out once its release is known (fresh in the database, or fetched).
+
+        The others wait on disk (:mod:`discogs_harvest.pending`), not in memory; without a
+        filter they are stored at once as well (phase 1: the whole inventory is in
+        ``collection_items`` as soon as its pages are), and go out again once decided, for the
+        feed only (``stored_on_arrival``).
+        """
         self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
         self.learn_fresh({listing.release_id for listing in listings})
+        waiting = []
         for listing in listings:
             self.seen_listing_ids.append(listing.listing_id)
             release_id = listing.release_id
@@ -240,7 +266,18 @@ class SellerInventorySpider(DiscogsSpider):
             else:
                 if release_id not in self.retrying:
                     self.to_fetch.setdefault(release_id)
-                self.parked.setdefault(release_id, []).append(listing)
+                waiting.append((listing.listing_id, release_id, pending.listing_body(listing)))
+                if not self.filter.active:
+                    yield ListingRowItem(listing)
+        pending.park(self.database_url, self.seller, waiting)
+
+    def waiting_listings(self, release_id):
+        """The listings parked for ``release_id``, loaded again (and no longer parked)."""
+        listings = [self.share_seller(pending.listing_item(body))
+                    for body in pending.take(self.database_url, self.seller, release_id)]
+        for listing in listings:
+            listing.stored_on_arrival = not self.filter.active  # phase 1 wrote it (ListingRowItem)
+        return listings
 
     def learn_fresh(self, release_ids):
         """Releases stored recently are known from the database, without a request."""
@@ -277,8 +314,19 @@ class SellerInventorySpider(DiscogsSpider):
         logger.info("Inventory of %s %s: %s listings; %s releases to fetch%s, %s fresh in the database",
                     self.seller, "complete" if complete else "INCOMPLETE", len(self.seen_listing_ids),
                     count, eta, self.crawler.stats.get_value(stats.RELEASES_FRESH, 0))
-        for release_id in self.to_fetch:
+        self.known = {}  # no listing arrives any more: what phase 1 needed to decide at once
+        self.release_queue = iter(self.to_fetch)
+        yield from self.next_releases(RELEASES_IN_FLIGHT)
+
+    def next_releases(self, count=1):
+        """Phase 2: the next ``count`` release requests (one more for each release answered)."""
+        if self.release_queue is None:
+            return
+        for release_id in self.release_queue:
             yield self.release_request(release_id)
+            count -= 1
+            if count <= 0:
+                return
 
     def page_failed(self, failure):
         response = getattr(failure.value, "response", None)
@@ -301,9 +349,11 @@ class SellerInventorySpider(DiscogsSpider):
     def parse_release(self, response):
         release = super().parse_release(response)
         yield release
-        self.known[release.release_id] = (release.genres, release.styles, release.format)
-        for listing in self.parked.pop(release.release_id, ()):
+        if self.release_queue is None:  # still paging: later listings of it are decided at once
+            self.known[release.release_id] = (release.genres, release.styles, release.format)
+        for listing in self.waiting_listings(release.release_id):
             yield from self.decide(listing, release.genres, release.styles, release.format)
+        yield from self.next_releases()
 
     def release_stored_elsewhere(self, release_id, genres, styles, release_format):
         """Another harvest stored the release while we waited: decide its listings from it."""
@@ -312,9 +362,10 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.decide(listing, genres, styles, release_format)
 
     def release_unavailable(self, release_id):
-        waiting = self.parked.pop(release_id, ())
+        waiting = self.waiting_listings(release_id)
         if waiting and self.filter.active:
             logger.warning("%s listings of release %s dropped: the filter cannot be decided without it",
                            len(waiting), release_id)
         for listing in waiting:
             yield from self.undecided(listing)
+        yield from self.next_releases()

@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from discogs_harvest.inventory_export import EXPORT_LACKS
+
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.sellers import STATUS_MIX
 from tests.integration.crawling import api_requests, logical_snapshot, rows
@@ -92,7 +94,14 @@ def test_the_export_gives_the_rows_paging_gave(owner_sandbox, harvested, tmp_pat
     result = owner_crawl(folder, owner_sandbox, database, f"seller={SHOP}", "via=export")
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"Inventory export of {SHOP}: 400 listings in one file" in result.stderr
-    assert logical_snapshot(database) == paged
+    exported = logical_snapshot(database)
+    # Every row equal, but for the columns an export CSV has no field for: NULL by export.
+    lacking = set(EXPORT_LACKS)
+    assert all(value is None for row in exported["collection_items"] for name, value in row if name in lacking)
+    def without_lacking(snapshot):
+        return {**snapshot, "collection_items": sorted((tuple(pair for pair in row if pair[0] not in lacking)
+                                                        for row in snapshot["collection_items"]), key=repr)}
+    assert without_lacking(exported) == without_lacking(paged)
     paths = [r["path"] for r in api_requests(owner_sandbox, since)]
     # Who am I, the export (queued, a few polls 0.2 s apart, the download), one listing for the seller
     # object, the releases: no inventory paging.

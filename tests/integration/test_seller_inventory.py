@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from discogs_harvest.processors import utc_timestamp
 from tests.integration.crawling import api_requests, crawl, rows
 
 pytestmark = pytest.mark.timeout(240)
@@ -73,7 +74,7 @@ def test_first_harvest_stores_every_listing_and_release(module_sandbox, module_d
         assert row["item_url"] == listing["uri"]
         assert row["is_available"] == 1
         assert row["is_new"] == (listing["condition"] == "Mint (M)")
-        assert row["posted"] == listing["posted"]
+        assert row["posted"] == utc_timestamp(listing["posted"])  # one timestamp form, UTC
         assert row["ships_from"] == listing["ships_from"]
 
 

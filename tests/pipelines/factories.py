@@ -118,7 +118,7 @@ def listing(listing_id=891183783, release_id=KES, **changes):
         shipping_price=3.5,
         shipping_currency="USD",
         ships_from="United States",
-        posted="2020-03-11T05:41:34-07:00",
+        posted="2020-03-11 12:41:34",  # UTC, as the loader converts it
         allow_offers=False,
         comments="",
         item_url=f"https://www.discogs.com/sell/item/{listing_id}",

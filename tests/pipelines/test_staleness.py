@@ -150,3 +150,28 @@ def test_a_snapshot_whose_pages_prove_nothing_marks_nothing(crawler, stored, pag
     assert availability(stored) == before
     assert crawler.stats.get_value(UNPROVEN) == 1
     assert why in caplog.text
+
+
+def test_a_listing_seen_again_comes_back_only_if_it_is_for_sale(crawler, database):
+    storage = build_from_crawler(StoragePipeline, crawler)
+    for listing_id, status in ((1, "For Sale"), (2, "Sold"), (3, "Draft")):
+        storage.process_item(factories.listing(listing_id, status=status))
+    storage.close_spider()
+    # The status decides at once: only "For Sale" is available (a -a status=All harvest).
+    assert availability(database) == {1: 1, 2: 0, 3: 0}
+    pipeline = build_from_crawler(StalenessPipeline, crawler)
+    pipeline.process_item(factories.snapshot("brotherlogic", [1, 2, 3]))
+    close(crawler, "finished")
+    assert availability(database) == {1: 1, 2: 0, 3: 0}
+
+
+def test_a_listing_gone_from_a_complete_run_is_remembered_with_its_kept_body(crawler, database):
+    storage = build_from_crawler(StoragePipeline, crawler)
+    for listing_id in (1, 2):
+        storage.process_item(factories.listing(listing_id, raw={"id": listing_id}))
+    storage.close_spider()
+    pipeline = build_from_crawler(StalenessPipeline, crawler)
+    pipeline.process_item(factories.snapshot("brotherlogic", [2]))
+    close(crawler, "finished")
+    unlisted = database.execute_sql("SELECT resource_id, unlisted FROM raw_bodies ORDER BY resource_id").fetchall()
+    assert unlisted == [("1", 1), ("2", 0)]

@@ -1,0 +1,33 @@
+"""Listings waiting for their release, on disk: parked, taken back once in order, cleared per seller."""
+
+from discogs_harvest import pending
+
+
+def test_listings_are_taken_back_once_in_the_order_parked(database_url):
+    pending.park(database_url, "Shop", [(3, 10, {"id": 3}), (1, 10, {"id": 1}), (2, 11, {"id": 2})])
+    pending.park(database_url, "Shop", [(3, 10, {"id": 3, "price": 5})])  # a replayed page parks it again
+    assert pending.take(database_url, "shop", 10) == [{"id": 3, "price": 5}, {"id": 1}]
+    assert pending.take(database_url, "Shop", 10) == []
+    assert pending.take(database_url, "Shop", 11) == [{"id": 2}]
+
+
+def test_a_new_run_clears_only_its_sellers_leftovers(database_url):
+    pending.park(database_url, "Shop", [(1, 10, {"id": 1})])
+    pending.park(database_url, "Other", [(2, 10, {"id": 2})])
+    pending.clear(database_url, "SHOP")
+    assert pending.take(database_url, "Shop", 10) == []
+    assert pending.take(database_url, "Other", 10) == [{"id": 2}]
+
+
+def test_a_loaded_listing_comes_back_equal_without_the_loaders():
+    import json
+    from pathlib import Path
+
+    from discogs_harvest.loaders import load_listing
+
+    page = Path(__file__).resolve().parents[1] / "discogs_harvest/sandbox/data/inventory"
+    listing = json.loads((page / "brotherlogic_status-for-sale_per100_page1.json").read_text())["listings"][0]
+    item = load_listing(listing)
+    body = json.loads(json.dumps(pending.listing_body(item)))  # what the disk keeps
+    assert pending.listing_item(body) == item
+    assert pending.listing_item(listing) == item  # a bare listing object is loaded
