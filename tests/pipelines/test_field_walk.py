@@ -61,9 +61,13 @@ def utc(value):
 
 
 def one(database, sql, *params):
-    rows = database.execute_sql(sql, params).fetchall()
+    """The single value ``sql`` selects; ``?`` placeholders become the backend's own (``%s`` on PostgreSQL)."""
+    rows = database.execute_sql(sql.replace("?", database.param), params).fetchall()
     assert len(rows) == 1, (sql, params, rows)
-    return rows[0][0]
+    value = rows[0][0]
+    if isinstance(value, datetime.datetime):  # PostgreSQL's timestamp columns; SQLite gives the stored text
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
 
 
 # --- releases -------------------------------------------------------------------------
