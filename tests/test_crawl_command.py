@@ -34,20 +34,20 @@ def test_incomplete_message(values, expected):
 def test_rate_settings_that_would_switch_pacing_off_are_refused(values, fragment):
     from scrapy.settings import Settings
 
-    from discogs_harvest.commands.crawl import check_budget
+    from discogs_harvest.validation import check_settings
     from discogs_harvest.exceptions import HarvestConfigError
 
     with pytest.raises(HarvestConfigError, match=fragment):
-        check_budget(Settings(values))
+        check_settings(Settings(values))
 
 
 def test_default_and_valid_rate_settings_pass():
     from scrapy.settings import Settings
 
-    from discogs_harvest.commands.crawl import check_budget
+    from discogs_harvest.validation import check_settings
 
-    check_budget(Settings({"DISCOGS_RATE_LIMIT": None, "DISCOGS_RATE_PERIOD": 60.0}))
-    check_budget(Settings({"DISCOGS_RATE_LIMIT": "25", "DISCOGS_RATE_PERIOD": "0.5"}))
+    check_settings(Settings({"DISCOGS_RATE_LIMIT": None, "DISCOGS_RATE_PERIOD": 60.0}))
+    check_settings(Settings({"DISCOGS_RATE_LIMIT": "25", "DISCOGS_RATE_PERIOD": "0.5"}))
 
 
 COMMAND = "scrapy crawl seller_inventory -a seller=x"

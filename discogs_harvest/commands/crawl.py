@@ -171,15 +171,6 @@ def check_api_url(url):
         raise HarvestConfigError(f"DISCOGS_API_URL {url!r} is not an http(s) URL like https://api.discogs.com")
 
 
-def check_budget(settings):
-    """Raise HarvestConfigError for a setting that would switch pacing or retries off, or hang.
-
-    The middlewares raise NotConfigured on these, which Scrapy takes as "disable the
-    component": the harvest would then run unpaced into Discogs' 429s.
-    """
-    check_settings(settings)
-
-
 class Command(ScrapyCrawlCommand):
     def process_options(self, args, opts):
         super().process_options(args, opts)
