@@ -28,18 +28,26 @@ SETTINGS = {"DISCOGS_RATE_LIMIT": "500", "STORAGE_FLUSH_INTERVAL": "0.5"}
 RELEASE_PATH = re.compile(r"^/releases/(\d+)$")
 
 
+def as_sqlite_stores(value):
+    """A PostgreSQL value as SQLite gives it back: booleans as 0/1, timestamps as their UTC text."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
 def snapshot_of(url):
-    """logical_snapshot over any backend: the same queries, booleans as SQLite's 0/1."""
+    """logical_snapshot over any backend: the same queries, values as SQLite gives them back."""
     database = database_for(url)
     result = {}
     for table, sql in LOGICAL_QUERIES.items():
         cursor = database.execute_sql(sql)
         columns = [column[0] for column in cursor.description]
         result[table] = sorted(
-            (tuple(sorted((column, int(value) if isinstance(value, bool) else value)
+            (tuple(sorted((column, as_sqlite_stores(value))
                           for column, value in zip(columns, row)
-                          if column not in TIME_COLUMNS and not (table == "collection_items" and column == "id")
-                          and not isinstance(value, datetime.datetime)))
+                          if column not in TIME_COLUMNS and not (table == "collection_items" and column == "id")))
              for row in cursor.fetchall()),
             key=repr,
         )
