@@ -178,6 +178,9 @@ YOUTUBE_HEALTH_CONFIRM_HOURS = 24
 SPIDER_MIDDLEWARES = {
     # -a check_videos=1: after each fetched release, its videos' oEmbed checks.
     "discogs_harvest.spidermiddlewares.videochecks.VideoCheckMiddleware": 600,
+    # -a feed=tracks (or a TrackItem FEEDS entry): after each release, its tracks as records.
+    # Independent of the video checks: any order works.
+    "discogs_harvest.spidermiddlewares.trackfeed.TrackFeedMiddleware": 650,
 }
 
 # --- Control and progress (extensions/) ---------------------------------------------

@@ -63,7 +63,8 @@ def stored_releases(release_ids, database_url=None):
         for track in Track.select().where(Track.album.in_(ids)).order_by(Track.album, Track.sequence):
             items[track.album_id].tracks.append(TrackItem(
                 sequence=track.sequence, position=track.position, side=track.side, title=track.title,
-                artist=track.artist, duration=track.duration, duration_seconds=track.duration_seconds))
+                artist=track.artist, duration=track.duration, duration_seconds=track.duration_seconds,
+                type=track.type, parent_sequence=track.parent_sequence))
         videos = (AlbumVideo.select(AlbumVideo, YoutubeVideo).join(YoutubeVideo)
                   .where(AlbumVideo.album.in_(ids)).order_by(AlbumVideo.album, AlbumVideo.order_index))
         for link in videos:

@@ -254,7 +254,7 @@ class SellerInventorySpider(DiscogsSpider):
         feed only (``stored_on_arrival``).
         """
         self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
-        self.learn_fresh({listing.release_id for listing in listings})
+        yield from self.stored_for_feed(self.learn_fresh({listing.release_id for listing in listings}))
         waiting = []
         for listing in listings:
             self.seen_listing_ids.append(listing.listing_id)
@@ -285,6 +285,7 @@ class SellerInventorySpider(DiscogsSpider):
         fresh = self.fresh(unknown) if unknown else {}
         self.known.update(fresh)
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
+        return list(fresh)
 
     def decide(self, listing, genres, styles, release_format=None):
         listing.genres, listing.styles = list(genres), list(styles)
