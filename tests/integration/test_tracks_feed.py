@@ -3,7 +3,8 @@
 Two crawls of every recorded release: the first fetches and stores them with ``-a feed=tracks -O
 tracks.json``; the second finds them fresh and, through a ``FEEDS`` entry that names only
 ``TrackItem`` (no ``feed`` argument), writes the same records as JSON and CSV from the database,
-without a request.
+without a request. The seller spider does the same for the releases of an inventory, and an unknown
+``feed`` is bad input.
 """
 
 import csv
@@ -25,11 +26,15 @@ def IDS_ORDER(record):
     return IDS.index(record["release_id"]), record["sequence"]
 
 
-def database_records(database):
+def by_release(record):
+    return record["release_id"], record["sequence"]
+
+
+def database_records(database, ids=IDS):
     """The tracks feed as the tables hold it, read with SQL of its own: playable tracks
     (``type = 'track'``) with their album's columns, genres and styles in the release's order."""
     records = []
-    for release_id in IDS:
+    for release_id in ids:
         tags = {}
         for table, link, column in (("genres", "album_genres", "genre_id"), ("styles", "album_styles", "style_id")):
             tags[table] = [r["name"] for r in rows(
@@ -93,3 +98,30 @@ def test_tracks_feed_equals_the_database_fetched_and_fresh(module_sandbox, tmp_p
                        else "" if value is None else str(value)) for name, value in record.items()}
                for record in expected]
     assert written == as_text
+
+
+def test_seller_inventory_tracks_fetched_then_fresh(module_sandbox, tmp_path):
+    """The seller spider too: the tracks of the releases it fetched, then of the same releases
+    found fresh (read from the database: only the inventory page is requested)."""
+    database = tmp_path / "seller.db"
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    assert crawl("seller_inventory", module_sandbox, database, "seller=synthetic-30-12", "feed=tracks",
+                 feed=first).returncode == 0
+    ids = sorted(int(r["album_id"]) for r in rows(database, "SELECT DISTINCT album_id FROM tracks"))
+    expected = database_records(database, ids)
+    assert len(ids) == 12 and sorted(json.loads(first.read_text()), key=by_release) == expected
+
+    since = len(module_sandbox.log())
+    result = crawl("seller_inventory", module_sandbox, database, "seller=synthetic-30-12", "feed=tracks", feed=second)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [r["path"] for r in api_requests(module_sandbox, since)] == ["/users/synthetic-30-12/inventory"]
+    assert sorted(json.loads(second.read_text()), key=by_release) == expected
+
+
+def test_an_unknown_feed_is_bad_input(module_sandbox, tmp_path):
+    since = len(module_sandbox.log())
+    result = crawl("release", module_sandbox, tmp_path / "bad.db", "ids=249504", "feed=albums",
+                   feed=tmp_path / "bad.json")
+    assert result.returncode == 2 and result.error_lines == [
+        "error: feed must be one of tracks (or left out for the spider's own records), not 'albums'"]
+    assert api_requests(module_sandbox, since) == [] and not (tmp_path / "bad.json").exists()
