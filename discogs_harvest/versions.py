@@ -230,6 +230,7 @@ def detect(title, credits=(), heading=None):
 # --- a whole tracklist ------------------------------------------------------------------------
 
 _POSITION_PART = re.compile(r"\d+|[^\W\d_]+")
+_RANGE = re.compile(r"\s+to\s+", re.IGNORECASE)
 
 
 def position_key(position):
@@ -238,24 +239,43 @@ def position_key(position):
                  for part in _POSITION_PART.findall(position or ""))
 
 
+def track_scope(tracks):
+    """A credit's ``tracks`` ("A1, B2", "1-1 to 1-5.7") as ``(positions, ranges)``: the positions
+    named (casefolded) and the ``(first, last)`` position keys of each range."""
+    named, ranges = set(), []
+    for part in (tracks or "").split(","):
+        ends = [end.strip() for end in _RANGE.split(part.strip(), maxsplit=1)]
+        if len(ends) == 1 and ends[0]:
+            named.add(ends[0].casefold())
+        elif len(ends) == 2 and all(ends):
+            ranges.append((position_key(ends[0]), position_key(ends[1])))
+    return named, ranges
+
+
+def in_scope(scope, position, key):
+    named, ranges = scope
+    return position.strip().casefold() in named or any(first <= key <= last for first, last in ranges)
+
+
 def names_track(tracks, position):
-    """Whether a credit's ``tracks`` ("A1, B2", "1-1 to 1-5.7") names ``position``."""
+    """Whether a credit's ``tracks`` names ``position``."""
     if not tracks or not position:
         return False
-    key = position_key(position)
-    for part in tracks.split(","):
-        ends = [end.strip() for end in re.split(r"\s+to\s+", part.strip(), maxsplit=1, flags=_FLAGS)]
-        if len(ends) == 1 and ends[0].casefold() == position.strip().casefold():
-            return True
-        if len(ends) == 2 and all(ends) and position_key(ends[0]) <= key <= position_key(ends[1]):
-            return True
-    return False
+    return in_scope(track_scope(tracks), position, position_key(position))
+
+
+def tells_version(credit):
+    """Whether one of the credit's roles is in :data:`CREDIT_RULES`."""
+    return any(pattern.search(role) for role in credit_roles(getattr(credit, "role", None))
+               for pattern, _, _ in CREDIT_RULES)
 
 
 def tracklist_versions(tracks, release_credits=()):
     """One :class:`Version` (or None for headings and index rows) per
     :class:`~discogs_harvest.items.TrackItem` of a release, in order."""
-    scoped = [credit for credit in release_credits or () if getattr(credit, "tracks", None)]
+    # The release's credits that name tracks and tell a version, their scope read once.
+    scoped = [(credit, track_scope(credit.tracks)) for credit in release_credits or ()
+              if getattr(credit, "tracks", None) and tells_version(credit)]
     heading = None
     versions = []
     for track in tracks:
@@ -264,6 +284,9 @@ def tracklist_versions(tracks, release_credits=()):
         if track.type in ("heading", "index"):
             versions.append(None)
             continue
-        credits = list(track.credits or ()) + [c for c in scoped if names_track(c.tracks, track.position)]
+        credits = list(track.credits or ())
+        if scoped and track.position:
+            key = position_key(track.position)
+            credits += [credit for credit, scope in scoped if in_scope(scope, track.position, key)]
         versions.append(detect(track.title, credits, heading))
     return versions
