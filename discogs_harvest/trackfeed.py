@@ -20,13 +20,12 @@ Reads the spider argument ``feed`` and the ``FEEDS`` setting.
 from scrapy.utils.misc import load_object
 
 from discogs_harvest.exceptions import HarvestConfigError
-from discogs_harvest.items import TRACK_FEED_FIELDS, TrackItem, TrackRecordItem
+from discogs_harvest.items import TRACK_FEED_FIELDS, TrackRecordItem
 from discogs_harvest.pipelines.normalise import DISCOGS_GENRES, normalise_names
 from discogs_harvest.pipelines.rows import album_row, track_rows
 from discogs_harvest.versions import COLUMNS as VERSION_COLUMNS
 
 FEED_CHOICES = ("tracks",)
-TRACK_CLASSES = (TrackItem, TrackRecordItem)
 
 
 def parse_feed(value):
@@ -45,7 +44,8 @@ def item_classes(options):
 
 
 def takes_tracks(options):
-    """Whether a FEEDS entry exports track records: its item_classes name one of theirs."""
+    """Whether a FEEDS entry exports track records: its item_classes name ``TrackRecordItem`` or a
+    class it derives from (``TrackItem``)."""
     return any(isinstance(cls, type) and issubclass(TrackRecordItem, cls) and cls is not object
                for cls in item_classes(options))
 

@@ -89,3 +89,28 @@ def test_no_usable_backend_reads_as_nothing_stored(monkeypatch):
     assert credentials.read(credentials.NAMES) == {}
     with pytest.raises(RuntimeError, match="cannot store the credentials"):
         credentials.store({"DISCOGS_TOKEN": "x"})
+
+
+@pytest.mark.sandbox
+def test_the_oauth_login_keeps_its_secrets_in_the_keyring(file_keyring, sandbox, tmp_path):
+    """``scrapy discogs_login --keyring``'s flow: the access token and secret go to the keyring,
+    no .env is written, and the settings' lookup finds them."""
+    import keyring
+
+    from discogs_harvest import credentials
+    from discogs_harvest.login import Login, run
+
+    said = []
+
+    def read(prompt):
+        return sandbox.authorize(said[-1].strip().split("oauth_token=")[1], "shop-300-100")
+
+    login = Login(api_url=sandbox.url, authorize_url=sandbox.url + "/oauth/authorize", consumer_key="sandbox-key",
+                  consumer_secret="sandbox-secret", user_agent="tests/1.0")
+    username, where = run(login, read=read, say=said.append, env_path=tmp_path / ".env", keyring=True)
+    assert username == "shop-300-100" and not (tmp_path / ".env").exists()
+    assert where == f"the system keyring ({FILE_BACKEND}, service 'discogs-harvest')" and where in said[-1]
+    secret = keyring.get_password(credentials.SERVICE, "DISCOGS_OAUTH_TOKEN_SECRET")
+    assert secret and not any(secret in line for line in said)
+    found = credentials.configured(lambda name, default: {"DISCOGS_CONSUMER_KEY": "sandbox-key"}.get(name, default))
+    assert found["DISCOGS_OAUTH_TOKEN_SECRET"] == secret and found["DISCOGS_CONSUMER_KEY"] == "sandbox-key"
