@@ -3,14 +3,19 @@
 Two crawls of every recorded release: the first fetches and stores them with ``-a feed=tracks -O
 tracks.json``; the second finds them fresh and, through a ``FEEDS`` entry that names only
 ``TrackItem`` (no ``feed`` argument), writes the same records as JSON and CSV from the database,
-without a request. The seller spider does the same for the releases of an inventory, and an unknown
+without a request; ``scrapy rebuild`` derives the version columns again once they are blanked. The seller spider does the same for the releases of an inventory, and an unknown
 ``feed`` is bad input.
 """
 
 import csv
 import json
+import sqlite3
 
 import pytest
+from scrapy.settings import Settings
+
+from discogs_harvest.freshness import close_database
+from discogs_harvest.rebuild import rebuild
 
 from discogs_harvest.items import TRACK_FEED_FIELDS
 from tests.integration.crawling import api_requests, crawl, rows
@@ -98,6 +103,18 @@ def test_tracks_feed_equals_the_database_fetched_and_fresh(module_sandbox, tmp_p
                        else "" if value is None else str(value)) for name, value in record.items()}
                for record in expected]
     assert written == as_text
+
+    # A database upgraded to the version columns has them NULL: `scrapy rebuild` derives them.
+    blank = ", ".join(f"{name} = NULL" for name in TRACK_FEED_FIELDS[15:])
+    with sqlite3.connect(database) as connection:
+        connection.execute(f"UPDATE tracks SET {blank}")
+    assert database_records(database) != expected
+    url = f"sqlite:///{database}"
+    try:
+        rebuild(Settings({"DATABASE_URL": url, "STORAGE_BATCH_SIZE": 200, "DISCOGS_CURRENCY": "USD"}))
+    finally:
+        close_database(url)
+    assert database_records(database) == expected
 
 
 def test_seller_inventory_tracks_fetched_then_fresh(module_sandbox, tmp_path):
