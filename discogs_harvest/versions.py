@@ -86,8 +86,9 @@ _ROLE_SPLIT = re.compile(r",\s*(?![^\[]*\])")
 # --- 2. markers -----------------------------------------------------------------------------
 _TRAILING = re.compile(r"\s*(?:\(([^()\[\]]*)\)|\[([^()\[\]]*)\])\s*\Z")
 
-# Words that describe a remix rather than name its remixer ("12 Extended Dance Remix").
+# What is left of "Moritz's Remix" once the remixer is taken: "'s Remix".
 _POSSESSIVE_START = re.compile(r"\A['’´]s\b\s*")
+# Words that describe a remix rather than name its remixer ("12 Extended Dance Remix").
 _DESCRIPTIVE = _rx(r"\s+(?:\d+(?:''|\"|in(?:ch)?)?|12\"|7\"|extended|dance|club|radio|dub|vocal|instrumental|"
                    r"original|official|maxi|single|album|short|long|full length|new|the|house|disco|"
                    r"garage|remastered)\Z")

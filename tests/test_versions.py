@@ -166,6 +166,8 @@ ORDINARY = [
     ("issue", "Mixed Emotions"),
     ("issue", "Editions Of You"),
     ("issue", "Oliver (Deliverance)"),
+    ("issue", "Medley (Live And Let Die)"),  # a song title in brackets is no marker either
+    ("issue", "Song (Special Edition)"),
 ]
 
 
