@@ -357,10 +357,13 @@ class SellerInventorySpider(DiscogsSpider):
         yield from self.next_releases()
 
     def release_stored_elsewhere(self, release_id, genres, styles, release_format):
-        """Another harvest stored the release while we waited: decide its listings from it."""
-        self.known[release_id] = (genres, styles, release_format)
-        for listing in self.parked.pop(release_id, ()):
+        """Another harvest stored the release while we waited: decide its listings from it, and
+        request the next release (as an answer does)."""
+        if self.release_queue is None:
+            self.known[release_id] = (genres, styles, release_format)
+        for listing in self.waiting_listings(release_id):
             yield from self.decide(listing, genres, styles, release_format)
+        yield from self.next_releases()
 
     def release_unavailable(self, release_id):
         waiting = self.waiting_listings(release_id)
