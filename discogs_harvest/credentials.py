@@ -35,7 +35,6 @@ def read(names):
     """``{name: value}`` of the ``names`` the keyring holds; ``{}`` when there is no usable backend."""
     try:
         import keyring  # imported only when needed: it enumerates backends on import
-        from keyring.errors import KeyringError
 
         found = {}
         for name in names:
@@ -43,7 +42,8 @@ def read(names):
             if value:
                 found[name] = value
         return found
-    except (ImportError, KeyringError, RuntimeError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - read while the settings load: a backend's own
+        # errors (D-Bus, a locked collection, a broken file) must not stop every command
         logger.debug("No credentials from the system keyring: %s", type(exc).__name__)
         return {}
 
