@@ -92,6 +92,33 @@ class TrackItem:
 
 
 @dataclass
+class TrackRecordItem(TrackItem):
+    """One playable track as a record of its own, for ``-a feed=tracks``
+    (:mod:`discogs_harvest.trackfeed`): the track row with the release's label, catalogue
+    number, year, country, genres and styles. A ``TrackItem`` feed takes it too (nested
+    ``TrackItem`` s inside a release are never yielded on their own). Never stored."""
+
+    release_id: int | None = None
+    duration_ms: int | None = None
+    label: str | None = None
+    catno: str | None = None
+    year: int | None = None
+    country: str | None = None
+    genres: list[str] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    # The tracks columns of discogs_harvest.versions.Version.
+    version: str | None = None
+    is_remix: bool | None = None
+    remixer: str | None = None
+    is_live: bool | None = None
+    is_edit: bool | None = None
+    version_signal: str | None = None
+    remix_signal: str | None = None
+    live_signal: str | None = None
+    edit_signal: str | None = None
+
+
+@dataclass
 class VideoItem:
     video_id: str | None = None
     order_index: int | None = None
@@ -295,6 +322,9 @@ def field_names(item_class, exclude=(), until=None):
 # fields after these (the whole record, raw bodies) are for storage only.
 LISTING_FEED_FIELDS = field_names(ListingItem, exclude=("seller",), until="styles")
 RELEASE_FEED_FIELDS = field_names(ReleaseItem, until="videos")
+TRACK_FEED_FIELDS = ["release_id", "sequence", "position", "side", "artist", "title", "duration", "duration_seconds",
+                     "duration_ms", "label", "catno", "year", "country", "genres", "styles", "version", "is_remix",
+                     "remixer", "is_live", "is_edit", "version_signal", "remix_signal", "live_signal", "edit_signal"]
 
 
 @dataclass

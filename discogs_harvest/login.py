@@ -6,7 +6,8 @@ header:authentication-oauth-flow; python3-discogs-client's ``Client.get_authoriz
 secret (``oauth_callback="oob"``), show the user ``DISCOGS_AUTHORIZE_URL?oauth_token=...``, read
 the verifier Discogs shows them, trade it at ``/oauth/access_token`` for an access token and
 secret, and check them at ``/oauth/identity``. The token and secret are written to ``.env``
-(:func:`write_env`: created with mode 600, other lines kept); they are never printed.
+(:func:`write_env`: created with mode 600, other lines kept), or with ``--keyring`` to the system
+keyring (:mod:`discogs_harvest.credentials`); they are never printed.
 
 Each step raises :class:`LoginError` with one line a user can act on.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-from discogs_harvest import oauth
+from discogs_harvest import credentials, oauth
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.project import dotenv_target
 
@@ -145,8 +146,9 @@ class _Body:
         self.body = body
 
 
-def run(login: Login, read=input, say=print, env_path=None):
-    """The whole flow; returns ``(username, .env path)``. ``read`` asks the user for the verifier."""
+def run(login: Login, read=input, say=print, env_path=None, keyring=False):
+    """The whole flow; returns ``(username, where the token was saved)``. ``read`` asks the user
+    for the verifier; ``keyring`` saves to the system keyring instead of ``.env``."""
     flow = Flow(login)
     token, token_secret = flow.request_token()
     say("Open this page, sign in to Discogs and authorise the application:")
@@ -156,8 +158,32 @@ def run(login: Login, read=input, say=print, env_path=None):
         raise LoginError("no verifier given: run scrapy discogs_login again", 2)
     access, access_secret = flow.access_token(token, token_secret, verifier)
     username = flow.identity(access, access_secret)
-    path = write_env(env_path or env_file(), {"DISCOGS_OAUTH_TOKEN": access,
-                                              "DISCOGS_OAUTH_TOKEN_SECRET": access_secret})
-    say(f"Authorised as {username}. DISCOGS_OAUTH_TOKEN and DISCOGS_OAUTH_TOKEN_SECRET saved to {path} "
-        "(readable by you only); every API request is now signed as this user.")
-    return username, path
+    where = save({"DISCOGS_OAUTH_TOKEN": access, "DISCOGS_OAUTH_TOKEN_SECRET": access_secret}, env_path, keyring,
+                 say)
+    say(f"Authorised as {username}. DISCOGS_OAUTH_TOKEN and DISCOGS_OAUTH_TOKEN_SECRET saved to {described(where)}; "
+        "every API request is now signed as this user.")
+    return username, where
+
+
+def described(where):
+    return f"{where} (readable by you only)" if isinstance(where, Path) else where
+
+
+def save(values, env_path=None, keyring=False, say=print):
+    """Keep ``values`` in the system keyring (``keyring``) or the ``.env`` file; returns the
+    ``.env`` path, or the keyring in words.
+
+    A value the ``.env`` file (or the environment) also holds would win over the keyring's: the
+    user is told so, and nothing is deleted for them.
+    """
+    if not keyring:
+        return write_env(env_path or env_file(), values)
+    try:
+        backend = credentials.store(values)
+    except RuntimeError as exc:
+        raise LoginError(str(exc), 1) from None
+    shadowed = [name for name in values if os.environ.get(name)]
+    if shadowed:
+        say(f"Note: {', '.join(shadowed)} also set in the environment or .env, which wins over the keyring: "
+            "remove it there.")
+    return f"the system keyring ({backend}, service {credentials.SERVICE!r})"

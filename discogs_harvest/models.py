@@ -130,6 +130,18 @@ class Track(BaseModel):
     type = TextField(default="track", constraints=[SQL("DEFAULT 'track'")])
     # The sequence of the index (or track) row this sub-track belongs to.
     parent_sequence = IntegerField(null=True)
+    # --- added by discogs-harvest: which version of the song (discogs_harvest/versions.py).
+    # NULL for headings and index rows; each *_signal says what decided the value before it:
+    # "credits", "marker" (trailing brackets of the title) or "heading".
+    version = TextField(null=True)  # "Radio Edit", "Extended Mix", "Live", "Remix"
+    version_signal = TextField(null=True)
+    is_remix = BooleanField(null=True)
+    remixer = TextField(null=True)
+    remix_signal = TextField(null=True)
+    is_live = BooleanField(null=True)
+    live_signal = TextField(null=True)
+    is_edit = BooleanField(null=True)
+    edit_signal = TextField(null=True)
 
     class Meta:
         table_name = "tracks"

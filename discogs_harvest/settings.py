@@ -13,7 +13,7 @@ import warnings
 
 from dotenv import load_dotenv
 
-from discogs_harvest import __version__
+from discogs_harvest import __version__, credentials
 from discogs_harvest.project import default_database_url, dotenv_files
 
 # .env holds DISCOGS_TOKEN on a user's machine; never committed (.gitignore). Found from the
@@ -49,13 +49,17 @@ DISCOGS_API_URL = _env("DISCOGS_API_URL", "https://api.discogs.com")
 # A personal access token, or a consumer key + secret: either gives the 60/min tier
 # and image URLs (API_FACTS.md §2). The token is sent in the Authorization header only,
 # never in URLs, so it cannot leak into logs, feeds or the database.
-DISCOGS_TOKEN = _env("DISCOGS_TOKEN", "")
-DISCOGS_CONSUMER_KEY = _env("DISCOGS_CONSUMER_KEY", "")
-DISCOGS_CONSUMER_SECRET = _env("DISCOGS_CONSUMER_SECRET", "")
-# OAuth 1.0a (written to .env by `scrapy discogs_login`): with the consumer key/secret they sign
-# every request as the user who authorised them (downloadermiddlewares/auth.py, oauth.py).
-DISCOGS_OAUTH_TOKEN = _env("DISCOGS_OAUTH_TOKEN", "")
-DISCOGS_OAUTH_TOKEN_SECRET = _env("DISCOGS_OAUTH_TOKEN_SECRET", "")
+# What the environment and .env lack of them comes from the system keyring (`scrapy discogs_login
+# --keyring`, credentials.py), unless they hold a token or an OAuth token and secret already.
+_secrets = credentials.configured(_env)
+DISCOGS_TOKEN = _secrets["DISCOGS_TOKEN"]
+DISCOGS_CONSUMER_KEY = _secrets["DISCOGS_CONSUMER_KEY"]
+DISCOGS_CONSUMER_SECRET = _secrets["DISCOGS_CONSUMER_SECRET"]
+# OAuth 1.0a (written to .env, or the keyring, by `scrapy discogs_login`): with the consumer
+# key/secret they sign every request as the user who authorised them (downloadermiddlewares/auth.py, oauth.py).
+DISCOGS_OAUTH_TOKEN = _secrets["DISCOGS_OAUTH_TOKEN"]
+DISCOGS_OAUTH_TOKEN_SECRET = _secrets["DISCOGS_OAUTH_TOKEN_SECRET"]
+del _secrets
 # HMAC-SHA1 keeps the secrets off the wire; PLAINTEXT (Discogs' recommendation) only over https.
 DISCOGS_OAUTH_SIGNATURE_METHOD = _env("DISCOGS_OAUTH_SIGNATURE_METHOD", "HMAC-SHA1")
 # Where `scrapy discogs_login` sends the user to authorise (the web site, not the API).
@@ -178,6 +182,9 @@ YOUTUBE_HEALTH_CONFIRM_HOURS = 24
 SPIDER_MIDDLEWARES = {
     # -a check_videos=1: after each fetched release, its videos' oEmbed checks.
     "discogs_harvest.spidermiddlewares.videochecks.VideoCheckMiddleware": 600,
+    # -a feed=tracks (or a TrackItem FEEDS entry): after each release, its tracks as records.
+    # Independent of the video checks: any order works.
+    "discogs_harvest.spidermiddlewares.trackfeed.TrackFeedMiddleware": 650,
 }
 
 # --- Control and progress (extensions/) ---------------------------------------------

@@ -12,8 +12,9 @@ Reads the database of ``DATABASE_URL`` (through :func:`~discogs_harvest.freshnes
 
 from dataclasses import fields
 
-from peewee import Column, chunked
+from peewee import chunked
 
+from discogs_harvest.database import insertion_order
 from discogs_harvest.freshness import IN_CHUNK, database_for
 from discogs_harvest.items import ReleaseItem, StoredReleaseItem, TrackItem, VideoItem
 from discogs_harvest.loaders import load_release
@@ -63,7 +64,8 @@ def stored_releases(release_ids, database_url=None):
         for track in Track.select().where(Track.album.in_(ids)).order_by(Track.album, Track.sequence):
             items[track.album_id].tracks.append(TrackItem(
                 sequence=track.sequence, position=track.position, side=track.side, title=track.title,
-                artist=track.artist, duration=track.duration, duration_seconds=track.duration_seconds))
+                artist=track.artist, duration=track.duration, duration_seconds=track.duration_seconds,
+                type=track.type, parent_sequence=track.parent_sequence))
         videos = (AlbumVideo.select(AlbumVideo, YoutubeVideo).join(YoutubeVideo)
                   .where(AlbumVideo.album.in_(ids)).order_by(AlbumVideo.album, AlbumVideo.order_index))
         for link in videos:
@@ -72,9 +74,10 @@ def stored_releases(release_ids, database_url=None):
                 video_id=video.id, order_index=link.order_index, title=video.title, url=video.url,
                 description=video.description, duration_seconds=video.duration_seconds, embed=video.embed))
         for model, tag, attribute in ((AlbumGenre, Genre, "genres"), (AlbumStyle, Style, "styles")):
-            # rowid order is the release's own order (storage inserts them that way).
+            # The release's own order (order_index; insertion order between rows the app wrote):
+            # SQLite's rowid alone does not exist on PostgreSQL.
             rows = (model.select(model.album, tag.name).join(tag).where(model.album.in_(ids))
-                    .order_by(Column(model, "rowid")).tuples())
+                    .order_by(model.order_index, insertion_order(model)).tuples())
             for album_id, name in rows:
                 getattr(items[album_id], attribute).append(name)
         from_kept_bodies(items, ids)

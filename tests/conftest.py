@@ -20,7 +20,12 @@ import os
 
 import pytest
 
-from discogs_harvest.freshness import close_database
+# Credentials a developer keeps in their system keyring must not reach the suite (settings read
+# the keyring for what the environment lacks, credentials.py): the null backend holds nothing.
+# Set before the settings are imported; crawls started by tests inherit it.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+
+from discogs_harvest.freshness import close_database  # noqa: E402
 from tests.services import PostgresSchema, postgres_base_url
 from discogs_harvest.sandbox.process import SandboxProcess
 

@@ -54,3 +54,22 @@ def test_youtube_videos_gain_the_health_columns_and_keep_their_rows(tmp_path):
     assert database.execute_sql("SELECT id, title, url, status, gone_at FROM youtube_videos").fetchall() == [
         ("dQw4w9WgXcQ", "Song", "https://youtu.be/x", None, None)]
     database.close()
+
+
+def test_tracks_gain_the_version_columns_and_keep_their_rows(tmp_path):
+    """A database of the whole-record schema (tracks with type and parent_sequence) gets the
+    version columns, NULL until `scrapy rebuild` derives them."""
+    path = tmp_path / "whole-record.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(LEGACY.replace("side TEXT)", "side TEXT, duration_seconds INTEGER, sequence INTEGER, "
+                                                              "artist TEXT, type TEXT DEFAULT 'track', "
+                                                              "parent_sequence INTEGER)")
+                                 .replace("(album_id, position, title) VALUES ('7', 'A1', 'one'), ('7', 'A2', 'two'), "
+                                          "('7', 'B1', 'three')",
+                                          "(album_id, position, title, sequence) VALUES ('7', 'A1', 'one (Live)', 0)"))
+    database = open_database(f"sqlite:///{path}")
+    assert missing_columns(database) == []
+    assert database.execute_sql("SELECT title, type, version, is_remix, remixer, is_live, is_edit, version_signal "
+                                "FROM tracks").fetchall() == [("one (Live)", "track", None, None, None, None, None,
+                                                               None)]
+    database.close()

@@ -45,6 +45,7 @@ from discogs_harvest.pipelines.storage import CLOSE_REASON as STORAGE_FAILED
 from discogs_harvest.pipelines.storage import FATAL as STORAGE_FATAL
 from discogs_harvest.spidermiddlewares.videochecks import check_youtube
 from discogs_harvest.spiders.base import FAILURE_REASONS
+from discogs_harvest.trackfeed import parse_feed
 from discogs_harvest.validation import check_settings
 
 # Seconds the pre-check waits for another process's write lock (settings.py has the default).
@@ -216,6 +217,7 @@ class Command(ScrapyCrawlCommand):
         check_settings(self.settings)
         check_feeds(self.settings)
         check_youtube(self.settings, name, opts.spargs)
+        parse_feed(opts.spargs.get("feed"))
         if self.settings.get("DISCOGS_BUDGET_REDIS_URL"):
             check_redis(self.settings.get("DISCOGS_BUDGET_REDIS_URL"))
         if oauth_credentials(self.settings):  # PLAINTEXT over http, an unknown method: one line

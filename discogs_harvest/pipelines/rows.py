@@ -12,6 +12,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from w3lib.url import url_query_cleaner
 
+from discogs_harvest.versions import COLUMNS as VERSION_COLUMNS
+from discogs_harvest.versions import tracklist_versions
+
 # Query parameters that carry Discogs credentials (API_FACTS.md §2: ?token=, ?key=&secret=).
 CREDENTIAL_PARAMS = ("token", "key", "secret")
 
@@ -20,6 +23,9 @@ MINT = "Mint (M)"
 
 # The only listing status that is available to buy (API_FACTS.md §4 lists the others).
 FOR_SALE = "For Sale"
+
+# The version columns of a heading or an index row: not a playable track, nothing to say.
+NO_VERSION = dict.fromkeys(VERSION_COLUMNS)
 
 # Compression of kept bodies: zlib's default level (a 30 KB release body keeps about 5 KB).
 RAW_COMPRESSION = 6
@@ -83,8 +89,11 @@ def album_row(item, now):
 
 
 def track_rows(item):
-    """Track rows keyed by sequence: the loader's sequence, else the tracklist index."""
+    """Track rows keyed by sequence: the loader's sequence, else the tracklist index; with the
+    version columns :func:`discogs_harvest.versions.tracklist_versions` derives (NULL for
+    headings and index rows)."""
     rows = {}
+    versions = tracklist_versions(item.tracks, item.credits)
     for index, track in enumerate(item.tracks):
         sequence = track.sequence if track.sequence is not None else index
         rows.setdefault(
@@ -100,6 +109,7 @@ def track_rows(item):
                 "artist": track.artist,
                 "type": track.type or "track",
                 "parent_sequence": track.parent_sequence,
+                **(versions[index].columns() if versions[index] else NO_VERSION),
             },
         )
     return list(rows.values())

@@ -16,7 +16,7 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from discogs_harvest import shapes, stats
+from discogs_harvest import shapes, stats, trackfeed
 from discogs_harvest.checkpoints import failed_release_ids
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.auth import credential_hint
@@ -26,6 +26,7 @@ from discogs_harvest.freshness import fresh_releases
 from discogs_harvest.items import FailedReleaseItem
 from discogs_harvest.loaders import load_release
 from discogs_harvest.scrub import drop_credentials, scrub
+from discogs_harvest.stored import stored_releases
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,10 @@ class DiscogsSpider(scrapy.Spider):
         feeds = settings.getdict("FEEDS")
         if not feeds or cls.feed_item_class is None:
             return
-        defaults = {"item_classes": [cls.feed_item_class], "fields": cls.feed_fields}
         # One step above the priority FEEDS came with (cmdline for -O): the crawler process
         # merges its own settings into the crawler afterwards and would otherwise undo this.
-        settings.set("FEEDS", {uri: {**defaults, **(options or {})} for uri, options in feeds.items()},
+        settings.set("FEEDS", {uri: trackfeed.feed_options(options, cls.feed_item_class, cls.feed_fields)
+                               for uri, options in feeds.items()},
                      priority=settings.getpriority("FEEDS") + 1)
 
     @classmethod
@@ -85,6 +86,10 @@ class DiscogsSpider(scrapy.Spider):
         spider.database_url = settings.get("DATABASE_URL")
         spider.close_message = None
         spider.credential_hint = credential_hint(settings)
+        # -a feed=tracks: settings are not frozen until the spider exists (Crawler.crawl_async).
+        if spider.feed == "tracks" and cls.feed_item_class is not None:
+            trackfeed.use_tracks_feed(settings, cls.feed_item_class)
+        spider.wants_tracks = trackfeed.wants_tracks(settings)
         return spider
 
     def __init__(self, *args, **kwargs):
@@ -93,6 +98,7 @@ class DiscogsSpider(scrapy.Spider):
         # Validate before Scrapy copies the arguments onto the spider (raises HarvestConfigError).
         self.options = self.parse_arguments(**kwargs)
         super().__init__(*args, **kwargs)
+        self.feed = trackfeed.parse_feed(kwargs.get("feed"))  # after Scrapy copied "feed" as given
         # The -a arguments as given, for the harvest_runs row (RunLog redacts secrets).
         self.arguments = dict(kwargs)
         self.retrying = set()  # releases that failed last run, requested first in this one
@@ -135,6 +141,12 @@ class DiscogsSpider(scrapy.Spider):
             meta={"release_id": int(release_id), shapes.SHAPE_META: shapes.RELEASE},
         )
 
+    def stored_for_feed(self, release_ids):
+        """Fresh releases read back from the database for a feed of tracks (no request), else nothing."""
+        if not self.wants_tracks or not release_ids:
+            return []
+        return stored_releases(release_ids, self.database_url)
+
     def fresh(self, release_ids):
         """Release id -> (genres, styles, format) for those stored less than STALENESS_MAX_AGE_DAYS ago."""
         return fresh_releases(release_ids, self.max_age_days, database_url=self.database_url)
@@ -168,6 +180,7 @@ class DiscogsSpider(scrapy.Spider):
             # Stored by another harvest during this run: whatever STALENESS_MAX_AGE_DAYS says.
             known = fresh_releases([release_id], STORED_ANY_AGE_DAYS, database_url=self.database_url)
             if release_id in known:
+                yield from self.stored_for_feed([release_id])
                 yield from self.release_stored_elsewhere(release_id, *known[release_id])
                 return
         if failure.check(HttpError) and response.status == 404:

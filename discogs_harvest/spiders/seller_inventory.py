@@ -254,7 +254,7 @@ class SellerInventorySpider(DiscogsSpider):
         feed only (``stored_on_arrival``).
         """
         self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
-        self.learn_fresh({listing.release_id for listing in listings})
+        yield from self.stored_for_feed(self.learn_fresh({listing.release_id for listing in listings}))
         waiting = []
         for listing in listings:
             self.seen_listing_ids.append(listing.listing_id)
@@ -285,6 +285,7 @@ class SellerInventorySpider(DiscogsSpider):
         fresh = self.fresh(unknown) if unknown else {}
         self.known.update(fresh)
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
+        return list(fresh)
 
     def decide(self, listing, genres, styles, release_format=None):
         listing.genres, listing.styles = list(genres), list(styles)
@@ -356,10 +357,13 @@ class SellerInventorySpider(DiscogsSpider):
         yield from self.next_releases()
 
     def release_stored_elsewhere(self, release_id, genres, styles, release_format):
-        """Another harvest stored the release while we waited: decide its listings from it."""
-        self.known[release_id] = (genres, styles, release_format)
-        for listing in self.parked.pop(release_id, ()):
+        """Another harvest stored the release while we waited: decide its listings from it, and
+        request the next release (as an answer does)."""
+        if self.release_queue is None:
+            self.known[release_id] = (genres, styles, release_format)
+        for listing in self.waiting_listings(release_id):
             yield from self.decide(listing, genres, styles, release_format)
+        yield from self.next_releases()
 
     def release_unavailable(self, release_id):
         waiting = self.waiting_listings(release_id)
