@@ -15,7 +15,8 @@ from discogs_harvest.items import RELEASE_FEED_FIELDS, ReleaseItem, TrackItem, V
     ([], "[]"),
     ([TrackItem(sequence=0, position="A1", title="Ñu")], json.dumps(
         [{"sequence": 0, "position": "A1", "side": None, "title": "Ñu", "artist": None, "duration": None,
-          "duration_seconds": None}], ensure_ascii=False, separators=(", ", ": "))),
+          "duration_seconds": None, "type": None, "parent_sequence": None, "artists": [], "credits": []}],
+        ensure_ascii=False, separators=(", ", ": "))),
     ("text", "text"),
     (None, None),
     (4.5, 4.5),

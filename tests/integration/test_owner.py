@@ -15,7 +15,7 @@ from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.sellers import STATUS_MIX
 from tests.integration.crawling import api_requests, logical_snapshot, rows
 from tests.integration.owner import (CONSUMER, OAUTH_SECRET, OAUTH_TOKEN, OWNER_ARGS, SHOP, environment,
-                                     owner_crawl, project, scrapy_command)
+                                     owner_crawl, project, scrapy_command, without_export_lacks)
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(300)]
 STATUSES = {status for status, _ in STATUS_MIX}
@@ -98,10 +98,7 @@ def test_the_export_gives_the_rows_paging_gave(owner_sandbox, harvested, tmp_pat
     # Every row equal, but for the columns an export CSV has no field for: NULL by export.
     lacking = set(EXPORT_LACKS)
     assert all(value is None for row in exported["collection_items"] for name, value in row if name in lacking)
-    def without_lacking(snapshot):
-        return {**snapshot, "collection_items": sorted((tuple(pair for pair in row if pair[0] not in lacking)
-                                                        for row in snapshot["collection_items"]), key=repr)}
-    assert without_lacking(exported) == without_lacking(paged)
+    assert without_export_lacks(exported) == without_export_lacks(paged)
     paths = [r["path"] for r in api_requests(owner_sandbox, since)]
     # Who am I, the export (queued, a few polls 0.2 s apart, the download), one listing for the seller
     # object, the releases: no inventory paging.

@@ -1,5 +1,4 @@
 import logging
-import time
 
 import pytest
 from peewee import PostgresqlDatabase
@@ -124,14 +123,11 @@ def test_marking_100k_listings_is_a_handful_of_statements(database):
             )
     seen = range(0, listings, 2)  # every other listing is still for sale
 
-    started = time.monotonic()
     with count_queries() as counter, database.atomic():
         gone, back = mark_availability(database, "inventory:big", seen)
-    elapsed = time.monotonic() - started
 
     assert (gone, back) == (listings // 2, 0)
     assert counter.count <= 10  # temp table, a few chunked inserts, two updates, drop
-    assert elapsed < 10, elapsed
     assert sum(availability(database).values()) == listings // 2
 
 
