@@ -77,6 +77,8 @@ class Catalog:
                           if l["release"]["id"] not in self.recorded.releases}
         self._releases = LRU(RELEASE_CACHE)
         self.lists = Lists(self.release_exists)
+        self.summaries.update({release_id: summary for release_id, summary in self.lists.summaries().items()
+                               if release_id not in self.recorded.releases and release_id not in self.summaries})
 
     def not_found(self) -> ApiError:
         return ApiError(404, self.messages["release_2331612_requested_resource_not_found"])

@@ -132,6 +132,37 @@ class Lists:
         self.suggestions = {int(p.stem.split("_", 1)[0]): _load(p)
                             for p in (DATA_DIR / "price_suggestions").glob("*.json")}
 
+    def summaries(self):
+        """``{release id: listing-style release summary}`` of every release the recorded lists
+        name, so the catalog can grow a release body for each (none of them is recorded)."""
+        found = {}
+        for entries in [*self.collections.values(), *self.wants.values()]:
+            for entry in entries:
+                info = entry.get("basic_information") or {}
+                labels = info.get("labels") or [{}]
+                found.setdefault(info.get("id"), {
+                    "id": info.get("id"), "artist": _credit(info.get("artists")), "title": info.get("title", ""),
+                    "format": ", ".join([f.get("name", "") for f in info.get("formats") or ()]) or "Vinyl",
+                    "year": info.get("year", 0), "label": labels[0].get("name"),
+                    "catalog_number": labels[0].get("catno", ""), "images": []})
+        for entries in [*self.label_releases.values(), *self.artist_releases.values(), *self.versions.values()]:
+            for entry in entries:
+                release_id = entry.get("main_release") if entry.get("type") == "master" else entry.get("id")
+                found.setdefault(release_id, {
+                    "id": release_id, "artist": entry.get("artist") or "Various", "title": entry.get("title", ""),
+                    "format": entry.get("format") or "Vinyl", "year": _int(entry.get("year") or entry.get("released"), 0),
+                    "label": entry.get("label"), "catalog_number": entry.get("catno", ""), "images": [],
+                    "stats": entry.get("stats") or {}})
+        for result in self.search_results:
+            if result.get("type") == "release":
+                found.setdefault(result["id"], {
+                    "id": result["id"], "artist": result["title"].split(" - ", 1)[0],
+                    "title": result["title"].split(" - ", 1)[-1], "format": ", ".join(result.get("format") or ()),
+                    "year": _int(result.get("year"), 0), "label": (result.get("label") or [None])[0],
+                    "catalog_number": result.get("catno", ""), "images": []})
+        found.pop(None, None)
+        return found
+
     # --- pages --------------------------------------------------------------------------
 
     @staticmethod
@@ -391,6 +422,11 @@ class Lists:
                   ("Very Good (VG)", 0.5), ("Good Plus (G+)", 0.3), ("Good (G)", 0.2), ("Fair (F)", 0.1),
                   ("Poor (P)", 0.05))
         return json.dumps({grade: {"currency": "USD", "value": base * share} for grade, share in grades}).encode()
+
+
+def _credit(artists):
+    names = [a.get("anv") or a.get("name", "") for a in artists or () if isinstance(a, dict)]
+    return " / ".join(n for n in names if n) or "Various"
 
 
 def _entry_sort(entry, sort):
