@@ -754,6 +754,7 @@ class PriceSuggestion(BaseModel):
         indexes = ((("release_id", "condition"), True),)
 
 
+# Derived from kept bodies too (``scrapy rebuild`` replays them through records.py), but filled
+# only by the list spiders, so not among DERIVED_MODELS (which a seller harvest fills whole).
 ENTRY_MODELS = [Want, Label, Artist, Master, EntityRelease, SearchResult, MarketStats, PriceSuggestion]
 ALL_MODELS.extend(ENTRY_MODELS)
-DERIVED_MODELS.extend(ENTRY_MODELS)
