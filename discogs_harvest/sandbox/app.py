@@ -23,7 +23,7 @@ from discogs_harvest.sandbox.auth import Authenticator
 from discogs_harvest.sandbox.catalog import ApiError, Catalog
 from discogs_harvest.sandbox.clock import SandboxClock
 from discogs_harvest.sandbox.faults import FaultInjector, FaultPlan
-from discogs_harvest.sandbox.lists import ListError
+from discogs_harvest.sandbox.lists import SEARCH_CAP, ListError
 from discogs_harvest.sandbox.ratelimit import MovingWindow
 from discogs_harvest.sandbox.reqlog import RequestLog
 
@@ -34,6 +34,7 @@ class Settings:
     limit_auth: int = 60
     limit_anon: int = 25
     retry_after: float | None = None  # None: 429s carry no Retry-After, as on Discogs
+    search_cap: int = SEARCH_CAP  # search results reachable per query (tests lower it)
 
 
 class Sandbox:
@@ -181,7 +182,7 @@ def _needs_user(creds):
 
 def _search(lists, request, base, creds):
     _needs_user(creds)  # /database/search has required credentials since 2014 (API_FACTS.md §2)
-    return lists.search(list(request.query.items()), base)
+    return lists.search(list(request.query.items()), base, request.app[SANDBOX].settings.search_cap)
 
 
 def _suggestions(lists, request, base, creds):

@@ -374,7 +374,7 @@ class Lists:
 
     # --- search and marketplace figures -----------------------------------------------------
 
-    def search(self, query, base):
+    def search(self, query, base, cap=SEARCH_CAP):
         params = dict(query)
         text = (params.get("q") or "").strip()
         synthetic = synthetic_size(text)
@@ -392,14 +392,14 @@ class Lists:
                         "user_data": {"in_wantlist": False, "in_collection": False}}
 
             count = 0 if kind not in (None, "", "release") else synthetic[1]
-            return self.page((count, result), "results", query, base, cap=SEARCH_CAP)
+            return self.page((count, result), "results", query, base, cap=cap)
         needle = text.lower()
         found = [r for r in self.search_results
                  if needle in r.get("title", "").lower() and kind in (None, "", r.get("type"))]
         for key in ("country", "year", "catno"):
             if params.get(key):
                 found = [r for r in found if str(r.get(key, "")).lower() == params[key].lower()]
-        return self.page(found, "results", query, base, cap=SEARCH_CAP)
+        return self.page(found, "results", query, base, cap=cap)
 
     def market_stats(self, release_id, currency):
         if release_id in self.stats:
