@@ -44,6 +44,7 @@ from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNR
 from discogs_harvest.downloadermiddlewares.outage import MESSAGE as OUTAGE_MESSAGE
 from discogs_harvest.pipelines.storage import CLOSE_REASON as STORAGE_FAILED
 from discogs_harvest.pipelines.storage import FATAL as STORAGE_FATAL
+from discogs_harvest.spidermiddlewares.market import check_market
 from discogs_harvest.spidermiddlewares.videochecks import check_youtube
 from discogs_harvest.spiders.base import FAILURE_REASONS
 from discogs_harvest.validation import check_settings
@@ -228,6 +229,7 @@ class Command(ScrapyCrawlCommand):
         check_settings(self.settings)
         check_feeds(self.settings)
         check_youtube(self.settings, name, opts.spargs)
+        check_market(opts.spargs)
         if self.settings.get("DISCOGS_BUDGET_REDIS_URL"):
             check_redis(self.settings.get("DISCOGS_BUDGET_REDIS_URL"))
         if oauth_credentials(self.settings):  # PLAINTEXT over http, an unknown method: one line

@@ -124,3 +124,15 @@ def test_failures_are_one_line_with_their_exit_status(roomy, tmp_path, spider, a
     result = crawl(spider, roomy, tmp_path / "h.db", *args, token=token, settings=FAST)
     assert result.returncode == status, result.stderr[-2000:]
     assert len(result.error_lines) == 1 and words in result.error_lines[0]
+
+
+def test_market_figures_on_the_release_spider(roomy, tmp_path):
+    database = tmp_path / "h.db"
+    result = crawl("release", roomy, database, "ids=249504,1161277", "market=1", settings=FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+    stats = {s["release_id"]: s for s in rows(database, "SELECT * FROM marketplace_stats")}
+    assert set(stats) == {249504, 1161277} and all(s["taken_at"] for s in stats.values())
+    suggestions = rows(database, "SELECT DISTINCT release_id FROM price_suggestions")
+    assert {s["release_id"] for s in suggestions} == {249504, 1161277}
+    bad = crawl("release", roomy, database, "ids=249504", "market=maybe", settings=FAST)
+    assert bad.returncode == 2 and bad.error_lines == ["error: market must be 1 or 0, not 'maybe'"]
