@@ -40,7 +40,8 @@ def paged_problem(data, entries_key, page=None):
         return f"asked for page {page}, got page {pagination['page']}"
     if not isinstance(data.get(entries_key), list):
         return f"{entries_key} is not a list"
-    urls = pagination.get("urls") or {}
+    urls = pagination.get("urls")
+    urls = {} if urls is None else urls
     if not isinstance(urls, dict):
         return "pagination.urls is not an object"
     if pagination["page"] < pagination["pages"] and not isinstance(urls.get("next"), str):

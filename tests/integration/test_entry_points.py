@@ -59,6 +59,15 @@ def test_collection_after_a_seller_fetches_only_the_releases_the_seller_did_not_
     assert rows(database, "SELECT COUNT(*) AS n FROM collection_items")[0]["n"] == 100 + 150
 
 
+def test_a_collection_folder_given_by_name(roomy, tmp_path):
+    database = tmp_path / "h.db"
+    result = crawl("discogs", roomy, database, "url=https://www.discogs.com/user/synthetic-10/collection?folder=Keepers",
+                   "enrich=0", settings=FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+    instances = rows(database, "SELECT collection_id, folder_id FROM collection_items")
+    assert instances == [{"collection_id": "collection:synthetic-10/2", "folder_id": 2}] * 5
+
+
 def test_a_label_of_1200_releases_is_paged_completely_list_only(roomy, tmp_path):
     database = tmp_path / "h.db"
     since = roomy.log()[-1]["seq"] if roomy.log() else 0
@@ -119,6 +128,7 @@ def test_listing_outcomes_and_search_cap(roomy, tmp_path):
     ("discogs", ["url=https://www.discogs.com/user/private-5/collection"], "sandbox-token", 4, "DISCOGS_TOKEN"),
     ("wantlist", ["user=nobody-at-all"], "sandbox-token", 3, "not found"),
     ("discogs", ["url=https://www.discogs.com/forum/thread/1"], "sandbox-token", 2, "supported"),
+    ("collection", ["user=synthetic-10", "folder=Nope"], "sandbox-token", 2, "no collection folder named 'Nope'"),
 ])
 def test_failures_are_one_line_with_their_exit_status(roomy, tmp_path, spider, args, token, status, words):
     result = crawl(spider, roomy, tmp_path / "h.db", *args, token=token, settings=FAST)

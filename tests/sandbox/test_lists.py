@@ -114,3 +114,11 @@ def test_marketplace_figures(sandbox):
     assert get(sandbox, "/marketplace/price_suggestions/1215019").json() == load("price_suggestions/1215019.json")
     assert get(sandbox, "/marketplace/price_suggestions/2576105").json() == {}
     assert get(sandbox, "/marketplace/price_suggestions/1215019", token=None).status == 401
+
+
+def test_sort_orders_of_recorded_lists(sandbox):
+    recorded = load("wants/brotherlogic_per100_page1.json")["wants"]
+    newest = get(sandbox, "/users/brotherlogic/wants?per_page=100&sort=added&sort_order=desc").json()["wants"]
+    assert [w["date_added"] for w in newest] == sorted((w["date_added"] for w in recorded), reverse=True)
+    by_title = get(sandbox, "/labels/1611434/releases?sort=title&sort_order=desc").json()["releases"]
+    assert [r["title"] for r in by_title] == ["Forgotten World 2", "Forgotten World 1"]
