@@ -146,3 +146,18 @@ def test_market_figures_on_the_release_spider(roomy, tmp_path):
     assert {s["release_id"] for s in suggestions} == {249504, 1161277}
     bad = crawl("release", roomy, database, "ids=249504", "market=maybe", settings=FAST)
     assert bad.returncode == 2 and bad.error_lines == ["error: market must be 1 or 0, not 'maybe'"]
+
+
+def test_a_page_that_fails_every_retry_keeps_what_was_stored_and_exits_5(roomy, tmp_path):
+    database = tmp_path / "h.db"
+    roomy.faults(error_rate=1.0, error_codes=[503], path_regex="^/users/synthetic-250/wants$",
+                 query_regex="(^|&)page=2(&|$)")
+    try:
+        result = crawl("wantlist", roomy, database, "user=synthetic-250", "enrich=0",
+                       settings={**FAST, "DISCOGS_RETRY_TIMES": "2", "DISCOGS_RETRY_BACKOFF_BASE": "0.05",
+                                 "DISCOGS_RETRY_BACKOFF_MAX": "0.2"})
+    finally:
+        roomy.faults()
+    assert result.returncode == 5, result.stderr[-2000:]
+    assert len(result.error_lines) == 1 and "incomplete" in result.error_lines[0]
+    assert rows(database, "SELECT COUNT(*) AS n FROM wants")[0]["n"] == 100  # page 1 kept
