@@ -81,6 +81,12 @@ def test_a_label_of_1200_releases_is_paged_completely_list_only(roomy, tmp_path)
     assert requested.count("/labels/2000001200/releases") == 12 and requested.count("/labels/2000001200") == 1
     assert not release_paths(requested)  # enrich=0: pages only
 
+    since = roomy.log()[-1]["seq"]
+    again = crawl("label", roomy, database, "id=2000001200", "enrich=0", settings=FAST)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert paths(roomy, since) == ["/labels/2000001200/releases"] * 12  # the label is fresh: list pages only
+    assert rows(database, "SELECT COUNT(*) AS n FROM entity_releases")[0]["n"] == 1200
+
 
 def test_recorded_artist_with_its_masters_enriched_and_market_figures(roomy, tmp_path):
     database = tmp_path / "h.db"
