@@ -261,9 +261,16 @@ class CollectionItem(BaseModel):
     external_id = TextField(null=True)
     location = TextField(null=True)
     cost = FloatField(null=True)
+    # A collection instance (the ``collection`` spider): ``collection_id`` is
+    # ``collection:<user lower>/<folder id>``, ``notes`` its custom fields as JSON.
+    instance_id = IntegerField(null=True)
+    folder_id = IntegerField(null=True)
+    rating = IntegerField(null=True)
+    date_added = DateTimeField(null=True)
 
     class Meta:
         table_name = "collection_items"
+        indexes = ((("collection_id", "instance_id"), True),)
 
 
 class Genre(BaseModel):
@@ -581,3 +588,185 @@ class ReleaseClaim(BaseModel):
 
 
 ALL_MODELS.append(ReleaseClaim)
+
+
+# --- every way in (issue 13): lists and entities besides inventories -------------------------
+
+
+class Want(BaseModel):
+    """One release of a user's wantlist (``/users/{user}/wants``)."""
+
+    id = AutoField()
+    username = TextField()  # lower-cased
+    release_id = IntegerField(index=True)
+    date_added = DateTimeField(null=True)
+    rating = IntegerField(null=True)
+    notes = TextField(null=True)
+    artist = TextField(null=True)
+    title = TextField(null=True)
+    year = IntegerField(null=True)
+    format = TextField(null=True)
+    label = TextField(null=True)
+    catalog_number = TextField(null=True)
+    thumbnail_url = TextField(null=True)
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "wants"
+        indexes = ((("username", "release_id"), True),)
+
+
+class Label(BaseModel):
+    """A label (``/labels/{id}``): profile, urls, parent and sub-labels."""
+
+    id = IntegerField(primary_key=True)
+    name = TextField(null=True)
+    profile = TextField(null=True)
+    contact_info = TextField(null=True)
+    urls = TextField(null=True)  # JSON list
+    parent_label_id = IntegerField(null=True)
+    parent_label_name = TextField(null=True)
+    sublabels = TextField(null=True)  # JSON list of {id, name}
+    data_quality = TextField(null=True)
+    web_url = TextField(null=True)
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "labels"
+
+
+class Artist(BaseModel):
+    """An artist (``/artists/{id}``): real name, aliases, name variations, members, groups, urls."""
+
+    id = IntegerField(primary_key=True)
+    name = TextField(null=True)
+    realname = TextField(null=True)
+    profile = TextField(null=True)
+    urls = TextField(null=True)  # JSON list
+    namevariations = TextField(null=True)  # JSON list of names
+    aliases = TextField(null=True)  # JSON list of {id, name}
+    members = TextField(null=True)  # JSON list of {id, name, active}
+    groups = TextField(null=True)  # JSON list of {id, name, active}
+    data_quality = TextField(null=True)
+    web_url = TextField(null=True)
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "artists"
+
+
+class Master(BaseModel):
+    """A master release (``/masters/{id}``)."""
+
+    id = IntegerField(primary_key=True)
+    title = TextField(null=True)
+    artist = TextField(null=True)  # credit line, as albums.artist
+    main_release = IntegerField(null=True)
+    most_recent_release = IntegerField(null=True)
+    year = IntegerField(null=True)
+    genres = TextField(null=True)  # JSON list
+    styles = TextField(null=True)  # JSON list
+    num_for_sale = IntegerField(null=True)
+    lowest_price = FloatField(null=True)
+    data_quality = TextField(null=True)
+    web_url = TextField(null=True)
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "masters"
+
+
+class EntityRelease(BaseModel):
+    """One summary row of a label's or artist's releases or of a master's versions.
+
+    ``source`` is ``label``, ``artist`` or ``master``; ``item_type`` ``release`` or ``master``
+    (artists list masters too); ``release_id`` is the release a harvest enriches (a master's
+    ``main_release``). ``role`` is an artist's role ("Main", "Remix", ...), "" elsewhere.
+    """
+
+    id = AutoField()
+    source = TextField()
+    source_id = IntegerField()
+    item_type = TextField()
+    item_id = IntegerField()
+    role = TextField(default="")
+    release_id = IntegerField(null=True, index=True)
+    title = TextField(null=True)
+    artist = TextField(null=True)
+    year = IntegerField(null=True)
+    released = TextField(null=True)
+    format = TextField(null=True)
+    label = TextField(null=True)
+    catalog_number = TextField(null=True)
+    country = TextField(null=True)
+    status = TextField(null=True)
+    have_count = IntegerField(null=True)
+    want_count = IntegerField(null=True)
+    thumbnail_url = TextField(null=True)
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "entity_releases"
+        indexes = ((("source", "source_id", "item_type", "item_id", "role"), True),)
+
+
+class SearchResult(BaseModel):
+    """One result of a database search; ``search`` is the query as ``key=value&...`` (sorted)."""
+
+    id = AutoField()
+    search = TextField()
+    result_type = TextField()
+    result_id = IntegerField()
+    title = TextField(null=True)
+    year = IntegerField(null=True)
+    country = TextField(null=True)
+    format = TextField(null=True)  # JSON list
+    label = TextField(null=True)  # JSON list
+    genre = TextField(null=True)  # JSON list
+    style = TextField(null=True)  # JSON list
+    catalog_number = TextField(null=True)
+    barcode = TextField(null=True)  # JSON list
+    master_id = IntegerField(null=True)
+    have_count = IntegerField(null=True)
+    want_count = IntegerField(null=True)
+    web_url = TextField(null=True)
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "search_results"
+        indexes = ((("search", "result_type", "result_id"), True),)
+
+
+class MarketStats(BaseModel):
+    """``/marketplace/stats/{release_id}`` as taken at ``taken_at`` (the latest kept)."""
+
+    release_id = IntegerField(primary_key=True)
+    lowest_price = FloatField(null=True)
+    currency = TextField(null=True)
+    num_for_sale = IntegerField(null=True)
+    blocked_from_sale = BooleanField(null=True)
+    taken_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "marketplace_stats"
+
+
+class PriceSuggestion(BaseModel):
+    """``/marketplace/price_suggestions/{release_id}``: one row per condition, as taken at ``taken_at``."""
+
+    id = AutoField()
+    release_id = IntegerField()
+    condition = TextField()
+    value = FloatField(null=True)
+    currency = TextField(null=True)
+    taken_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "price_suggestions"
+        indexes = ((("release_id", "condition"), True),)
+
+
+# Derived from kept bodies too (``scrapy rebuild`` replays them through records.py), but filled
+# only by the list spiders, so not among DERIVED_MODELS (which a seller harvest fills whole).
+ENTRY_MODELS = [Want, Label, Artist, Master, EntityRelease, SearchResult, MarketStats, PriceSuggestion]
+ALL_MODELS.extend(ENTRY_MODELS)

@@ -25,15 +25,18 @@ from types import SimpleNamespace
 
 from peewee import Case, fn
 
+from discogs_harvest import records
 from discogs_harvest.freshness import database_for
 from discogs_harvest.items import ListingItem, ReleaseItem
 from discogs_harvest.loaders import load_listing, load_release
 from discogs_harvest.models import Album, CollectionItem, RawBody, Seller
+from discogs_harvest.pipelines.rows import decompress_body
 from discogs_harvest.pipelines.storage import StoragePipeline
 
 logger = logging.getLogger(__name__)
 
-RESOURCES = ("release", "listing")
+# Releases and listings go through the loaders; every other kept record through records.py.
+RESOURCES = ("release", "listing", *records.RESOURCES)
 
 
 class Counter:
@@ -58,6 +61,8 @@ def writer_for(settings):
 
 
 def item_of(row, currency):
+    if row.resource in records.RESOURCES:
+        return None  # written by records.write
     text = zlib.decompress(bytes(row.body)).decode("utf-8")
     body = json.loads(text)
     if row.resource == "release":
@@ -93,15 +98,20 @@ def rebuild(settings):
                 whole = [row for row in chunk if not again or row.resource != "release"
                          or row.fetched_at != row.first_fetched_at]
                 light = [item_of(row, currency) for row in chunk if row not in whole]
-                items = [item_of(row, currency) for row in whole]
+                items = [item_of(row, currency) for row in whole if row.resource not in records.RESOURCES]
                 releases = [item for item in items if isinstance(item, ReleaseItem)]
                 listings = [item for item in items if isinstance(item, ListingItem)]
+                others = [(row.resource, row.resource_id, decompress_body(row.body)) for row in chunk
+                          if row.resource in records.RESOURCES]
                 with database.atomic():
                     if light:
                         writer.write_albums(light, stamp)
                     writer.write_records(releases, listings, stamp)
+                    records.write(writer.upsert, others, stamp, writer.max_variables)
                 counts["release"] += len(releases) + len(light)
                 counts["listing"] += len(listings)
+                for resource, _, _ in others:
+                    counts[resource] += 1
     with database.atomic():
         restore_first_seen(database)
     logger.info("Rebuild: %d releases and %d listings re-derived from kept bodies, 0 requests",

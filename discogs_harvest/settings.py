@@ -182,6 +182,9 @@ YOUTUBE_HEALTH_CONFIRM_HOURS = 24
 SPIDER_MIDDLEWARES = {
     # -a check_videos=1: after each fetched release, its videos' oEmbed checks.
     "discogs_harvest.spidermiddlewares.videochecks.VideoCheckMiddleware": 600,
+    # -a market=1 on release/seller_inventory: each release's marketplace figures (the list
+    # spiders request theirs themselves).
+    "discogs_harvest.spidermiddlewares.market.MarketFiguresMiddleware": 610,
     # -a feed=tracks (or a TrackItem FEEDS entry): after each release, its tracks as records.
     # Independent of the video checks: any order works.
     "discogs_harvest.spidermiddlewares.trackfeed.TrackFeedMiddleware": 650,

@@ -17,6 +17,36 @@ import json
 SHAPE_META = "discogs_shape"
 INVENTORY = "inventory"
 RELEASE = "release"
+ENTITY = "entity"  # a label, artist, master, listing or marketplace figure: a JSON object
+PAGED = "paged:"  # + the key of the entries: a collection, wantlist, release list, search page
+
+
+def paged(entries_key):
+    """The shape name of a paged list whose entries are under ``entries_key``."""
+    return PAGED + entries_key
+
+
+def paged_problem(data, entries_key, page=None):
+    """A list page (API_FACTS.md §3): ``pagination`` with int ``page``/``pages``, the entries a
+    list, and a ``next`` link on every page but the last."""
+    if not isinstance(data, dict):
+        return f"a list page is a JSON object, not {type(data).__name__}"
+    pagination = data.get("pagination")
+    if not isinstance(pagination, dict):
+        return "no pagination object"
+    if not _int(pagination.get("page")) or not _int(pagination.get("pages")):
+        return "pagination.page or pagination.pages is not an int"
+    if page is not None and pagination["page"] != page:
+        return f"asked for page {page}, got page {pagination['page']}"
+    if not isinstance(data.get(entries_key), list):
+        return f"{entries_key} is not a list"
+    urls = pagination.get("urls")
+    urls = {} if urls is None else urls
+    if not isinstance(urls, dict):
+        return "pagination.urls is not an object"
+    if pagination["page"] < pagination["pages"] and not isinstance(urls.get("next"), str):
+        return f"page {pagination['page']} of {pagination['pages']} has no next link"
+    return None
 
 
 def _int(value):
@@ -118,4 +148,8 @@ def problem(kind, data, expected=None):
         return inventory_problem(data, expected)
     if kind == RELEASE:
         return release_problem(data, expected)
+    if kind == ENTITY:
+        return None if isinstance(data, dict) else f"expected a JSON object, not {type(data).__name__}"
+    if kind and kind.startswith(PAGED):
+        return paged_problem(data, kind[len(PAGED):], expected)
     return None

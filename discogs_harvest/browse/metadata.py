@@ -34,7 +34,8 @@ LISTINGS = {
     "listing_id": "Discogs marketplace listing id",
     "album_id": "The release listed (NULL until its album is stored; release_id has it meanwhile)",
     "seller_id": "The seller",
-    "collection_id": "'inventory:<seller username>'",
+    "collection_id": "'inventory:<seller username>', or 'collection:<user>/<folder id>' for a collection "
+                     "instance (instance_id, folder_id, rating, date_added; notes holds its custom fields)",
     "price": "Asking price, in currency",
     "condition": "Media condition",
     "sleeve_condition": "Sleeve condition",

@@ -38,11 +38,13 @@ from discogs_harvest.database import check_database, open_database
 from discogs_harvest.downloadermiddlewares.auth import oauth_credentials
 from discogs_harvest.downloadermiddlewares.redis_window import check_redis
 from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.spiders.discogs import resolve as resolve_entry
 from discogs_harvest.scrub import scrub
 from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNREACHABLE
 from discogs_harvest.downloadermiddlewares.outage import MESSAGE as OUTAGE_MESSAGE
 from discogs_harvest.pipelines.storage import CLOSE_REASON as STORAGE_FAILED
 from discogs_harvest.pipelines.storage import FATAL as STORAGE_FATAL
+from discogs_harvest.spidermiddlewares.market import check_market
 from discogs_harvest.spidermiddlewares.videochecks import check_youtube
 from discogs_harvest.spiders.base import FAILURE_REASONS
 from discogs_harvest.trackfeed import parse_feed
@@ -181,11 +183,13 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             return super().run(args, opts)  # Scrapy's usage errors
         try:
-            self.check(args[0], opts)
+            # `discogs -a url=...` runs the spider the URL names (spiders/discogs.py).
+            name, opts.spargs = resolve_entry(args[0], opts.spargs)
+            self.check(name, opts)
         except HarvestConfigError as exc:
             return self.error(exc, BAD_INPUT)
 
-        crawler = self._create_crawler(args[0])
+        crawler = self._create_crawler(name)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
@@ -218,6 +222,7 @@ class Command(ScrapyCrawlCommand):
         check_feeds(self.settings)
         check_youtube(self.settings, name, opts.spargs)
         parse_feed(opts.spargs.get("feed"))
+        check_market(opts.spargs)
         if self.settings.get("DISCOGS_BUDGET_REDIS_URL"):
             check_redis(self.settings.get("DISCOGS_BUDGET_REDIS_URL"))
         if oauth_credentials(self.settings):  # PLAINTEXT over http, an unknown method: one line

@@ -29,6 +29,9 @@ The whole record: a release's lists go to ``album_artists``, ``album_credits``,
 ``album_identifiers`` and ``album_images`` (replaced for the album, in the body's order),
 and every body is kept compressed in ``raw_bodies`` (the release as received, each listing
 object, each inventory page), which ``scrapy rebuild`` derives the tables from again.
+A ``RawBodyItem`` of a resource :mod:`discogs_harvest.records` maps (collection instances,
+wants, labels, artists, masters, their lists, search results, marketplace figures) is kept
+and also written to its table through that mapping.
 A ``StoredReleaseItem`` (a fresh release read back for a feed) passes through unwritten.
 
 Checkpoints for resuming (:mod:`discogs_harvest.checkpoints`): an ``InventoryPageItem``
@@ -54,7 +57,7 @@ import logging
 from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
 from scrapy.utils.asyncio import create_looping_call
 
-from discogs_harvest import fts, stats
+from discogs_harvest import fts, records, stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import (
@@ -220,7 +223,8 @@ class StoragePipeline:
             self.bodies[(item.resource, str(item.resource_id))] = item
         else:
             return item
-        if len(self.releases) + len(self.listings) >= self.batch_size or len(self.pages) >= PAGES_PER_FLUSH:
+        if (len(self.releases) + len(self.listings) + len(self.bodies) >= self.batch_size
+                or len(self.pages) >= PAGES_PER_FLUSH):
             self.flush()
         return item
 
@@ -481,6 +485,10 @@ class StoragePipeline:
                                         page["body"], now) for page in pages if page["body"]]
                                + [raw_row(item.resource, item.resource_id, item.body, now)
                                   for item in items if isinstance(item, RawBodyItem)])
+        # Records of the other ways in (collections, wants, labels, ...): their rows (records.py).
+        rows += records.write(self.upsert, [(item.resource, item.resource_id, records.decode(item.body))
+                                            for item in items if isinstance(item, RawBodyItem)
+                                            and item.resource in records.RESOURCES], now, self.max_variables)
         failures = [item for item in items if isinstance(item, FailedReleaseItem)]
         for item in failures:
             FailedRelease.insert(release_id=item.release_id, reason=item.reason, first_failed_at=now,

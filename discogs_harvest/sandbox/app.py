@@ -23,6 +23,7 @@ from discogs_harvest.sandbox.auth import Authenticator
 from discogs_harvest.sandbox.catalog import ApiError, Catalog
 from discogs_harvest.sandbox.clock import SandboxClock
 from discogs_harvest.sandbox.faults import FaultInjector, FaultPlan
+from discogs_harvest.sandbox.lists import SEARCH_CAP, ListError
 from discogs_harvest.sandbox.ratelimit import MovingWindow
 from discogs_harvest.sandbox.reqlog import RequestLog
 
@@ -33,6 +34,7 @@ class Settings:
     limit_auth: int = 60
     limit_anon: int = 25
     retry_after: float | None = None  # None: 429s carry no Retry-After, as on Discogs
+    search_cap: int = SEARCH_CAP  # search results reachable per query (tests lower it)
 
 
 class Sandbox:
@@ -153,6 +155,65 @@ async def entity(request):
     return _json(sb.catalog.entity(kind, int(request.match_info["id"]), request["creds"].valid))
 
 
+def _listed(make):
+    """A route answered by :mod:`~discogs_harvest.sandbox.lists` (its errors as Discogs' bodies)."""
+
+    async def handler(request):
+        sb = request.app[SANDBOX]
+        try:
+            return _json(make(sb.catalog.lists, request, sb.base_url + request.path, request["creds"]))
+        except ListError as exc:
+            return _error(exc.status, exc.message)
+
+    return handler
+
+
+def _folder(request):
+    folder = request.match_info["folder"]
+    if not folder.isdigit():
+        raise ListError(404, "The requested folder does not exist.")
+    return int(folder)
+
+
+def _needs_user(creds):
+    if not creds.valid:
+        raise ListError(401, "You must authenticate to access this resource.")
+
+
+def _search(lists, request, base, creds):
+    _needs_user(creds)  # /database/search has required credentials since 2014 (API_FACTS.md §2)
+    return lists.search(list(request.query.items()), base, request.app[SANDBOX].settings.search_cap)
+
+
+def _suggestions(lists, request, base, creds):
+    _needs_user(creds)
+    return lists.price_suggestions(int(request.match_info["id"]))
+
+
+LIST_ROUTES = [
+    web.get("/users/{username}/collection/folders", _listed(
+        lambda lists, req, base, creds: lists.collection_folders(req.match_info["username"], creds.user))),
+    web.get("/users/{username}/collection/folders/{folder}/releases", _listed(
+        lambda lists, req, base, creds: lists.collection(req.match_info["username"], _folder(req),
+                                                         list(req.query.items()), base, creds.user))),
+    web.get("/users/{username}/wants", _listed(
+        lambda lists, req, base, creds: lists.wantlist(req.match_info["username"], list(req.query.items()), base,
+                                                       creds.user))),
+    web.get(r"/labels/{id:\d+}/releases", _listed(
+        lambda lists, req, base, creds: lists.label_list(int(req.match_info["id"]), list(req.query.items()), base))),
+    web.get(r"/artists/{id:\d+}/releases", _listed(
+        lambda lists, req, base, creds: lists.artist_list(int(req.match_info["id"]), list(req.query.items()),
+                                                          base))),
+    web.get(r"/masters/{id:\d+}/versions", _listed(
+        lambda lists, req, base, creds: lists.master_list(int(req.match_info["id"]), list(req.query.items()),
+                                                          base))),
+    web.get("/database/search", _listed(_search)),
+    web.get(r"/marketplace/stats/{id:\d+}", _listed(
+        lambda lists, req, base, creds: lists.market_stats(int(req.match_info["id"]), req.query.get("curr_abbr")))),
+    web.get(r"/marketplace/price_suggestions/{id:\d+}", _listed(_suggestions)),
+]
+
+
 async def identity(request):
     return _json(request.app[SANDBOX].catalog.identity(request["creds"].user))
 
@@ -212,6 +273,7 @@ def build_app(sb: Sandbox) -> web.Application:
         web.get(r"/marketplace/listings/{id:\d+}", listing),
         web.get(r"/{kind:masters|artists|labels}/{id:\d+}", entity),
         web.get("/oauth/identity", identity),
+        *LIST_ROUTES,
         *oauth.ROUTES,
         *export.ROUTES,
         web.get("/_sandbox/log", _control(_log)),

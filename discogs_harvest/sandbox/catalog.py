@@ -8,6 +8,8 @@
 - Inventory pages per API_FACTS.md §3, §4: per_page default 50, clamped to 100;
   ``urls`` only where they apply; 422 on an unknown status; 403 above page 100 for
   anyone but the owner while ``pages``/``items`` report the full size.
+- Collections, wantlists, label/artist/master lists, search and marketplace figures:
+  :mod:`discogs_harvest.sandbox.lists`.
 
 Errors are raised as :class:`ApiError` carrying the recorded message text.
 """
@@ -18,6 +20,7 @@ import re
 from urllib.parse import urlencode
 
 from discogs_harvest.sandbox import generator as gen
+from discogs_harvest.sandbox.lists import Lists
 from discogs_harvest.sandbox.recorded import Recorded
 from discogs_harvest.sandbox.sellers import (LRU, OWNER_SORTS, SORTS, RecordedSeller, SyntheticSeller, core_of,
                                              dumps, strip_images, view_of)
@@ -73,6 +76,9 @@ class Catalog:
         self.summaries = {l["release"]["id"]: l["release"] for l in listings
                           if l["release"]["id"] not in self.recorded.releases}
         self._releases = LRU(RELEASE_CACHE)
+        self.lists = Lists(self.release_exists)
+        self.summaries.update({release_id: summary for release_id, summary in self.lists.summaries().items()
+                               if release_id not in self.recorded.releases and release_id not in self.summaries})
 
     def not_found(self) -> ApiError:
         return ApiError(404, self.messages["release_2331612_requested_resource_not_found"])
@@ -164,8 +170,12 @@ class Catalog:
                 return json.dumps(view_of(seller.listing(index), "owner" if owner else view)).encode()
         raise self.not_found()
 
+    def release_exists(self, release_id: int) -> bool:
+        return (release_id in self.recorded.releases or release_id in self.summaries
+                or gen.SYNTHETIC_BASE <= release_id < gen.SYNTHETIC_END)
+
     def entity(self, kind: str, entity_id: int, authed: bool) -> bytes:
-        body = getattr(self.recorded, kind).get(entity_id)
+        body = getattr(self.recorded, kind).get(entity_id) or self.lists.entity(kind, entity_id)
         if body is None:
             raise ApiError(404, self.messages[ENTITIES[kind]])
         return json.dumps(body if authed else strip_images(body)).encode()

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 # Close reasons that mean "the harvest could not do its job", with their exit status.
 FAILURE_REASONS = {
     "seller_not_found": 3,
+    "not_found": 3,  # a user, label, artist or master the list spiders were asked for
     "auth_failed": 4,
     "forbidden": 4,
     "bad_input": 2,

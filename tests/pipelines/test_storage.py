@@ -195,6 +195,11 @@ def test_listing_is_stored_with_its_seller(crawler, database, clock):
         "audio": None,
         "original_shipping_price": None,
         "original_shipping_currency": None,
+        # A collection instance's columns (issue 13): a listing has none.
+        "instance_id": None,
+        "folder_id": None,
+        "rating": None,
+        "date_added": None,
     }
     [seller] = table(database, "sellers")
     assert (seller["id"], seller["username"], seller["rating"], seller["stars"], seller["total_ratings"]) == (
