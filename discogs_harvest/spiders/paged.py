@@ -198,7 +198,8 @@ class PagedListSpider(DiscogsSpider):
             self.finish_list()
 
     def enrich_releases(self, release_ids):
-        """Requests for the releases not requested yet in this run and not fresh in the database."""
+        """Requests for the releases not requested yet in this run and not fresh in the database;
+        the fresh ones read back from it when a feed of tracks wants them (no request)."""
         if not self.options["enrich"] or not self.enriches:
             return
         new = list(dict.fromkeys(r for r in release_ids if r not in self.requested and r not in self.retrying))
@@ -209,6 +210,7 @@ class PagedListSpider(DiscogsSpider):
         self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, len(to_fetch))
         for release_id in to_fetch:
             yield self.release_request(release_id)
+        yield from self.stored_for_feed([release_id for release_id in new if release_id in fresh])
         if self.market_figures is not None:
             for release_id in new:
                 yield from self.market_figures.requests(release_id)

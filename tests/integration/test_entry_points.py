@@ -3,6 +3,7 @@ so few of them): lists paged completely, releases fetched at most once across sp
 a second run spending list pages only, and the one-line failures."""
 
 import csv
+import json
 
 import pytest
 
@@ -53,9 +54,15 @@ def test_collection_after_a_seller_fetches_only_the_releases_the_seller_did_not_
     assert len(fed) == 150 and list(fed[0])[:4] == ["collection_id", "instance_id", "folder_id", "release_id"]
 
     since = roomy.log()[-1]["seq"]
-    again = crawl("collection", roomy, database, "user=synthetic-150", settings=FAST)
+    tracks = tmp_path / "tracks.json"
+    again = crawl("collection", roomy, database, "user=synthetic-150", "feed=tracks", settings=FAST, feed=tracks)
     assert again.returncode == 0, again.stderr[-2000:]
     assert paths(roomy, since) == ["/users/synthetic-150/collection/folders/0/releases"] * 2  # list pages only
+    # Every release is fresh now: its tracks reach the feed from the database, with no request.
+    playable = rows(database, "SELECT album_id, sequence FROM tracks WHERE type = 'track'")
+    fed = json.loads(tracks.read_text(encoding="utf-8"))
+    assert {(str(r["release_id"]), r["sequence"]) for r in fed} == {(r["album_id"], r["sequence"]) for r in playable}
+    assert {r["release_id"] for r in fed} == owned
     assert rows(database, "SELECT COUNT(*) AS n FROM collection_items")[0]["n"] == 100 + 150
 
 
