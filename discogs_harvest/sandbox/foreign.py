@@ -466,8 +466,8 @@ class ForeignStandInProcess(SandboxProcess):
         return self._call("POST", "/_sandbox/albums", {"albums": albums})
 
     def artists(self, missing=(), disambiguation=()):
-        return self._call("POST", "/_sandbox/artists", {"missing": list(missing),
-                                                         "disambiguation": list(disambiguation)})
+        return self._call("POST", "/_sandbox/artists", {"missing": sorted(missing),
+                                                         "disambiguation": sorted(disambiguation)})
 
     def credentials(self, **kw):
         return self._call("POST", "/_sandbox/credentials", kw)
