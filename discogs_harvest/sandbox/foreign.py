@@ -395,6 +395,7 @@ def build_app(stand_in):
 
 def albums_from_database(url):
     """``[{artist, title, year}]`` of every album stored in the SQLite database at ``url``."""
+    url = str(url)
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
         rows = connection.execute("SELECT artist, title, released_year FROM albums ORDER BY discogs_release_id")

@@ -112,8 +112,7 @@ def album_page(album, available, seller=None):
         front["prices"] = [{"listing_id": l["listing_id"], "price": l["price"], "currency": l["currency"],
                             "condition": l["condition"], "sleeve_condition": l["sleeve_condition"],
                             "url": l["item_url"]} for l in album["listings"]]
-    if "apple_music" in matches and matches["apple_music"]["notes"]:
-        front["editorial_notes"] = matches["apple_music"]["notes"]
+    front["editorial_notes"] = matches["apple_music"]["notes"] if "apple_music" in matches else None
     return Page(f"content/albums/{slug}.md", "album.md.j2", front, {"notes": album["notes"]},
                 [cover] if cover else [])
 
