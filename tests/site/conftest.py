@@ -1,4 +1,4 @@
-"""A harvested, enriched seller with downloaded artwork, once per module (four crawls), and a
+"""A harvested, enriched seller with downloaded artwork, once for the package's tests (four crawls), and a
 copy of its rows in the suite's database (``database_url``: SQLite, or PostgreSQL under
 ``TEST_DATABASE_URL``), so the site is read from either backend."""
 
@@ -26,7 +26,7 @@ class Harvest:
         return f"sqlite:///{self.database}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def harvest(tmp_path_factory):
     folder = tmp_path_factory.mktemp("site-harvest")
     database, images = folder / "discogs.db", folder / "images"
