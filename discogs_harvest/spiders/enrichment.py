@@ -44,6 +44,8 @@ class EnrichmentSpider(DiscogsSpider):
     implement :meth:`search_request`, :meth:`read` and :meth:`score`."""
 
     subject_kind = "release"
+    # No request goes to Discogs: its budget (and its warning about a missing token) stays out.
+    custom_settings = {"DISCOGS_BUDGET_ENABLED": False}
     url_example = None
     credentials_hint = ""
     # Extra HTTP statuses the search callback reads itself (Wikipedia's 404: no such page).
@@ -80,7 +82,7 @@ class EnrichmentSpider(DiscogsSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.min_confidence = crawler.settings.getfloat("ENRICH_MIN_CONFIDENCE")
         spider.service_url = crawler.settings.get(SERVICES[cls.name][1]).rstrip("/")
-        spider.user_agent = crawler.settings.get("DISCOGS_USER_AGENT")
+        spider.agent = crawler.settings.get("DISCOGS_USER_AGENT")
         return spider
 
     # --- what to ask ----------------------------------------------------------------------
@@ -99,7 +101,7 @@ class EnrichmentSpider(DiscogsSpider):
             request = self.search_request(subject)
             request.meta[SUBJECT_META] = subject
             request.meta["handle_httpstatus_list"] = list(self.readable_statuses)
-            request.headers.setdefault("User-Agent", self.user_agent)
+            request.headers.setdefault("User-Agent", self.agent)
             yield request
 
     async def start(self):

@@ -38,7 +38,7 @@ class SpotifySpider(EnrichmentSpider):
         url, headers, body = spotify.token_request_parts(settings.get("SPOTIFY_ACCOUNTS_URL"),
                                                          settings.get("SPOTIFY_CLIENT_ID"),
                                                          settings.get("SPOTIFY_CLIENT_SECRET"))
-        headers["User-Agent"] = self.user_agent
+        headers["User-Agent"] = self.agent
         # 400 is read here: it is how the accounts service says the client is wrong.
         yield scrapy.Request(url, method="POST", headers=headers, body=body, callback=self.parse_token,
                              errback=self.token_failed, dont_filter=True, meta={"handle_httpstatus_list": [400]})
