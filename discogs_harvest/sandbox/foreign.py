@@ -31,7 +31,9 @@ foreign-services facts file covers these three services, so treat edge cases as 
   album:T artist:A&type=album&limit=`` answers ``{"albums": {"href", "items": [{"id", "name",
   "artists": [{"id", "name"}], "external_urls": {"spotify"}, "uri", "release_date",
   "images"}], "limit", "offset", "total", "next", "previous"}}``; a bad or missing bearer token
-  is 401 ``{"error": {"status": 401, "message": "Invalid access token"}}``.
+  is 401 ``{"error": {"status": 401, "message": "Invalid access token"}}``, an expired one 401
+  ``"The access token expired"`` (tokens last ``expires_in``, an hour; ``POST
+  /_sandbox/credentials {"spotify_token_seconds": N}`` shortens it).
 - Wikipedia: ``GET /api/rest_v1/page/summary/{title}`` (no key; a User-Agent is required by
   Wikimedia's policy, 403 without one) answers ``{"type": "standard", "title", "displaytitle",
   "description", "extract", "thumbnail": {"source", "width", "height"}, "content_urls":
@@ -123,6 +125,7 @@ class ForeignStandIn:
     apple_key_id: str = DEFAULT_APPLE_KEY_ID
     apple_team_id: str = DEFAULT_APPLE_TEAM_ID
     spotify_clients: dict = field(default_factory=lambda: dict([DEFAULT_SPOTIFY_CLIENT]))
+    spotify_token_seconds: float = SPOTIFY_TOKEN_SECONDS
     albums: list = field(default_factory=list)
     missing_artists: set = field(default_factory=set)
     disambiguation: set = field(default_factory=set)
@@ -154,7 +157,9 @@ class ForeignStandIn:
         self.missing_artists, self.disambiguation = set(missing), set(disambiguation)
         return {"missing": sorted(self.missing_artists), "disambiguation": sorted(self.disambiguation)}
 
-    def set_credentials(self, spotify=None, apple_key_id=None, apple_team_id=None):
+    def set_credentials(self, spotify=None, apple_key_id=None, apple_team_id=None, spotify_token_seconds=None):
+        if spotify_token_seconds is not None:
+            self.spotify_token_seconds = float(spotify_token_seconds)
         if spotify is not None:
             self.spotify_clients = dict(pair.split(":", 1) for pair in spotify)
             self.spotify_tokens.clear()
@@ -208,13 +213,18 @@ class ForeignStandIn:
             return False
         return self.spotify_clients.get(client_id) == secret
 
-    def spotify_token_ok(self, header):
+    def spotify_token_problem(self, header):
+        """None for a live token we issued, else Spotify's message for it."""
         scheme, _, token = (header or "").partition(" ")
-        return scheme == "Bearer" and self.spotify_tokens.get(token, 0) > time.time()
+        if scheme != "Bearer" or token not in self.spotify_tokens:
+            return "Invalid access token"
+        if self.spotify_tokens[token] <= time.time():
+            return "The access token expired"
+        return None
 
     def issue_spotify_token(self):
         token = secrets.token_urlsafe(32)
-        self.spotify_tokens[token] = time.time() + SPOTIFY_TOKEN_SECONDS
+        self.spotify_tokens[token] = time.time() + self.spotify_token_seconds
         return token
 
 
@@ -283,7 +293,7 @@ async def spotify_token(request):
         return web.json_response({"error": "unsupported_grant_type",
                                   "error_description": "grant_type parameter is missing"}, status=400)
     return web.json_response({"access_token": stand_in.issue_spotify_token(), "token_type": "Bearer",
-                              "expires_in": SPOTIFY_TOKEN_SECONDS})
+                              "expires_in": int(stand_in.spotify_token_seconds)})
 
 
 @_logged("spotify")
@@ -291,8 +301,9 @@ async def spotify_search(request):
     stand_in = request.app[STAND_IN]
     if not request.headers.get("Authorization"):
         return web.json_response({"error": {"status": 401, "message": "No token provided"}}, status=401)
-    if not stand_in.spotify_token_ok(request.headers.get("Authorization")):
-        return web.json_response({"error": {"status": 401, "message": "Invalid access token"}}, status=401)
+    problem = stand_in.spotify_token_problem(request.headers.get("Authorization"))
+    if problem:
+        return web.json_response({"error": {"status": 401, "message": problem}}, status=401)
     if request.query.get("type") != "album":
         return web.json_response({"error": {"status": 400, "message": "Bad search type field"}}, status=400)
     limit = min(int(request.query.get("limit", 5) or 5), 50)

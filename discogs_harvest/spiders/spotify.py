@@ -4,12 +4,16 @@ First a client-credentials token from ``SPOTIFY_ACCOUNTS_URL`` with ``SPOTIFY_CL
 ``SPOTIFY_CLIENT_SECRET`` (``.env``), then one album search per release on ``SPOTIFY_API_URL``
 (:mod:`discogs_harvest.enrich.spotify`). Stores the best album's id and URL with its
 confidence. A refused client (400 ``invalid_client``) or token (401) ends the run with one line,
-exit 4. See :mod:`discogs_harvest.spiders.enrichment`.
+exit 4. A token lasts an hour (``expires_in``): when Spotify says it expired, the run stops
+(close reason ``token_expired``, exit 6 with the command that resumes it) instead of spending
+a refused request on every search left. See :mod:`discogs_harvest.spiders.enrichment`.
 """
 
 import json
 
 import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest.enrich import spotify
 from discogs_harvest.enrich.answers import ShapeError
@@ -62,6 +66,16 @@ class SpotifySpider(EnrichmentSpider):
         if response is not None and response.status in (401, 403):
             self.refused(response)
         self.fail("auth_failed", f"Spotify's token endpoint failed ({self.describe(failure)}); nothing was searched")
+
+    def search_failed(self, failure):
+        response = getattr(failure.value, "response", None)
+        if failure.check(HttpError) and response.status == 401 and "expired" in self.refusal_detail(response):
+            if self.close_message is None:
+                self.close_message = "Spotify's access token expired during the run"
+                self.logger.warning("%s: stopping; the next run gets a new token and asks only about the rest",
+                                    self.close_message)
+            raise CloseSpider("token_expired")
+        return super().search_failed(failure)
 
     def search_request(self, subject):
         url = spotify.search_url(self.service_url, subject.artist, subject.title)

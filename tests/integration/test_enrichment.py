@@ -10,6 +10,7 @@ credentials of one service ending that spider alone, in one line, exit 4.
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -180,3 +181,26 @@ def test_enrichment_of_200_releases(module_sandbox, harvested, stand_in, tmp_pat
 def test_album_variants_are_what_the_stand_in_serves():
     assert Album("A", "T", variant="remaster").listed() == ("A", "T (Remastered)")
     assert Album("A", "T", variant="missing").listed() is None
+
+
+def test_an_expired_spotify_token_stops_the_run_resumably(module_sandbox, harvested, stand_in):
+    database = harvested
+    stand_in.albums([{"artist": a["artist"], "title": a["title"]} for a in rows(database, "SELECT artist, title FROM albums")])
+    with sqlite3.connect(database) as connection:  # forget 40 answers, so there is something to ask
+        connection.execute("DELETE FROM enrichment_matches WHERE service = 'spotify' AND subject_id IN "
+                           "(SELECT subject_id FROM enrichment_matches WHERE service = 'spotify' LIMIT 40)")
+    stand_in.credentials(spotify_token_seconds=1)
+    settings = {**stand_in.settings(), **FAST, "SPOTIFY_RATE_LIMIT": "10"}  # 40 searches take 4 s
+    try:
+        stopped = crawl("spotify", module_sandbox, database, settings=settings, env=SPOTIFY_ENV)
+    finally:
+        stand_in.credentials(spotify_token_seconds=3600)
+    assert stopped.returncode == 6, stopped.stderr[-2000:]
+    [line] = stopped.error_lines
+    assert line.startswith("error: harvest stopped before its end (token_expired): ") and "scrapy crawl spotify" in line
+    left = 200 - len(matches(database, "spotify"))
+    assert 0 < left < 40
+    seq = stand_in.log()[-1]["seq"]
+    resumed = crawl("spotify", module_sandbox, database, settings=settings, env=SPOTIFY_ENV)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert len(searches(stand_in, "spotify", seq)) == left and len(matches(database, "spotify")) == 200
