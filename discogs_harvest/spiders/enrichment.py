@@ -29,6 +29,7 @@ from discogs_harvest.downloadermiddlewares.foreign import SERVICES, check_servic
 from discogs_harvest.enrich.answers import ShapeError
 from discogs_harvest.enrich.items import EnrichmentMatchItem
 from discogs_harvest.enrich.matching import is_low
+from discogs_harvest.enrich.subjects import due_artists, due_releases
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.spiders.base import DiscogsSpider
 from discogs_harvest.spiders.release import parse_ids
@@ -88,8 +89,6 @@ class EnrichmentSpider(DiscogsSpider):
     # --- what to ask ----------------------------------------------------------------------
 
     def due(self):
-        from discogs_harvest.enrich.subjects import due_artists, due_releases
-
         pick = due_artists if self.subject_kind == "artist" else due_releases
         return pick(self.database_url, self.name, self.options["releases"], self.options["limit"])
 
@@ -139,6 +138,16 @@ class EnrichmentSpider(DiscogsSpider):
         if not low:
             item.artwork = self.artwork(subject, best)
         return item
+
+    def closed(self, reason):
+        """One line: what this run asked the service and what it found."""
+        super().closed(reason)
+        value = lambda *parts: self.crawler.stats.get_value(stats.key(*parts), 0)  # noqa: E731
+        logger.info("%s: %s of %s %ss searched: %s matched, %s low confidence (kept, flagged), %s not found, "
+                    "%s failed", SERVICES[self.name][2], value("enrich", self.name, "searches"),
+                    value("enrich", self.name, "to_search"), self.subject_kind, value("enrich", self.name, MATCHED),
+                    value("enrich", self.name, LOW), value("enrich", self.name, NOT_FOUND),
+                    value("enrich", "failed", self.name))
 
     def failed(self, subject, reason):
         self.crawler.stats.inc_value(stats.key("enrich", "failed", self.name))
