@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from discogs_harvest.artwork import album_slug, artist_slug, image_path, slugify
+from discogs_harvest.enrich.wikipedia import page_title
 
 VARIOUS_ARTIST_ID = 194
 IMAGES_URL = "/images"
@@ -147,7 +148,7 @@ def artist_pages(albums, album_pages, wikipedia, profiles, available):
         profile = profiles.get(artist_id, {})
         image = artist_image(artist_id, name, available)
         front = {
-            "title": name.rstrip("*"),
+            "title": page_title(name),  # "Persuader, The (2)" -> "The Persuader"
             "discogs_id": int(artist_id),
             "biography": (wiki or {}).get("notes") or _clean(profile.get("profile")),
             "wikipedia": (wiki or {}).get("url"),
