@@ -770,3 +770,34 @@ class PriceSuggestion(BaseModel):
 # only by the list spiders, so not among DERIVED_MODELS (which a seller harvest fills whole).
 ENTRY_MODELS = [Want, Label, Artist, Master, EntityRelease, SearchResult, MarketStats, PriceSuggestion]
 ALL_MODELS.extend(ENTRY_MODELS)
+class EnrichmentMatch(BaseModel):
+    """What a foreign service (Apple Music, Spotify, Wikipedia) answered about one release or
+    artist (:mod:`discogs_harvest.enrich`): one row per service and subject, written once per
+    search, so a run that stopped resumes with the subjects that have none.
+
+    ``status`` is ``matched``, ``low_confidence`` (kept for a person to check, never shown as
+    a link) or ``not_found`` (the search found nothing; ``confidence`` 0).
+    """
+
+    id = AutoField()
+    service = TextField()  # "apple_music", "spotify", "wikipedia"
+    subject = TextField()  # "release" or "artist"
+    subject_id = TextField()  # the Discogs release or artist id
+    query = TextField()  # the search as sent (term, q, or page title)
+    confidence = FloatField(default=0)
+    status = TextField(index=True)
+    low_confidence = BooleanField(default=False)
+    matched_at = DateTimeField(default=utcnow)
+    external_id = TextField(null=True)  # the service's album id, or the page title
+    url = TextField(null=True)  # the album's (or page's) web address
+    artist = TextField(null=True)  # as the service names it
+    title = TextField(null=True)
+    artwork_url = TextField(null=True)  # Apple: 2000x2000; Spotify: largest; Wikipedia: page image
+    notes = TextField(null=True)  # Apple's editorial notes, Wikipedia's extract
+
+    class Meta:
+        table_name = "enrichment_matches"
+        indexes = ((("service", "subject", "subject_id"), True),)
+
+
+ALL_MODELS.append(EnrichmentMatch)

@@ -66,3 +66,9 @@ def default_database_url():
         folder = user_data_path(APP_NAME)
         os.makedirs(folder, exist_ok=True)
     return f"sqlite:///{folder / 'discogs.db'}"
+
+
+def default_images_store():
+    """``<project>/data/images``, or ``images`` in the user's data folder outside a project."""
+    root = project_root()
+    return str(root / "data" / "images") if root is not None else str(user_data_path(APP_NAME) / "images")

@@ -14,7 +14,7 @@ import warnings
 from dotenv import load_dotenv
 
 from discogs_harvest import __version__, credentials
-from discogs_harvest.project import default_database_url, dotenv_files
+from discogs_harvest.project import default_database_url, default_images_store, dotenv_files
 
 # .env holds DISCOGS_TOKEN on a user's machine; never committed (.gitignore). Found from the
 # project, not the working directory, so a subfolder or a Scrapyd job reads the same one.
@@ -160,6 +160,10 @@ ITEM_PIPELINES = {
     "discogs_harvest.pipelines.storage.StoragePipeline": 400,
     # Video checks touch only youtube_videos' health columns: any order after the drops works.
     "discogs_harvest.pipelines.videohealth.VideoHealthPipeline": 500,
+    # Enrichment matches (apple_music, spotify, wikipedia): only their own items.
+    "discogs_harvest.pipelines.enrichment.EnrichmentPipeline": 600,
+    # -s DOWNLOAD_IMAGES=1: after storage, so a dropped release brings no download.
+    "discogs_harvest.pipelines.artwork.ArtworkPipeline": 700,
 }
 
 # --- YouTube video health (spiders/youtube_health.py, downloadermiddlewares/youtube.py) ---------
@@ -178,6 +182,56 @@ YOUTUBE_RETRY_TIMES = 2
 YOUTUBE_HEALTH_MAX_AGE_DAYS = _env("YOUTUBE_HEALTH_MAX_AGE_DAYS", 7)
 # A video is gone only after failing checks at least this far apart (a blip is not a deletion).
 YOUTUBE_HEALTH_CONFIRM_HOURS = 24
+
+# --- Enrichment (spiders apple_music, spotify, wikipedia; discogs_harvest/enrich/) ------------
+# Each service: its base URL (tests point it at python -m discogs_harvest.sandbox.foreign), its
+# credentials from .env, and its own budget from the same policy as Discogs'
+# (downloadermiddlewares/foreign.py). A match below ENRICH_MIN_CONFIDENCE is stored flagged.
+ENRICH_MIN_CONFIDENCE = _env_float("ENRICH_MIN_CONFIDENCE", 0.8)
+APPLE_MUSIC_API_URL = _env("APPLE_MUSIC_API_URL", "https://api.music.apple.com")
+APPLE_MUSIC_STOREFRONT = _env("APPLE_MUSIC_STOREFRONT", "us")
+# The MusicKit private key (.p8), its key id and the developer team id: the developer token.
+APPLE_MUSIC_KEY_FILE = _env("APPLE_MUSIC_KEY_FILE", "")
+APPLE_MUSIC_KEY_ID = _env("APPLE_MUSIC_KEY_ID", "")
+APPLE_MUSIC_TEAM_ID = _env("APPLE_MUSIC_TEAM_ID", "")
+# Apple documents no figure; its developer forums report 20 requests/s per token as the
+# ceiling: stay far below it.
+APPLE_MUSIC_BUDGET_ENABLED = True
+APPLE_MUSIC_RATE_LIMIT = _env("APPLE_MUSIC_RATE_LIMIT", 60)
+APPLE_MUSIC_RATE_PERIOD = _env("APPLE_MUSIC_RATE_PERIOD", 60)
+APPLE_MUSIC_BREAKER_THRESHOLD = 3
+APPLE_MUSIC_RETRY_AFTER_MAX = 300.0
+SPOTIFY_API_URL = _env("SPOTIFY_API_URL", "https://api.spotify.com")
+SPOTIFY_ACCOUNTS_URL = _env("SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com")
+SPOTIFY_CLIENT_ID = _env("SPOTIFY_CLIENT_ID", "")
+SPOTIFY_CLIENT_SECRET = _env("SPOTIFY_CLIENT_SECRET", "")
+# Spotify's limit is a rolling 30 s window it does not publish; 429s carry Retry-After.
+SPOTIFY_BUDGET_ENABLED = True
+SPOTIFY_RATE_LIMIT = _env("SPOTIFY_RATE_LIMIT", 60)
+SPOTIFY_RATE_PERIOD = _env("SPOTIFY_RATE_PERIOD", 60)
+SPOTIFY_BREAKER_THRESHOLD = 3
+SPOTIFY_RETRY_AFTER_MAX = 300.0
+WIKIPEDIA_API_URL = _env("WIKIPEDIA_API_URL", "https://en.wikipedia.org")
+# Wikimedia asks API clients to keep to a modest, serial rate (its "API:Etiquette").
+WIKIPEDIA_BUDGET_ENABLED = True
+WIKIPEDIA_RATE_LIMIT = _env("WIKIPEDIA_RATE_LIMIT", 60)
+WIKIPEDIA_RATE_PERIOD = _env("WIKIPEDIA_RATE_PERIOD", 60)
+WIKIPEDIA_BREAKER_THRESHOLD = 3
+WIKIPEDIA_RETRY_AFTER_MAX = 300.0
+
+# --- Artwork (pipelines/artwork.py: Scrapy's ImagesPipeline, opt-in) -------------------------
+DOWNLOAD_IMAGES = _env("DOWNLOAD_IMAGES", False)
+# data/images in the project (absolute, whatever the working directory), as the database.
+IMAGES_STORE = _env("IMAGES_STORE") or default_images_store()
+IMAGES_THUMBS = {"small": (300, 300)}
+# A stored picture is never fetched again (Scrapy re-fetches files older than this many days).
+IMAGES_EXPIRES = 36_500
+# i.discogs.com images are fetched from here instead when set (tests: the sandbox).
+DISCOGS_IMAGE_URL = _env("DISCOGS_IMAGE_URL", "")
+
+# --- The site (scrapy site OUTPUT_DIR; discogs_harvest/site/) --------------------------------
+# A folder whose templates (album.md.j2, artist.md.j2, index.md.j2) replace the built-in ones.
+SITE_TEMPLATES_DIR = _env("SITE_TEMPLATES_DIR", "")
 
 SPIDER_MIDDLEWARES = {
     # -a check_videos=1: after each fetched release, its videos' oEmbed checks.
@@ -230,6 +284,10 @@ DOWNLOADER_MIDDLEWARES = {
     "discogs_harvest.downloadermiddlewares.budget.RequestBudgetMiddleware": 950,
     # The same budget for YouTube's oEmbed host (only requests under YOUTUBE_OEMBED_URL).
     "discogs_harvest.downloadermiddlewares.youtube.YoutubeBudgetMiddleware": 940,
+    # One more instance per enrichment service, each pacing only its own base URL.
+    "discogs_harvest.downloadermiddlewares.foreign.AppleMusicBudgetMiddleware": 930,
+    "discogs_harvest.downloadermiddlewares.foreign.SpotifyBudgetMiddleware": 931,
+    "discogs_harvest.downloadermiddlewares.foreign.WikipediaBudgetMiddleware": 932,
 }
 
 # Twisted re-sends a GET by itself when a kept-alive connection drops; Discogs counts that

@@ -69,6 +69,7 @@ UNDONE = (
     (stats.key("availability", "unproven"), "{} inventories were not proven complete, so no listing was marked "
                                             "unavailable"),
     (stats.key("youtube", "videos", "unchecked"), "{} videos could not be checked on YouTube"),
+    (stats.key("enrich", "failed"), "{} enrichment searches failed"),
 )
 
 
@@ -218,6 +219,8 @@ class Command(ScrapyCrawlCommand):
             except Exception as exc:  # no traceback for any argument, whatever it holds
                 raise HarvestConfigError(f"bad spider argument: {type(exc).__name__}: {exc}") from None
         check_api_url(self.settings.get("DISCOGS_API_URL"))
+        if hasattr(spidercls, "check_settings"):  # a spider's own settings (the enrichment spiders')
+            spidercls.check_settings(self.settings)
         check_settings(self.settings)
         check_feeds(self.settings)
         check_youtube(self.settings, name, opts.spargs)
