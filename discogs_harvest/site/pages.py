@@ -153,13 +153,20 @@ def artist_pages(albums, album_pages, wikipedia, profiles, available):
             "biography": (wiki or {}).get("notes") or _clean(profile.get("profile")),
             "wikipedia": (wiki or {}).get("url"),
             "image": f"{IMAGES_URL}/{image}" if image else None,
-            "artist_aliases": profile.get("aliases") or [],  # "aliases" is Hugo's redirect key
-            "members": profile.get("members") or [],
+            "artist_aliases": entity_names(profile.get("aliases")),  # "aliases" is Hugo's redirect key
+            "members": entity_names(profile.get("members")),
             "discography": [summary(p) for p in credited[artist_id]],
         }
         pages.append(Page(f"content/artists/{artist_slug(artist_id, name)}.md", "artist.md.j2", front, {},
                           [image] if image else []))
     return pages
+
+
+def entity_names(entries):
+    """Display names of the ``artists`` table's aliases or members (JSON lists of ``{id, name}``
+    as the API sends them; plain names pass through)."""
+    names = [entry.get("name") if isinstance(entry, dict) else entry for entry in entries or ()]
+    return [page_title(name) for name in names if name]
 
 
 def index_pages(album_pages_in_order, albums):

@@ -1,6 +1,7 @@
 """``scrapy site``: every page's front matter checked against the database, incremental writes,
 the skip list, the scope options and template overrides; and the artwork the harvest downloaded."""
 
+import json
 import subprocess
 import sys
 from collections import defaultdict
@@ -191,3 +192,22 @@ def test_the_command(harvest, tmp_path):
     assert first.returncode == 0 and first.stdout.startswith("Site: ") and (tmp_path / "out" / "hugo.toml").is_file()
     again = run(tmp_path / "out", "--seller", SELLER)
     assert again.stdout.startswith("Site: 0 pages written"), again.stdout + again.stderr
+
+
+def test_an_artist_page_takes_its_profile_from_the_artists_table(harvest, site_database, tmp_path):
+    """The ``artist`` spider's ``artists`` row (aliases and members as the API sends them) reaches the page."""
+    harvested, *_ = harvest
+    url = site_database
+    artist_id = query(url, "SELECT artist_id FROM album_artists WHERE track_sequence IS NULL AND artist_id > 0 "
+                           "AND artist_id != 194 ORDER BY artist_id")[0]["artist_id"]
+    database = database_for(url)
+    database.execute_sql(
+        "INSERT INTO artists (id, name, realname, profile, aliases, members, fetched_at) VALUES "
+        f"({database.param}, 'X', 'Real Name', 'A profile.', {database.param}, {database.param}, '2026-12-01')",
+        (artist_id, json.dumps([{"id": 1, "name": "Persuader, The"}, {"id": 2, "name": "Alias Two"}]),
+         json.dumps([{"id": 3, "name": "Member One", "active": True}])))
+    output = tmp_path / "site"
+    build(url, output, harvested.images, seller=SELLER)
+    front = next(f for f in pages(output, "artists").values() if f["discogs_id"] == artist_id)
+    assert front["artist_aliases"] == ["The Persuader", "Alias Two"]
+    assert front["members"] == ["Member One"]
