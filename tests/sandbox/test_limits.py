@@ -89,7 +89,7 @@ def test_consume_spends_the_callers_window(sandbox):
 
 def test_config_changes_limits_at_once(sandbox):
     assert sandbox.configure(limit_anon=2, limit_auth=5) == {
-        "window": 2.0, "limit_auth": 5, "limit_anon": 2, "retry_after": None}
+        "window": 2.0, "limit_auth": 5, "limit_anon": 2, "retry_after": None, "search_cap": 10_000}
     assert get(sandbox, "/releases/249504", token=None).rate() == (2, 1, 1)
     assert get(sandbox, "/releases/249504").rate() == (5, 2, 3)
 
