@@ -185,3 +185,68 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+# --- the sandbox's bucket: GET /data/<YYYY>/ (index) and /data/<YYYY>/<file> (Range served) --------
+
+BUCKET_PREFIX = "/data/"
+
+
+class Bucket:
+    """A generated month of dumps, written on first request into a temporary directory.
+
+    ``count`` synthetic releases from ``first``, dated ``date`` (YYYYMMDD): the releases file
+    (gzip) and its CHECKSUM.txt, under ``/data/<YYYY>/`` as Discogs' bucket keys them.
+    """
+
+    def __init__(self, count, first=gen.SYNTHETIC_BASE, date=DEFAULT_DATE):
+        self.count, self.first, self.date = count, first, date
+        self.directory = None
+
+    def files(self):
+        if self.directory is None:
+            import tempfile
+
+            directory = tempfile.mkdtemp(prefix="sandbox-dump-")
+            write_dump(directory, self.count, self.first, self.date, gz=True)
+            self.directory = directory
+        return sorted(os.listdir(self.directory))
+
+    def index(self, year):
+        """An HTML page linking the year's files, as data.discogs.com lists them."""
+        names = self.files() if self.date.startswith(year) else []
+        links = "".join(f'<a href="{BUCKET_PREFIX}{year}/{name}">{name}</a>\n' for name in names)
+        return f"<html><body>\n{links}</body></html>\n"
+
+    def path(self, year, name):
+        if not self.date.startswith(year) or name not in self.files():
+            return None
+        return os.path.join(self.directory, name)
+
+
+async def bucket_handler(request):
+    """``/data/<YYYY>/`` or ``/data/<YYYY>/<file>`` (aiohttp's FileResponse answers Range requests
+    with 206, as S3 does)."""
+    from aiohttp import web
+
+    from discogs_harvest.sandbox.app import SANDBOX  # app.py imports this module
+
+    bucket = getattr(request.app[SANDBOX], "bucket", None)
+    year, name = request.match_info["year"], request.match_info.get("name", "")
+    if bucket is None:
+        raise web.HTTPNotFound()
+    if not name:
+        return web.Response(text=bucket.index(year), content_type="text/html")
+    path = bucket.path(year, name)
+    if path is None:
+        raise web.HTTPNotFound()
+    response = web.FileResponse(path)
+    await response.prepare(request)  # sends it (206 for a Range), so the log sees the status sent
+    return response
+
+
+def bucket_routes():
+    from aiohttp import web
+
+    return [web.get(BUCKET_PREFIX + r"{year:\d{4}}/", bucket_handler),
+            web.get(BUCKET_PREFIX + r"{year:\d{4}}/{name}", bucket_handler)]

@@ -49,6 +49,7 @@ from discogs_harvest.checkpoints import inventory_checkpoint
 from discogs_harvest.completeness import PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
+from discogs_harvest.dump.freshness import dump_releases, parse_enrich
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
 from discogs_harvest.items import (
@@ -81,7 +82,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     @classmethod
     def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
-                        max_pages=MAX_PAGES, via=None, **_):
+                        max_pages=MAX_PAGES, via=None, enrich=None, **_):
         name, url_filters = parse_seller(seller)
         if status not in INVENTORY_STATUSES:
             raise HarvestConfigError(f"status {status!r} is not one of {', '.join(INVENTORY_STATUSES)}")
@@ -96,6 +97,7 @@ class SellerInventorySpider(DiscogsSpider):
             "status": status,
             "max_pages": max_pages,
             "via": parse_via(via),
+            "enrich": parse_enrich(enrich),
             "filter": InventoryFilter(
                 styles=split_values(style or url_filters.get("style")),
                 genres=split_values(genre or url_filters.get("genre")),
@@ -122,6 +124,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.page_error = False  # ... because a page failed every retry
         self.pages_seen = {}  # page number -> PageSeen, for the completeness policy
         self.replayed = []  # PageSeen of the pages replayed from a checkpoint, until one is fetched
+        self.from_dump = {}  # enrich=stats: release id -> (genres, styles, format) known from a dump
 
     async def start(self):
         logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
@@ -261,6 +264,8 @@ class SellerInventorySpider(DiscogsSpider):
             release_id = listing.release_id
             if release_id in self.known:
                 yield from self.decide(listing, *self.known[release_id])
+            elif release_id in self.from_dump and not self.matches(listing, *self.from_dump[release_id]):
+                self.crawler.stats.inc_value(stats.key("releases", "dump_filtered"))  # decided by the dump
             elif release_id in self.gave_up:
                 yield from self.undecided(listing)
             else:
@@ -285,6 +290,19 @@ class SellerInventorySpider(DiscogsSpider):
         fresh = self.fresh(unknown) if unknown else {}
         self.known.update(fresh)
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
+        enrich = self.options["enrich"]
+        unknown -= fresh.keys() | self.from_dump.keys()
+        if enrich == "full" or not unknown:
+            return
+        # Known from a recent data dump (dump/freshness.py): enrich=none decides from it alone;
+        # enrich=stats decides the filter from it and fetches only the releases that pass.
+        dumped = dump_releases(unknown, self.crawler.settings.getfloat("STALENESS_DUMP_MAX_AGE_DAYS"),
+                               database_url=self.database_url)
+        (self.known if enrich == "none" else self.from_dump).update(dumped)
+        self.crawler.stats.inc_value(stats.key("releases", "from_dump"), len(dumped))
+
+    def matches(self, listing, genres, styles, release_format=None):
+        return self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f])
 
     def decide(self, listing, genres, styles, release_format=None):
         listing.genres, listing.styles = list(genres), list(styles)
