@@ -4,7 +4,8 @@
 selection (:mod:`.selection`) wants, and every ``batch_size`` of them parses the batch,
 turns each ``<release>`` into the API's shape (:func:`.release.release_body`), loads it with
 :func:`~discogs_harvest.loaders.load_release` and writes it with the storage pipeline's
-``write_records``: the one mapping from a release to rows, as ``scrapy rebuild`` uses it.
+``write_records`` (:class:`~.writer.DumpWriter`: the pipeline, its bulk inserts sent with
+``executemany``): the one mapping from a release to rows, as ``scrapy rebuild`` uses it.
 Each release is marked ``source = "dump"`` with the dump's date (``albums.source``,
 ``albums.dump_date``) and ``fetched_at`` NULL: it was never fetched from the API.
 
@@ -28,10 +29,10 @@ import time
 from discogs_harvest.dump.models import DumpImport
 from discogs_harvest.dump.reader import DumpReader, parse_batch
 from discogs_harvest.dump.release import release_body
+from discogs_harvest.dump.writer import DumpWriter
 from discogs_harvest.freshness import database_for
 from discogs_harvest.loaders import load_release
 from discogs_harvest.models import Album, utcnow
-from discogs_harvest.rebuild import writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class ReleaseDumpImporter:
         self.interval = settings.getfloat("DUMP_IMPORT_PROGRESS_INTERVAL", 2.0)
         self.database = database_for(settings.get("DATABASE_URL"))
         DumpImport.create_table(safe=True)
-        self.writer = writer_for(settings)
+        self.writer = DumpWriter.for_settings(settings)
 
     def checkpoint(self):
         """This file's import row: resumed when unfinished with the same selection, else restarted."""
