@@ -3,7 +3,10 @@
 Options: ``--checksum CHECKSUM.txt`` (Discogs' published SHA-256 list: the file is checked
 before anything is imported), ``--ids FILE`` / ``--referenced`` / ``--style S`` ``--genre G``
 (which releases: default all), ``--dump-date YYYY-MM-DD`` (else from the file name).
-Delegates to :class:`discogs_harvest.dump.importer.ReleaseDumpImporter`.
+Delegates to :class:`discogs_harvest.dump.importer.ReleaseDumpImporter`; a masters, artists or
+labels dump (told by its name or root element) goes to
+:func:`discogs_harvest.dump.entities.import_entities` (tables ``dump_masters``, ``dump_artists``,
+``dump_labels``; the selection options apply to releases only).
 
 Exit statuses as ``scrapy crawl``'s: 0 imported, 2 bad input (no such file, a checksum that
 does not match, a truncated or corrupt file: one ``error:`` line; what was committed stays and
@@ -29,7 +32,7 @@ class Command(ScrapyCommand):
         return "[options] PATH"
 
     def short_desc(self):
-        return "Import a Discogs monthly releases dump (.xml or .xml.gz) into the database"
+        return "Import a Discogs monthly dump (releases, masters, artists, labels; .xml or .xml.gz)"
 
     def add_options(self, parser):
         super().add_options(parser)
@@ -45,6 +48,7 @@ class Command(ScrapyCommand):
         if len(args) != 1:
             raise UsageError("give one dump file: scrapy import_dump PATH")
         from discogs_harvest.dump.checksum import verify
+        from discogs_harvest.dump.entities import import_entities, kind_of
         from discogs_harvest.dump.importer import ReleaseDumpImporter
         from discogs_harvest.dump.reader import DumpError
         from discogs_harvest.dump.selection import selection_for
@@ -58,6 +62,11 @@ class Command(ScrapyCommand):
             database_for(url)
             if opts.checksum:
                 verify(path, opts.checksum)
+            kind = kind_of(path)
+            if kind != "releases":
+                count = import_entities(self.settings, path, kind, opts.dump_date)
+                print(f"Imported {count:,} {kind} from {path} into dump_{kind}; 0 API requests")
+                return
             selection = selection_for(opts.ids, opts.referenced, opts.style, opts.genre)
             state = ReleaseDumpImporter(self.settings, path, selection, opts.dump_date).run()
         except (HarvestConfigError, DumpError, OSError, ValueError) as exc:
