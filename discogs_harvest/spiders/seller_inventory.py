@@ -329,9 +329,10 @@ class SellerInventorySpider(DiscogsSpider):
         limit = self.crawler.stats.get_value(stats.BUDGET_LIMIT)
         period = self.crawler.stats.get_value(stats.BUDGET_PERIOD) or 60
         eta = f", about {count * period / limit / 60:.1f} min at {limit} requests per {period:g} s" if limit else ""
-        logger.info("Inventory of %s %s: %s listings; %s releases to fetch%s, %s fresh in the database",
-                    self.seller, "complete" if complete else "INCOMPLETE", len(self.seen_listing_ids),
-                    count, eta, self.crawler.stats.get_value(stats.RELEASES_FRESH, 0))
+        logger.info("Inventory of %s %s: %s listings; %s releases to fetch%s, %s fresh in the database, "
+                    "%s known from a data dump", self.seller, "complete" if complete else "INCOMPLETE",
+                    len(self.seen_listing_ids), count, eta, self.crawler.stats.get_value(stats.RELEASES_FRESH, 0),
+                    self.crawler.stats.get_value(stats.key("releases", "from_dump"), 0))
         self.known = {}  # no listing arrives any more: what phase 1 needed to decide at once
         self.release_queue = iter(self.to_fetch)
         yield from self.next_releases(RELEASES_IN_FLIGHT)
