@@ -27,8 +27,9 @@ def generated(tmp_path_factory):
     return write_dump(str(tmp_path_factory.mktemp("dump")), COUNT)
 
 
-def importer(database_url, path, selection=None, batch=100):
-    settings = Settings({"DATABASE_URL": database_url, "DUMP_IMPORT_BATCH_SIZE": batch, "STORAGE_BATCH_SIZE": 200})
+def importer(database_url, path, selection=None, batch=100, workers=1):
+    settings = Settings({"DATABASE_URL": database_url, "DUMP_IMPORT_BATCH_SIZE": batch, "STORAGE_BATCH_SIZE": 200,
+                         "DUMP_IMPORT_WORKERS": workers})
     return ReleaseDumpImporter(settings, path, selection or Everything())
 
 
@@ -42,8 +43,9 @@ def test_sample_dump_imports_every_release(database_url, tmp_path):
     assert Track.select().where(Track.album == "3019999", Track.type == "heading").count() == 3
 
 
-def test_full_import_of_a_generated_dump(database_url, generated):
-    state = importer(database_url, generated).run()
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_full_import_of_a_generated_dump(database_url, generated, workers):
+    state = importer(database_url, generated, workers=workers).run()
     assert (state.records, state.imported) == (COUNT, COUNT)
     assert Album.select().count() == COUNT
     first = synthetic_release(gen.SYNTHETIC_BASE)
