@@ -22,6 +22,8 @@ from types import SimpleNamespace
 
 from peewee import chunked
 
+from discogs_harvest.models import Track
+from discogs_harvest.pipelines.rows import track_rows
 from discogs_harvest.pipelines.storage import StoragePipeline
 from discogs_harvest.rebuild import Counter
 
@@ -77,6 +79,27 @@ class DumpWriter(StoragePipeline):
             return 0
         self._send(model, rows, conflict_target, keep)
         return len(rows)
+
+    def write_tracks(self, releases):
+        """Upsert by (album, sequence), then delete each album's rows beyond its tracklist.
+
+        The pipeline's delete names every kept (album, sequence) pair in one ``NOT IN (VALUES
+        ..)``: a statement whose text changes with every batch, and SQLite's statement cache
+        (128 per connection) keeps each compiled one, so memory grew with the file. A
+        tracklist's sequences are 0 .. n-1 (:func:`processors.flatten_tracklist`), so
+        "not kept" is ``sequence >= n``: one fixed statement, run by ``executemany``.
+        """
+        per_release = {str(item.release_id): track_rows(item) for item in releases}
+        bounds = [(album_id, len(album_rows)) for album_id, album_rows in per_release.items()]
+        if any(sorted(row["sequence"] for row in per_release[album_id]) != list(range(n)) for album_id, n in bounds):
+            return super().write_tracks(releases)  # not 0 .. n-1: the pipeline's own delete
+        count = self.upsert(Track, [row for album_rows in per_release.values() for row in album_rows],
+                            [Track.album, Track.sequence])
+        database = Track._meta.database
+        sql = (f'DELETE FROM "{Track._meta.table_name}" WHERE "album_id" = {database.param} '
+               f'AND "sequence" >= {database.param}')
+        database.cursor().executemany(sql, bounds)
+        return count
 
     def replace_links(self, model, album_ids, rows):
         for chunk in chunked(album_ids, self.max_variables):
