@@ -236,6 +236,10 @@ class ReleaseItem:
     contributors: list[str] = field(default_factory=list)
     # The body as received, kept in raw_bodies (scrapy rebuild reads it back).
     raw: dict | None = None
+    # Where the record came from: None for the API, "dump" for a monthly data dump
+    # (scrapy import_dump), with the dump's date ("2020-08-06").
+    source: str | None = None
+    dump_date: str | None = None
 
 
 @dataclass

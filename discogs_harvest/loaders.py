@@ -207,38 +207,6 @@ def usernames(users):
     return [name for name in (p.clean_text(u.get("username")) for u in _dicts(users)) if name]
 
 
-class TrackLoader(DiscogsLoader):
-    """Fills a :class:`TrackItem` from one row of :func:`processors.flatten_tracklist`."""
-
-    default_item_class = TrackItem
-
-    sequence_in = INT
-    position_in = TEXT
-    side_in = MapCompose(p.track_side)
-    title_out = VERBATIM
-    artist_out = Compose(p.artist_credit)  # collected: the row's artists[] objects
-    duration_in = MapCompose(p.clean_duration)
-    duration_seconds_in = MapCompose(p.duration_seconds)
-    type_in = TEXT
-    parent_sequence_in = INT
-    artists_out = Compose(load_credits)
-    credits_out = Compose(load_credits)
-
-
-class VideoLoader(DiscogsLoader):
-    """Fills a :class:`VideoItem` from one entry of :func:`processors.numbered_videos`."""
-
-    default_item_class = VideoItem
-
-    video_id_in = MapCompose(p.youtube_id)
-    order_index_in = INT
-    title_in = TEXT
-    url_in = URL
-    description_in = TEXT
-    duration_seconds_in = INT
-    embed_in = MapCompose(p.to_bool)
-
-
 def load_seller(seller: dict) -> SellerItem:
     """A listing's ``seller`` object."""
     loader = SellerLoader(selector=JsonSelector(seller))
@@ -256,32 +224,45 @@ def load_seller(seller: dict) -> SellerItem:
     return loader.load_item()
 
 
+def _present(value):
+    """What ``TakeFirst`` keeps of one value: ``None`` and ``""`` are no value."""
+    return None if value == "" else value
+
+
 def load_track(row: dict) -> TrackItem:
-    loader = TrackLoader(selector=JsonSelector(row))
-    loader.add_jmes("sequence", "sequence")
-    loader.add_jmes("position", "position")
-    loader.add_jmes("side", "position")
-    loader.add_jmes("title", "title")
-    loader.add_value("artist", row.get("artists"))
-    loader.add_jmes("duration", "duration")
-    loader.add_jmes("duration_seconds", "duration")
-    loader.add_jmes("type", "type")
-    loader.add_jmes("parent_sequence", "parent_sequence")
-    loader.add_value("artists", row.get("own_artists"))
-    loader.add_value("credits", row.get("extraartists"))
-    return loader.load_item()
+    """One row of :func:`processors.flatten_tracklist`; a plain function, as :func:`load_credit`.
+
+    A release has tens of rows: an ItemLoader per row cost about half of ``load_release``
+    (profiled by ``tests/bench/bench_dump.py``). Each field is what the loader's processors
+    gave (``MapCompose(f)`` then ``TakeFirst``: ``None``/``""`` as no value; titles verbatim).
+    """
+    position, duration = row.get("position"), row.get("duration")
+    return TrackItem(
+        sequence=p.to_int(row.get("sequence")),
+        position=p.clean_text(position),
+        side=p.track_side(position),
+        title=row.get("title"),
+        artist=p.artist_credit(row.get("artists") or []),
+        duration=_present(p.clean_duration(duration)),
+        duration_seconds=p.duration_seconds(duration),
+        type=p.clean_text(row.get("type")),
+        parent_sequence=p.to_int(row.get("parent_sequence")),
+        artists=load_credits(row.get("own_artists")),
+        credits=load_credits(row.get("extraartists")),
+    )
 
 
 def load_video(video: dict) -> VideoItem:
-    loader = VideoLoader(selector=JsonSelector(video))
-    loader.add_jmes("video_id", "uri")
-    loader.add_jmes("order_index", "order_index")
-    loader.add_jmes("title", "title")
-    loader.add_jmes("url", "uri")
-    loader.add_jmes("description", "description")
-    loader.add_jmes("duration_seconds", "duration")
-    loader.add_jmes("embed", "embed")
-    return loader.load_item()
+    """One entry of :func:`processors.numbered_videos` (a plain function, as :func:`load_track`)."""
+    return VideoItem(
+        video_id=p.youtube_id(video.get("uri")),
+        order_index=p.to_int(video.get("order_index")),
+        title=p.clean_text(video.get("title")),
+        url=p.clean_url(video.get("uri")),
+        description=p.clean_text(video.get("description")),
+        duration_seconds=p.to_int(video.get("duration")),
+        embed=p.to_bool(video.get("embed")),
+    )
 
 
 OWNER_FIELDS = ("weight", "format_quantity", "external_id", "location", "cost")

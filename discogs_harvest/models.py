@@ -106,6 +106,10 @@ class Album(BaseModel):
     thumb_url = TextField(null=True)
     submitter = TextField(null=True)  # username of who submitted the release to Discogs
     contributors = TextField(null=True)  # JSON list of the usernames who edited it
+    # "api" (fetched: fetched_at set) or "dump" (imported from a monthly data dump by
+    # scrapy import_dump: fetched_at NULL, dump_date the dump's date, YYYY-MM-DD).
+    source = TextField(null=True)
+    dump_date = TextField(null=True)
 
     class Meta:
         table_name = "albums"

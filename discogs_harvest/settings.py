@@ -149,6 +149,21 @@ DISCOGS_EXPORT_TIMEOUT = float(_env("DISCOGS_EXPORT_TIMEOUT", 600))
 # A stored release younger than this is not fetched again; only listing-level
 # figures (price, condition, have/want, availability) are refreshed.
 STALENESS_MAX_AGE_DAYS = _env_float("STALENESS_MAX_AGE_DAYS", 7)
+# A release imported from a monthly data dump (scrapy import_dump) counts as known metadata
+# (genres, styles, formats: a filter is decided without a request) while the dump is younger
+# than this: a month's dump and two weeks' grace. See discogs_harvest/dump/freshness.py.
+STALENESS_DUMP_MAX_AGE_DAYS = _env_float("STALENESS_DUMP_MAX_AGE_DAYS", 45)
+# scrapy import_dump: releases per transaction (and per resume checkpoint), seconds between
+# progress lines.
+DUMP_IMPORT_BATCH_SIZE = 1000
+DUMP_IMPORT_PROGRESS_INTERVAL = 2.0
+# Helper processes that parse and load batches while the import writes the previous one
+# (0: all in the importing process).
+DUMP_IMPORT_WORKERS = 1
+# scrapy fetch_dump: Discogs' public bucket, and the index page that names each month's files
+# (anonymous listing of the bucket is denied: API_FACTS.md §6).
+DUMP_BASE_URL = _env("DUMP_BASE_URL") or "https://discogs-data-dumps.s3.us-west-2.amazonaws.com/data"
+DUMP_INDEX_URL = _env("DUMP_INDEX_URL") or "https://data.discogs.com/?prefix=data/{year}/"
 
 # Order matters: drop duplicates before any work is done on them, decide freshness
 # before normalising what will be written, normalise genre/style spellings before

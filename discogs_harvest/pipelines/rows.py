@@ -82,7 +82,10 @@ def album_row(item, now):
         "thumb_url": without_credentials(item.thumb_url),
         "submitter": item.submitter,
         "contributors": json.dumps(item.contributors, ensure_ascii=False) if item.contributors else None,
-        "fetched_at": now,
+        # A dump's release was never fetched from the API: staleness must not count it as fetched.
+        "fetched_at": None if item.source == "dump" else now,
+        "source": item.source or "api",
+        "dump_date": item.dump_date,
         "created_at": now,
         "updated_at": now,
     }

@@ -66,6 +66,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--activity", type=float, default=None, metavar="SECONDS",
                         help="print a line of requests served every SECONDS (default: 5 when stderr is a "
                              "terminal, else off; 0 turns it off)")
+    parser.add_argument("--dump-releases", type=int, default=0, metavar="N",
+                        help="serve a generated releases dump of N synthetic releases under /data/<YYYY>/")
+    parser.add_argument("--dump-first", type=int, default=None, metavar="ID", help="its first release id")
+    parser.add_argument("--dump-date", default=None, metavar="YYYYMMDD", help="its date (default 20200806)")
     return parser.parse_args(argv)
 
 
@@ -118,7 +122,14 @@ def make_sandbox(args: argparse.Namespace) -> Sandbox:
         pair, _, user = spec.partition("=")
         token, _, secret = pair.partition(":")
         oauth_tokens[token] = (secret, user or "sandbox")
-    return Sandbox(settings, Authenticator(tokens, consumers), plan, args.log, oauth_tokens=oauth_tokens)
+    sandbox = Sandbox(settings, Authenticator(tokens, consumers), plan, args.log, oauth_tokens=oauth_tokens)
+    if args.dump_releases:
+        from discogs_harvest.sandbox import dumps
+        from discogs_harvest.sandbox.generator import SYNTHETIC_BASE
+
+        sandbox.bucket = dumps.Bucket(args.dump_releases, args.dump_first or SYNTHETIC_BASE,
+                                      args.dump_date or dumps.DEFAULT_DATE)
+    return sandbox
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from aiohttp import web
 
-from discogs_harvest.sandbox import export, faults, oauth
+from discogs_harvest.sandbox import dumps, export, faults, oauth
 from discogs_harvest.sandbox.auth import Authenticator
 from discogs_harvest.sandbox.catalog import ApiError, Catalog
 from discogs_harvest.sandbox.clock import SandboxClock
@@ -100,6 +100,12 @@ async def _serve(request, handler):
 async def discogs_behaviour(request, handler):
     if request.path.startswith("/_sandbox/"):
         return await handler(request)
+    if request.path.startswith(dumps.BUCKET_PREFIX):  # the data-dump bucket: S3, not the API
+        response = await handler(request)
+        request.app[SANDBOX].log.append(t=time.time(), method=request.method, path=request.path,
+                                        query=request.query_string, status=response.status, fault=None,
+                                        range=request.headers.get("Range"), auth="bucket")
+        return response
     sb, client, fault = request.app[SANDBOX], request.remote, None
     creds = request["creds"] = await oauth.identify(sb, request)
     limit = sb.settings.limit_auth if creds.valid else sb.settings.limit_anon
@@ -276,6 +282,7 @@ def build_app(sb: Sandbox) -> web.Application:
         *LIST_ROUTES,
         *oauth.ROUTES,
         *export.ROUTES,
+        *dumps.bucket_routes(),
         web.get("/_sandbox/log", _control(_log)),
         web.post("/_sandbox/reset", _control(_reset)),
         web.post("/_sandbox/config", _control(lambda sb, request, data: sb.configure(**data))),

@@ -49,6 +49,7 @@ from discogs_harvest.checkpoints import inventory_checkpoint
 from discogs_harvest.completeness import PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
+from discogs_harvest.dump.freshness import dump_releases, parse_enrich
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.filters import InventoryFilter, parse_seller, split_values
 from discogs_harvest.items import (
@@ -81,7 +82,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     @classmethod
     def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
-                        max_pages=MAX_PAGES, via=None, **_):
+                        max_pages=MAX_PAGES, via=None, enrich=None, **_):
         name, url_filters = parse_seller(seller)
         if status not in INVENTORY_STATUSES:
             raise HarvestConfigError(f"status {status!r} is not one of {', '.join(INVENTORY_STATUSES)}")
@@ -96,6 +97,7 @@ class SellerInventorySpider(DiscogsSpider):
             "status": status,
             "max_pages": max_pages,
             "via": parse_via(via),
+            "enrich": parse_enrich(enrich),
             "filter": InventoryFilter(
                 styles=split_values(style or url_filters.get("style")),
                 genres=split_values(genre or url_filters.get("genre")),
@@ -122,6 +124,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.page_error = False  # ... because a page failed every retry
         self.pages_seen = {}  # page number -> PageSeen, for the completeness policy
         self.replayed = []  # PageSeen of the pages replayed from a checkpoint, until one is fetched
+        self.from_dump = {}  # enrich=stats: release id -> (genres, styles, format) known from a dump
 
     async def start(self):
         logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
@@ -261,6 +264,8 @@ class SellerInventorySpider(DiscogsSpider):
             release_id = listing.release_id
             if release_id in self.known:
                 yield from self.decide(listing, *self.known[release_id])
+            elif release_id in self.from_dump and not self.matches(listing, *self.from_dump[release_id]):
+                self.crawler.stats.inc_value(stats.key("releases", "dump_filtered"))  # decided by the dump
             elif release_id in self.gave_up:
                 yield from self.undecided(listing)
             else:
@@ -280,12 +285,25 @@ class SellerInventorySpider(DiscogsSpider):
         return listings
 
     def learn_fresh(self, release_ids):
-        """Releases stored recently are known from the database, without a request."""
+        """Releases stored recently are known from the database, without a request (their ids are
+        returned, for a feed of tracks); with a recent data dump imported, the dump decides too."""
         unknown = release_ids - self.known.keys() - self.to_fetch.keys() - self.retrying - self.gave_up
         fresh = self.fresh(unknown) if unknown else {}
         self.known.update(fresh)
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
+        enrich = self.options["enrich"]
+        unknown -= fresh.keys() | self.from_dump.keys()
+        if enrich != "full" and unknown:
+            # Known from a recent data dump (dump/freshness.py): enrich=none decides from it alone;
+            # enrich=stats decides the filter from it and fetches only the releases that pass.
+            dumped = dump_releases(unknown, self.crawler.settings.getfloat("STALENESS_DUMP_MAX_AGE_DAYS"),
+                                   database_url=self.database_url)
+            (self.known if enrich == "none" else self.from_dump).update(dumped)
+            self.crawler.stats.inc_value(stats.key("releases", "from_dump"), len(dumped))
         return list(fresh)
+
+    def matches(self, listing, genres, styles, release_format=None):
+        return self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f])
 
     def decide(self, listing, genres, styles, release_format=None):
         listing.genres, listing.styles = list(genres), list(styles)
@@ -312,9 +330,10 @@ class SellerInventorySpider(DiscogsSpider):
         limit = self.crawler.stats.get_value(stats.BUDGET_LIMIT)
         period = self.crawler.stats.get_value(stats.BUDGET_PERIOD) or 60
         eta = f", about {count * period / limit / 60:.1f} min at {limit} requests per {period:g} s" if limit else ""
-        logger.info("Inventory of %s %s: %s listings; %s releases to fetch%s, %s fresh in the database",
-                    self.seller, "complete" if complete else "INCOMPLETE", len(self.seen_listing_ids),
-                    count, eta, self.crawler.stats.get_value(stats.RELEASES_FRESH, 0))
+        logger.info("Inventory of %s %s: %s listings; %s releases to fetch%s, %s fresh in the database, "
+                    "%s known from a data dump", self.seller, "complete" if complete else "INCOMPLETE",
+                    len(self.seen_listing_ids), count, eta, self.crawler.stats.get_value(stats.RELEASES_FRESH, 0),
+                    self.crawler.stats.get_value(stats.key("releases", "from_dump"), 0))
         self.known = {}  # no listing arrives any more: what phase 1 needed to decide at once
         self.release_queue = iter(self.to_fetch)
         yield from self.next_releases(RELEASES_IN_FLIGHT)

@@ -112,6 +112,8 @@ def test_release_is_stored_field_by_field(crawler, database, clock):
         "data_quality": "Needs Vote",
         "master_id": 47874,
         "fetched_at": str(clock.now),
+        "source": "api",  # not from a data dump (scrapy import_dump): no dump_date
+        "dump_date": None,
         # the rest of the record: none in this factory item (tests/pipelines/test_record.py)
         **dict.fromkeys(["released_formatted", "artists_sort", "notes", "status", "community_status",
                          "date_added", "date_changed", "estimated_weight", "blocked_from_sale",

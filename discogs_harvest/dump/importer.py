@@ -1,0 +1,202 @@
+"""Import a releases dump into the tables a harvest fills, batched and resumable.
+
+:class:`ReleaseDumpImporter` reads records with :class:`~.reader.DumpReader`, keeps those the
+selection (:mod:`.selection`) wants, and every ``batch_size`` of them parses the batch,
+turns each ``<release>`` into the API's shape (:func:`.release.release_body`), loads it with
+:func:`~discogs_harvest.loaders.load_release` and writes it with the storage pipeline's
+``write_records`` (:class:`~.writer.DumpWriter`: the pipeline, its bulk inserts sent with
+``executemany``): the one mapping from a release to rows, as ``scrapy rebuild`` uses it.
+Each release is marked ``source = "dump"`` with the dump's date (``albums.source``,
+``albums.dump_date``) and ``fetched_at`` NULL: it was never fetched from the API.
+
+A release already stored from the API is left as it is (the API's body holds everything the
+dump has, plus community figures and prices); counted as ``kept``.
+
+Each batch is one transaction that also moves the import's checkpoint (:class:`DumpImport`:
+the offset just past the batch's last record). A killed import, run again on the same file
+with the same selection, continues from that offset. Progress is one log line every
+``progress_interval`` seconds: bytes of the file read, releases/s, ETA.
+
+Batches are built (parsed and loaded) in ``DUMP_IMPORT_WORKERS`` helper processes (default 1:
+on two cores, loading one batch while the previous one is written), committed in file order.
+
+Settings: ``DATABASE_URL``, ``DUMP_IMPORT_BATCH_SIZE``, ``DUMP_IMPORT_PROGRESS_INTERVAL``,
+``DUMP_IMPORT_WORKERS``.
+"""
+
+import datetime
+import logging
+import os
+import re
+import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from discogs_harvest.dump.models import DumpImport
+from discogs_harvest.dump.reader import DumpReader, parse_batch
+from discogs_harvest.dump.release import release_body
+from discogs_harvest.dump.writer import DumpWriter
+from discogs_harvest.freshness import database_for
+from discogs_harvest.loaders import load_release
+from discogs_harvest.models import Album, utcnow
+
+logger = logging.getLogger(__name__)
+
+DUMP_NAME = re.compile(r"discogs_(\d{4})(\d{2})(\d{2})_(releases|masters|artists|labels)")
+# A selective import commits its checkpoint at least every this many records read, so a
+# resumed one skips what was read even when little was selected.
+CHECKPOINT_RECORDS = 100_000
+
+
+def dump_date_of(path, given=None):
+    """``YYYY-MM-DD``: given, else from Discogs' file name, else the file's modification day."""
+    if given:
+        return datetime.date.fromisoformat(given).isoformat()
+    match = DUMP_NAME.search(os.path.basename(path))
+    if match:
+        return "-".join(match.groups()[:3])
+    return datetime.date.fromtimestamp(os.path.getmtime(path)).isoformat()
+
+
+def dump_item(body, dump_date):
+    """A dump record's body through the one mapping, marked as coming from the dump."""
+    item = load_release(body)
+    item.source, item.dump_date, item.raw = "dump", dump_date, None
+    return item
+
+
+def build_items(records, dump_date):
+    """A batch of record bytes as ReleaseItems: parsed, shaped as the API's body, loaded."""
+    return [dump_item(release_body(element), dump_date) for element in parse_batch(records)]
+
+
+def format_eta(seconds):
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class Progress:
+    """One line every ``interval`` seconds: bytes read of the file, records/s, ETA."""
+
+    def __init__(self, size, interval, label="releases"):
+        self.size, self.interval, self.label = size, interval, label
+        self.started = self.last = time.monotonic()
+        self.first_bytes = None
+
+    def update(self, bytes_read, records, imported, final=False):
+        now = time.monotonic()
+        if not final and now - self.last < self.interval:
+            return
+        self.last = now
+        if self.first_bytes is None:
+            self.first_bytes = bytes_read
+        elapsed = max(now - self.started, 1e-6)
+        rate = records / elapsed
+        byte_rate = (bytes_read - self.first_bytes) / elapsed
+        eta = format_eta((self.size - bytes_read) / byte_rate) if byte_rate and not final else "0:00:00"
+        logger.info("%s %.1f of %.1f MB read (%d%%), %s %s read (%s/s), %s imported, ETA %s",
+                    "Imported:" if final else "Importing:", bytes_read / 1e6, self.size / 1e6,
+                    100 * bytes_read // max(self.size, 1), f"{records:,}", self.label, f"{rate:,.0f}",
+                    f"{imported:,}", eta)
+
+
+class ReleaseDumpImporter:
+    kind = "releases"
+    tag = "release"
+
+    def __init__(self, settings, path, selection, dump_date=None):
+        self.settings = settings
+        self.path = path
+        self.selection = selection
+        self.dump_date = dump_date_of(path, dump_date)
+        self.batch_size = max(1, settings.getint("DUMP_IMPORT_BATCH_SIZE", 1000))
+        self.interval = settings.getfloat("DUMP_IMPORT_PROGRESS_INTERVAL", 2.0)
+        self.workers = max(0, settings.getint("DUMP_IMPORT_WORKERS", 1))
+        self.database = database_for(settings.get("DATABASE_URL"))
+        DumpImport.create_table(safe=True)
+        self.writer = DumpWriter.for_settings(settings)
+
+    def checkpoint(self):
+        """This file's import row: resumed when unfinished with the same selection, else restarted."""
+        name, size = os.path.basename(self.path), os.path.getsize(self.path)
+        described = self.selection.describe()
+        row, created = DumpImport.get_or_create(name=name, size=size, kind=self.kind,
+                                                defaults={"selection": described, "dump_date": self.dump_date})
+        if not created and row.finished_at is None and row.selection == described and row.offset:
+            logger.info("Resuming the import of %s after %s releases read (%s imported) at byte %s",
+                        name, f"{row.records:,}", f"{row.imported:,}", f"{row.offset:,}")
+            return row
+        row.selection, row.dump_date = described, self.dump_date
+        row.offset = row.records = row.imported = row.kept = 0
+        row.started_at, row.finished_at = utcnow(), None
+        row.save()
+        return row
+
+    def run(self):
+        """Import the file; returns its :class:`DumpImport` row. Raises DumpError on a bad file."""
+        state = self.checkpoint()
+        logger.info("Importing %s (dump of %s): %s", os.path.basename(self.path), self.dump_date,
+                    self.selection.describe())
+        progress = Progress(os.path.getsize(self.path), self.interval)
+        records, read = [], state.records
+        first = state.records
+        # Batches are built (parsed, loaded) by `workers` helper processes while this one reads
+        # and writes; they are committed in file order, so the checkpoint stays a prefix.
+        executor = (ProcessPoolExecutor(self.workers, mp_context=get_context("fork"))
+                    if self.workers else None)
+        pending = deque()
+
+        def submit(records, end, read, finished=False):
+            built = executor.submit(build_items, records, self.dump_date) if executor else records
+            pending.append((built, end, read, finished))
+            while len(pending) > self.workers:
+                built, end, read, finished = pending.popleft()
+                items = built.result() if executor else build_items(built, self.dump_date)
+                self.commit(state, items, end, read, finished)
+
+        try:
+            with DumpReader(self.path, self.tag, state.offset) as reader:
+                for end, record in reader.records():
+                    read += 1
+                    if self.selection(record):
+                        records.append(record)
+                    if len(records) >= self.batch_size or read - state.records >= CHECKPOINT_RECORDS:
+                        submit(records, end, read)
+                        records = []
+                        progress.update(reader.bytes_read, read - first, state.imported)
+                submit(records, reader.position, read, finished=True)
+                while pending:
+                    built, end, read, finished = pending.popleft()
+                    self.commit(state, built.result() if executor else build_items(built, self.dump_date),
+                                end, read, finished)
+                progress.update(reader.bytes_read, read - first, state.imported, final=True)
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
+        return state
+
+    def commit(self, state, items, end, read, finished=False):
+        """Write one batch and move the checkpoint, in one transaction."""
+        now = utcnow()
+        with self.database.atomic():
+            api = self.fetched_from_api([item.release_id for item in items])
+            fresh = [item for item in items if item.release_id not in api]
+            if fresh:
+                self.writer.write_records(fresh, [], now)
+            state.offset, state.records = end, read
+            state.imported += len(fresh)
+            state.kept += len(items) - len(fresh)
+            state.updated_at = now
+            if finished:
+                state.finished_at = now
+            state.save()
+
+    @staticmethod
+    def fetched_from_api(release_ids):
+        if not release_ids:
+            return set()
+        query = Album.select(Album.discogs_release_id).where(
+            Album.discogs_release_id.in_([str(i) for i in release_ids])
+            & (Album.source.is_null() | (Album.source != "dump")))
+        return {int(album_id) for (album_id,) in query.tuples()}

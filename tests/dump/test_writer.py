@@ -1,0 +1,46 @@
+"""DumpWriter (executemany) writes exactly the rows StoragePipeline writes, first time and again."""
+
+import sqlite3
+
+from scrapy.settings import Settings
+
+from discogs_harvest.dump.importer import dump_item
+from discogs_harvest.dump.writer import DumpWriter
+from discogs_harvest.freshness import close_database, database_for
+from discogs_harvest.models import utcnow
+from discogs_harvest.rebuild import writer_for
+from discogs_harvest.sandbox import generator as gen
+from discogs_harvest.sandbox.dumps import synthetic_release
+
+TABLES = ("albums", "tracks", "youtube_videos", "album_videos", "album_genres", "album_styles", "genres", "styles",
+          "album_artists", "album_credits", "album_labels", "album_companies", "album_series", "album_formats",
+          "album_identifiers", "album_images")
+NOW = utcnow()
+
+
+def written(path, make_writer, rounds):
+    url = f"sqlite:///{path}"
+    database = database_for(url)
+    writer = make_writer(Settings({"DATABASE_URL": url, "STORAGE_BATCH_SIZE": 200}))
+    for items in rounds:
+        with database.atomic():
+            writer.write_records(items, [], NOW)
+    close_database(url)
+    with sqlite3.connect(path) as connection:
+        return {table: sorted(map(repr, connection.execute(f"SELECT * FROM {table}"))) for table in TABLES}
+
+
+def test_dump_writer_writes_what_storage_writes(tmp_path):
+    def items(first, count, title=None):
+        made = []
+        for n in range(first, first + count):
+            body = synthetic_release(gen.SYNTHETIC_BASE + n)
+            if title:
+                body["title"], body["tracklist"] = title, body["tracklist"][:1]
+            made.append(dump_item(body, "2020-08-06"))
+        return made
+
+    rounds = [items(0, 60), items(30, 60, title="Again")]  # new rows, then upserts and shorter tracklists
+    expected = written(tmp_path / "storage.db", writer_for, rounds)
+    got = written(tmp_path / "dump.db", DumpWriter.for_settings, rounds)
+    assert expected["albums"] and got == expected
