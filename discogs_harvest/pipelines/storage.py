@@ -54,7 +54,7 @@ import logging
 from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
 from scrapy.utils.asyncio import create_looping_call
 
-from discogs_harvest import fts, stats
+from discogs_harvest import fts, stats, watching
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import (
@@ -325,9 +325,16 @@ class StoragePipeline:
         self.link_listings([item.release_id for item in releases])
         return rows
 
+    def run_id(self):
+        """The ``harvest_runs.id`` of this crawl (set by the RunLog extension), or None."""
+        return self.crawler.stats.get_value(watching.RUN_ID_STAT)
+
     def write_releases(self, releases, now):
         album_ids = [str(item.release_id) for item in releases]
         rows = self.write_albums(releases, now)
+        if self.keep_bodies:
+            self.crawler.stats.inc_value(watching.HISTORY_STAT, watching.record_release_stats(
+                releases, self.run_id(), now, self.max_variables))
         rows += self.write_tracks(releases)
         fts.refresh(database_for(self.database_url), album_ids, self.max_variables)  # search (fts.py)
         rows += self.write_videos(releases, album_ids)
@@ -453,6 +460,9 @@ class StoragePipeline:
         for item in listings:
             album_id = str(item.release_id) if item.release_id is not None else None
             listing_rows.append(listing_row(item, album_id if album_id in present else None, now))
+        if self.keep_bodies:  # a crawl, not `scrapy rebuild`: record what changed (watching.py)
+            self.crawler.stats.inc_value(watching.EVENTS_STAT, watching.record_listing_events(
+                listing_rows, self.run_id(), now, self.max_variables))
         rows += self.upsert(
             CollectionItem,
             listing_rows,

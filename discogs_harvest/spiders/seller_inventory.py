@@ -44,9 +44,9 @@ from urllib.parse import quote
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from discogs_harvest import pending, shapes, stats
+from discogs_harvest import keepers, pending, shapes, stats, watching
 from discogs_harvest.checkpoints import inventory_checkpoint
-from discogs_harvest.completeness import PageSeen, disagreement, replayable
+from discogs_harvest.completeness import MIN_SLACK, PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.exceptions import HarvestConfigError
@@ -62,6 +62,7 @@ from discogs_harvest.loaders import load_listing
 from discogs_harvest.scrub import drop_credentials, scrub
 from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
 from discogs_harvest.spiders.owner import OwnerInventory, parse_via
+from discogs_harvest.sortwindows import FIRST, SortWindows, order_name
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     @classmethod
     def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
-                        max_pages=MAX_PAGES, via=None, **_):
+                        max_pages=MAX_PAGES, via=None, quick=None, windows="1", **arguments):
         name, url_filters = parse_seller(seller)
         if status not in INVENTORY_STATUSES:
             raise HarvestConfigError(f"status {status!r} is not one of {', '.join(INVENTORY_STATUSES)}")
@@ -91,6 +92,9 @@ class SellerInventorySpider(DiscogsSpider):
             max_pages = 0
         if max_pages < 1:
             raise HarvestConfigError("max_pages must be a whole number >= 1")
+        formats = split_values(format or url_filters.get("format"))
+        listing_keeper, release_keeper = keepers.parse_keepers(
+            formats, **{name: arguments.get(name) for name in keepers.KEEPER_ARGUMENTS})
         return {
             "seller": name,
             "status": status,
@@ -99,8 +103,14 @@ class SellerInventorySpider(DiscogsSpider):
             "filter": InventoryFilter(
                 styles=split_values(style or url_filters.get("style")),
                 genres=split_values(genre or url_filters.get("genre")),
-                formats=split_values(format or url_filters.get("format")),
+                formats=formats,
             ),
+            # Keeper filters (keepers.py): the listing's own before any release request.
+            "listing_keeper": listing_keeper,
+            "release_keeper": release_keeper,
+            "quick": keepers._flag("quick", quick) if quick not in (None, "") else False,
+            # Past page 100: page further sort orders (sortwindows.py); -a windows=0 stops at 100.
+            "windows": keepers._flag("windows", windows),
         }
 
     @classmethod
@@ -122,9 +132,17 @@ class SellerInventorySpider(DiscogsSpider):
         self.page_error = False  # ... because a page failed every retry
         self.pages_seen = {}  # page number -> PageSeen, for the completeness policy
         self.replayed = []  # PageSeen of the pages replayed from a checkpoint, until one is fetched
+        self.listing_keeper = self.options["listing_keeper"]
+        self.release_keeper = self.options["release_keeper"]
+        # Listings are stored once decided (not as pages arrive) when any filter may drop them.
+        self.filtering = self.filter.active or self.listing_keeper.active or self.release_keeper.active
+        self.facts = {}  # release id -> figures ReleaseKeeper reads, while it is active
+        self.windows = None  # SortWindows, once paging reached Discogs' page cap
+        self.quick = self.options["quick"]
 
     async def start(self):
-        logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
+        logger.info("Harvesting the inventory of %s (filter: %s; keepers: %s%s)", self.seller, self.filter.describe(),
+                    keepers.describe(self.listing_keeper, self.release_keeper), "; quick mode" if self.quick else "")
         pending.clear(self.database_url, self.seller)  # a resumed run parks its replayed pages again
         for request in self.retry_failed_releases():
             yield request
@@ -137,6 +155,9 @@ class SellerInventorySpider(DiscogsSpider):
 
     def start_inventory(self):
         """Page 1 of the inventory, or the pages an unfinished run stored and the next one."""
+        if self.quick:  # newest first, never resumed: its pages are not listed asc's
+            yield self.first_page_request()
+            return
         checkpoint = inventory_checkpoint(self.database_url, self.seller, self.options["status"],
                                           self.crawler.settings.getfloat("INVENTORY_RESUME_MAX_AGE_HOURS"))
         if checkpoint and not replayable(checkpoint[0].seen.fetched_at, time.time(), self.max_span):
@@ -165,16 +186,19 @@ class SellerInventorySpider(DiscogsSpider):
                 f"/users/{quote(self.seller, safe='')}/inventory",
                 status=self.options["status"],
                 sort="listed",
-                sort_order="asc",
+                sort_order="desc" if self.quick else "asc",
                 per_page=self.per_page,
                 page=1,
             ),
             page=1,
         )
 
-    def page_request(self, url, page):
-        return scrapy.Request(url, callback=self.parse_page, errback=self.page_failed, priority=PAGE_PRIORITY,
-                              meta={"page": page, shapes.SHAPE_META: shapes.INVENTORY}, dont_filter=True)
+    def page_request(self, url, page, order=None):
+        meta = {"page": page, shapes.SHAPE_META: shapes.INVENTORY}
+        if order is not None:  # a further sort order, past the cap
+            meta["order"] = order
+        return scrapy.Request(url, callback=self.parse_window if order else self.parse_page,
+                              errback=self.page_failed, priority=PAGE_PRIORITY, meta=meta, dont_filter=True)
 
     # --- inventory pages -----------------------------------------------------------
 
@@ -198,6 +222,9 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.restart(conflict)
             return
         self.pages_seen[page] = seen
+        if self.quick:
+            yield from self.quick_page(page, pagination.get("pages"), listings, next_url)
+            return
         checkpoint = InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
                                        next_url=next_url, pages_total=pagination.get("pages"),
                                        body=scrub(response.text))
@@ -233,6 +260,9 @@ class SellerInventorySpider(DiscogsSpider):
     def process_page(self, page, pages_total, listings, next_url, checkpoint=None):
         """One page's listings, then the next page or the end of paging."""
         yield from self.handle_page(page, pages_total, listings, checkpoint)
+        if next_url and page >= MAX_PAGES and self.options["max_pages"] >= MAX_PAGES and self.options["windows"]:
+            yield from self.start_windows()
+            return
         if next_url and page >= self.options["max_pages"]:
             logger.warning(
                 "Stopping at page %s of %s: Discogs serves only the first %s pages of another seller's "
@@ -254,10 +284,14 @@ class SellerInventorySpider(DiscogsSpider):
         feed only (``stored_on_arrival``).
         """
         self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
+        self.seen_listing_ids.extend(listing.listing_id for listing in listings)
+        if self.listing_keeper.active:  # decided from the listing alone: no release is asked for
+            kept = [listing for listing in listings if self.listing_keeper.matches(listing)]
+            self.crawler.stats.inc_value(stats.key("keepers", "rejected_by_listing"), len(listings) - len(kept))
+            listings = kept
         self.learn_fresh({listing.release_id for listing in listings})
         waiting = []
         for listing in listings:
-            self.seen_listing_ids.append(listing.listing_id)
             release_id = listing.release_id
             if release_id in self.known:
                 yield from self.decide(listing, *self.known[release_id])
@@ -267,7 +301,7 @@ class SellerInventorySpider(DiscogsSpider):
                 if release_id not in self.retrying:
                     self.to_fetch.setdefault(release_id)
                 waiting.append((listing.listing_id, release_id, pending.listing_body(listing)))
-                if not self.filter.active:
+                if not self.filtering:
                     yield ListingRowItem(listing)
         pending.park(self.database_url, self.seller, waiting)
 
@@ -276,7 +310,7 @@ class SellerInventorySpider(DiscogsSpider):
         listings = [self.share_seller(pending.listing_item(body))
                     for body in pending.take(self.database_url, self.seller, release_id)]
         for listing in listings:
-            listing.stored_on_arrival = not self.filter.active  # phase 1 wrote it (ListingRowItem)
+            listing.stored_on_arrival = not self.filtering  # phase 1 wrote it (ListingRowItem)
         return listings
 
     def learn_fresh(self, release_ids):
@@ -284,17 +318,22 @@ class SellerInventorySpider(DiscogsSpider):
         unknown = release_ids - self.known.keys() - self.to_fetch.keys() - self.retrying - self.gave_up
         fresh = self.fresh(unknown) if unknown else {}
         self.known.update(fresh)
+        if fresh and self.release_keeper.active:
+            self.facts.update(watching.stored_release_facts(fresh))
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
 
     def decide(self, listing, genres, styles, release_format=None):
         listing.genres, listing.styles = list(genres), list(styles)
+        if not self.release_keeper.matches(listing, self.facts.get(listing.release_id)):
+            self.crawler.stats.inc_value(stats.key("keepers", "rejected_by_release"))
+            return
         if self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f]):
             self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
             yield listing
 
     def undecided(self, listing):
         """A listing whose release could not be fetched: kept unless a filter needs the release."""
-        if self.filter.active:
+        if self.filter.active or self.release_keeper.active:
             self.crawler.stats.inc_value(stats.key("listings", "undecided"))
         else:
             self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
@@ -328,6 +367,78 @@ class SellerInventorySpider(DiscogsSpider):
             if count <= 0:
                 return
 
+    # --- past the cap: further sort orders (sortwindows.py) ------------------------------
+
+    def start_windows(self):
+        """Page 100 of listed asc reached and more listings announced: page other sort orders."""
+        last = max((p for key, p in self.pages_seen.items() if isinstance(key, int)), key=lambda p: p.page)
+        self.windows = SortWindows(items=last.items, max_pages=MAX_PAGES, owner=self.owner.owned)
+        self.windows.seen.update(self.seen_listing_ids)
+        first = self.windows.windows[FIRST]
+        first.requests = first.next_page = len([k for k in self.pages_seen if isinstance(k, int)])
+        first.added, first.done = len(self.windows.seen), True
+        logger.info("Discogs serves only %s pages of another seller's inventory: %s of the %s listings of %s "
+                    "seen in listed order; paging further sort orders, the most promising first",
+                    MAX_PAGES, len(self.windows.seen), last.items, self.seller)
+        yield from self.next_window()
+
+    def next_window(self):
+        chosen = self.windows.next_page()
+        if chosen is not None:
+            order, page = chosen
+            yield self.page_request(self.url(
+                f"/users/{quote(self.seller, safe='')}/inventory", status=self.options["status"], sort=order[0],
+                sort_order=order[1], per_page=self.per_page, page=page), page=page, order=order)
+            return
+        windows = self.windows
+        for name, count in windows.requests_per_order().items():
+            self.crawler.stats.set_value(stats.key("windows", "requests", name), count)
+        self.crawler.stats.set_value(stats.key("windows", "listings_seen"), len(windows.seen))
+        self.crawler.stats.set_value(stats.key("windows", "items"), windows.items)
+        self.crawler.stats.set_value(stats.key("windows", "coverage_percent"), round(100 * windows.coverage, 2))
+        logger.info("Sort orders of %s: %s", self.seller, windows.describe())
+        # The union proves the inventory only if it saw every listing (staleness checks it again).
+        self.pages_failed = len(windows.seen) < windows.items - MIN_SLACK
+        if self.pages_failed:
+            logger.warning("Availability of %s's listings not marked: coverage %s of %s listings (%.2f %%); "
+                           "no further sort order adds any", self.seller, len(windows.seen), windows.items,
+                           100 * windows.coverage)
+        yield from self.finish_inventory()
+
+    def parse_window(self, response):
+        """A page of a further sort order: its unseen listings, then the next page chosen."""
+        data = response.json()  # well-formed: the retry middleware checked its shape
+        pagination, order = data["pagination"], response.meta["order"]
+        seen = PageSeen.from_body(data, time.time(), order=order_name(order))
+        self.pages_seen[(order, pagination["page"])] = seen
+        added = set(self.windows.observe(order, pagination["page"], seen.listing_ids, pagination["items"],
+                                         seen.has_next))
+        self.crawler.stats.inc_value(stats.PAGES_DONE)
+        listings = [listing for listing in data["listings"] if listing["id"] in added]
+        self.owner.observe(listings)
+        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
+        yield from self.next_window()
+
+    # --- quick mode: newest first, until a page holds nothing new ------------------------
+
+    def quick_page(self, page, pages_total, listings, next_url):
+        """Only listings never stored before go on; a page of none of them ends paging."""
+        known = watching.stored_listing_ids(self.database_url, [listing["id"] for listing in listings])
+        new = [listing for listing in listings if listing["id"] not in known]
+        self.crawler.stats.inc_value(stats.key("quick", "new_listings"), len(new))
+        self.crawler.stats.inc_value(stats.PAGES_DONE)
+        self.owner.observe(new)
+        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in new])
+        if new and next_url and page < self.options["max_pages"]:
+            yield self.page_request(self.on_api(next_url), page=page + 1)
+            return
+        logger.info("Quick run of %s: %s new listings on %s pages (stopped at a page with %s); quick runs "
+                    "cannot see removals, so no listing is marked unavailable", self.seller,
+                    self.crawler.stats.get_value(stats.key("quick", "new_listings"), 0), page,
+                    "nothing new" if not new else "no next page")
+        self.pages_failed = True  # a quick run proves nothing about listings it did not page
+        yield from self.finish_inventory()
+
     def page_failed(self, failure):
         response = getattr(failure.value, "response", None)
         if failure.check(DiscogsOutageError):
@@ -349,6 +460,8 @@ class SellerInventorySpider(DiscogsSpider):
     def parse_release(self, response):
         release = super().parse_release(response)
         yield release
+        if self.release_keeper.active:
+            self.facts[release.release_id] = keepers.release_facts(release)
         if self.release_queue is None:  # still paging: later listings of it are decided at once
             self.known[release.release_id] = (release.genres, release.styles, release.format)
         for listing in self.waiting_listings(release.release_id):
@@ -363,7 +476,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     def release_unavailable(self, release_id):
         waiting = self.waiting_listings(release_id)
-        if waiting and self.filter.active:
+        if waiting and (self.filter.active or self.release_keeper.active):
             logger.warning("%s listings of release %s dropped: the filter cannot be decided without it",
                            len(waiting), release_id)
         for listing in waiting:
