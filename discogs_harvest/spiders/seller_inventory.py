@@ -239,12 +239,14 @@ class SellerInventorySpider(DiscogsSpider):
         self.crawler.stats.set_value(stats.PAGES_DONE, 0)
         self.pages_seen = {}
         self.seen_listing_ids = []
+        self.windows = None
         yield self.first_page_request()
 
     def handle_page(self, page, pages_total, listings, checkpoint=None):
         """One page's listings (fetched now or replayed from a checkpoint), then its checkpoint:
         storage commits a page with its listings, so a checkpointed page's listings are stored."""
         self.owner.observe(listings)
+        self.remember_keys(page, pages_total, listings)
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
@@ -260,7 +262,7 @@ class SellerInventorySpider(DiscogsSpider):
     def process_page(self, page, pages_total, listings, next_url, checkpoint=None):
         """One page's listings, then the next page or the end of paging."""
         yield from self.handle_page(page, pages_total, listings, checkpoint)
-        if next_url and page >= MAX_PAGES and self.options["max_pages"] >= MAX_PAGES and self.options["windows"]:
+        if next_url and page >= MAX_PAGES and self.options["max_pages"] >= MAX_PAGES and self.windows is not None:
             yield from self.start_windows()
             return
         if next_url and page >= self.options["max_pages"]:
@@ -369,14 +371,20 @@ class SellerInventorySpider(DiscogsSpider):
 
     # --- past the cap: further sort orders (sortwindows.py) ------------------------------
 
+    def remember_keys(self, page, pages_total, listings):
+        """An inventory beyond the cap: SortWindows learns the sort keys of every listing seen."""
+        if not (pages_total or 0) > MAX_PAGES or not self.options["windows"] or self.quick:
+            return
+        seen = self.pages_seen.get(page)
+        if self.windows is None:
+            self.windows = SortWindows(items=seen.items if seen else 0, max_pages=MAX_PAGES,
+                                       per_page=self.per_page, owner=self.owner.owned)
+        self.windows.observe(FIRST, page, [listing for listing in listings if isinstance(listing, dict)],
+                             seen.items if seen else None)
+
     def start_windows(self):
         """Page 100 of listed asc reached and more listings announced: page other sort orders."""
         last = max((p for key, p in self.pages_seen.items() if isinstance(key, int)), key=lambda p: p.page)
-        self.windows = SortWindows(items=last.items, max_pages=MAX_PAGES, owner=self.owner.owned)
-        self.windows.seen.update(self.seen_listing_ids)
-        first = self.windows.windows[FIRST]
-        first.requests = first.next_page = len([k for k in self.pages_seen if isinstance(k, int)])
-        first.added, first.done = len(self.windows.seen), True
         logger.info("Discogs serves only %s pages of another seller's inventory: %s of the %s listings of %s "
                     "seen in listed order; paging further sort orders, the most promising first",
                     MAX_PAGES, len(self.windows.seen), last.items, self.seller)
@@ -411,7 +419,7 @@ class SellerInventorySpider(DiscogsSpider):
         pagination, order = data["pagination"], response.meta["order"]
         seen = PageSeen.from_body(data, time.time(), order=order_name(order))
         self.pages_seen[(order, pagination["page"])] = seen
-        added = set(self.windows.observe(order, pagination["page"], seen.listing_ids, pagination["items"],
+        added = set(self.windows.observe(order, pagination["page"], data["listings"], pagination["items"],
                                          seen.has_next))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         listings = [listing for listing in data["listings"] if listing["id"] in added]
