@@ -57,6 +57,12 @@ def grade(text):
     return ALIASES.get(match.group(1)) if match else None
 
 
+def at_least(condition, minimum):
+    """True when ``condition`` is graded ``minimum`` or better (an ungraded one never is)."""
+    rank = grade(condition)
+    return rank is not None and rank >= minimum
+
+
 @dataclass(frozen=True)
 class ListingKeeper:
     min_condition: int | None = None
@@ -75,14 +81,15 @@ class ListingKeeper:
 
     @property
     def active(self):
-        return any(value not in (None, False, frozenset()) for value in vars(self).values())
+        return any(value is not None and value is not False and value != frozenset()
+                   for name, value in vars(self).items() if name != "allow_offers") or self.allow_offers is not None
 
     def matches(self, listing):
         """True when ``listing`` (a ListingItem) passes every listing-level condition it can decide;
         year and have/want a listing lacks are left to :class:`ReleaseKeeper`."""
-        if self.min_condition is not None and (grade(listing.condition) or -1) < self.min_condition:
+        if self.min_condition is not None and not at_least(listing.condition, self.min_condition):
             return False
-        if self.min_sleeve_condition is not None and (grade(listing.sleeve_condition) or -1) < self.min_sleeve_condition:
+        if self.min_sleeve_condition is not None and not at_least(listing.sleeve_condition, self.min_sleeve_condition):
             return False
         if self.currency and (listing.currency or "").upper() != self.currency:
             return False
@@ -226,5 +233,6 @@ def parse_keepers(formats=frozenset(), **arguments):
 def describe(listing, release):
     """One line for the log: the keeper conditions in force."""
     parts = [f"{name}={value}" for keeper in (listing, release) for name, value in vars(keeper).items()
-             if value not in (None, False, frozenset())]
+             if value is not None and value is not False and value != frozenset()
+             or name == "allow_offers" and value is not None]
     return " ".join(sorted(set(parts))) or "none"
