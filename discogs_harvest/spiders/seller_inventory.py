@@ -402,6 +402,7 @@ class SellerInventorySpider(DiscogsSpider):
         for name, count in windows.requests_per_order().items():
             self.crawler.stats.set_value(stats.key("windows", "requests", name), count)
         self.crawler.stats.set_value(stats.key("windows", "listings_seen"), len(windows.seen))
+        self.crawler.stats.set_value(stats.key("windows", "requests_adding_nothing"), windows.wasted)
         self.crawler.stats.set_value(stats.key("windows", "items"), windows.items)
         self.crawler.stats.set_value(stats.key("windows", "coverage_percent"), round(100 * windows.coverage, 2))
         logger.info("Sort orders of %s: %s", self.seller, windows.describe())
