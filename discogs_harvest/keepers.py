@@ -185,7 +185,7 @@ def _grade_argument(name, value):
     return rank
 
 
-def _flag(name, value):
+def flag(name, value):
     if str(value).strip().lower() in ("1", "true", "yes", "on"):
         return True
     if str(value).strip().lower() in ("0", "false", "no", "off"):
@@ -209,7 +209,7 @@ def parse_keepers(formats=frozenset(), **arguments):
     if price_min is not None and price_max is not None and price_min > price_max:
         raise HarvestConfigError(f"price_min {price_min:g} is above price_max {price_max:g}")
     years = {name: _number(name, a[name], int) if name in a else None for name in ("year_min", "year_max")}
-    wants = {"wants_over_haves": _flag("wants_over_haves", a["wants_over_haves"]) if "wants_over_haves" in a
+    wants = {"wants_over_haves": flag("wants_over_haves", a["wants_over_haves"]) if "wants_over_haves" in a
              else False,
              "min_want_ratio": _number("min_want_ratio", a["min_want_ratio"]) if "min_want_ratio" in a else None}
     currency = str(a["currency"]).strip().upper() if "currency" in a else None
@@ -222,7 +222,7 @@ def parse_keepers(formats=frozenset(), **arguments):
                               if "min_sleeve_condition" in a else None),
         price_min=price_min, price_max=price_max, currency=currency,
         ships_from=split_values(a.get("ships_from")),
-        allow_offers=_flag("allow_offers", a["allow_offers"]) if "allow_offers" in a else None,
+        allow_offers=flag("allow_offers", a["allow_offers"]) if "allow_offers" in a else None,
         posted_since=since, formats=listing_formats, **years, **wants)
     release = ReleaseKeeper(
         country=split_values(a.get("country")),

@@ -1,4 +1,5 @@
 """``scrapy crawl seller_inventory -a seller=NAME [-a style=Latin] [-a genre=Jazz] [-a format=LP]``
+``[-a min_condition=VG+ -a price_max=20 ...] [-a quick=1] [-a windows=0]``
 
 Pages through ``/users/{seller}/inventory`` (per_page=100, following ``pagination.urls.next``:
 pages can be short, so never page arithmetic), then requests each distinct release that is not
@@ -18,6 +19,14 @@ yielded after its listings, so storage commits them together. Then releases are 
 Filters (comma-separated, case-insensitive) are applied here because the API has none: a
 listing is kept when its release matches, using the stored release when it is fresh and the
 fetched one otherwise. Releases fetched only to decide a filter are still stored.
+
+Watching a seller (README "Watching a seller"): keeper filters (:mod:`discogs_harvest.keepers`)
+reject a listing on what it shows before its release is queued, and decide release-level
+conditions where the release is known; ``quick=1`` pages ``listed desc`` and stops at the first
+page holding no listing stored before (only new ones go on; nothing is marked unavailable);
+past page 100, further sort orders are paged as :class:`~discogs_harvest.sortwindows.SortWindows`
+chooses (their pages are not checkpointed: a resumed run replays the listed pages and chooses
+again), and the snapshot claims completeness only when they saw every listing announced.
 
 The seller's own inventory (every status, no page cap, private fields, ``-a via=export``) is
 handled by :class:`~discogs_harvest.spiders.owner.OwnerInventory` (``self.owner``).
@@ -108,9 +117,9 @@ class SellerInventorySpider(DiscogsSpider):
             # Keeper filters (keepers.py): the listing's own before any release request.
             "listing_keeper": listing_keeper,
             "release_keeper": release_keeper,
-            "quick": keepers._flag("quick", quick) if quick not in (None, "") else False,
+            "quick": keepers.flag("quick", quick) if quick not in (None, "") else False,
             # Past page 100: page further sort orders (sortwindows.py); -a windows=0 stops at 100.
-            "windows": keepers._flag("windows", windows),
+            "windows": keepers.flag("windows", windows),
         }
 
     @classmethod
@@ -345,7 +354,8 @@ class SellerInventorySpider(DiscogsSpider):
         complete = not self.pages_failed
         listing_ids, proves_absence = self.owner.snapshot(self.seen_listing_ids, complete)
         yield InventorySnapshotItem(seller_username=self.seller, listing_ids=listing_ids,
-                                    complete=proves_absence, ended_on_error=self.page_error,
+                                    # a quick run leaves an unfinished full run's checkpoint alone
+                                    complete=proves_absence, ended_on_error=self.page_error or self.quick,
                                     pages=list(self.pages_seen.values()))
         count = len(self.to_fetch)
         self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, count)
