@@ -271,7 +271,8 @@ class SellerInventorySpider(DiscogsSpider):
     def process_page(self, page, pages_total, listings, next_url, checkpoint=None):
         """One page's listings, then the next page or the end of paging."""
         yield from self.handle_page(page, pages_total, listings, checkpoint)
-        if next_url and page >= MAX_PAGES and self.options["max_pages"] >= MAX_PAGES and self.windows is not None:
+        if (next_url and page >= MAX_PAGES and self.options["max_pages"] == MAX_PAGES and self.windows is not None
+                and not self.owner.owned):  # the owner is not capped: paging simply goes on
             yield from self.start_windows()
             return
         if next_url and page >= self.options["max_pages"]:
@@ -383,7 +384,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     def remember_keys(self, page, pages_total, listings):
         """An inventory beyond the cap: SortWindows learns the sort keys of every listing seen."""
-        if not (pages_total or 0) > MAX_PAGES or not self.options["windows"] or self.quick:
+        if not (pages_total or 0) > MAX_PAGES or not self.options["windows"] or self.quick or self.owner.owned:
             return
         seen = self.pages_seen.get(page)
         if self.windows is None:
