@@ -12,7 +12,10 @@ says ``complete`` (paging reached the end) and its pages prove the whole invento
 ``INVENTORY_MAX_SPAN_MINUTES``, counts consistent with ``pagination.items`` within
 ``INVENTORY_COUNT_SLACK``), that seller's ``collection_items``
 rows whose listing was not seen get ``is_available = 0`` (never deleted) and the
-seen ones ``is_available = 1``, in one transaction. A run that was interrupted
+seen ones ``is_available = 1``, in one transaction, with a ``gone`` row in ``listing_events``
+for each listing turned unavailable (:mod:`discogs_harvest.watching`). Pages of several sort
+orders (a seller past the 10,000-listing cap) are judged as a union
+(:func:`discogs_harvest.sortwindows.judge_union`: every listing announced seen). A run that was interrupted
 (``shutdown``, ``closespider_*``, ``cancelled``, an error) or that paged only part
 of an inventory proves nothing about the listings it did not see: nothing is marked.
 A snapshot that reached the end but whose pages prove nothing is counted in

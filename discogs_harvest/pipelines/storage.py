@@ -30,6 +30,9 @@ The whole record: a release's lists go to ``album_artists``, ``album_credits``,
 and every body is kept compressed in ``raw_bodies`` (the release as received, each listing
 object, each inventory page), which ``scrapy rebuild`` derives the tables from again.
 A ``StoredReleaseItem`` (a fresh release read back for a feed) passes through unwritten.
+In the same transaction a crawl (not ``scrapy rebuild``) records what changed
+(:mod:`discogs_harvest.watching`): ``listing_events`` against the stored rows, and
+``release_stats_history`` when a release's figures moved.
 
 Checkpoints for resuming (:mod:`discogs_harvest.checkpoints`): an ``InventoryPageItem``
 is upserted into ``inventory_pages``; a ``FailedReleaseItem`` into ``failed_releases``
