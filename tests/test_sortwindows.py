@@ -5,7 +5,7 @@ import json
 import pytest
 
 from discogs_harvest.completeness import PageSeen
-from discogs_harvest.sandbox.catalog import ApiError, Catalog
+from discogs_harvest.sandbox.catalog import Catalog
 from discogs_harvest.sortwindows import FIRST, SortWindows, judge_union, order_name
 
 

@@ -7,17 +7,19 @@ the ``listing_events`` of each run are compared with the part of it made since t
 
 import html
 import json
+import subprocess
+import sys
 from urllib.parse import parse_qs
 
 import pytest
 
+from discogs_harvest.filters import split_values
 from discogs_harvest.keepers import parse_keepers
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.sandbox.catalog import Catalog
-from discogs_harvest.filters import split_values
+from discogs_harvest.sandbox.process import SandboxProcess
 from tests.integration.conftest import FAST_SANDBOX
 from tests.integration.crawling import ROOT, api_requests, crawl, rows
-from discogs_harvest.sandbox.process import SandboxProcess
 
 SELLER = "synthetic-300-60"
 pytestmark = pytest.mark.timeout(300)
@@ -88,8 +90,6 @@ def test_three_runs_record_exactly_the_changes_the_sandbox_made(watched):
     assert len(history) == stored and {r["n"] for r in history} == {1}
 
     # `scrapy changes` feeds what the latest run recorded.
-    import subprocess
-    import sys
     out = database.parent / "changes.json"
     done = subprocess.run([sys.executable, "-m", "scrapy", "changes", SELLER, "-O", str(out), "-s",
                            f"DATABASE_URL=sqlite:///{database}"], cwd=ROOT, capture_output=True, text=True)
