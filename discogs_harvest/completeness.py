@@ -38,14 +38,17 @@ class PageSeen:
     fetched_at: float  # seconds since the epoch
     has_next: bool
     replayed: bool = False
+    # "" for Discogs' default order (listed asc); "price-desc" etc. for the sort windows past the
+    # cap (discogs_harvest.sortwindows), whose union is judged by sortwindows.judge_union.
+    order: str = ""
 
     @classmethod
-    def from_body(cls, data, fetched_at, replayed=False):
+    def from_body(cls, data, fetched_at, replayed=False, order=""):
         """From a well-formed inventory page (see :func:`discogs_harvest.shapes.inventory_problem`)."""
         pagination = data["pagination"]
         return cls(page=pagination["page"], pages=pagination["pages"], items=pagination["items"],
                    listing_ids=tuple(listing["id"] for listing in data["listings"]), fetched_at=fetched_at,
-                   has_next=bool((pagination.get("urls") or {}).get("next")), replayed=replayed)
+                   has_next=bool((pagination.get("urls") or {}).get("next")), replayed=replayed, order=order)
 
 
 @dataclass(frozen=True)

@@ -774,6 +774,11 @@ class PriceSuggestion(BaseModel):
 # only by the list spiders, so not among DERIVED_MODELS (which a seller harvest fills whole).
 ENTRY_MODELS = [Want, Label, Artist, Master, EntityRelease, SearchResult, MarketStats, PriceSuggestion]
 ALL_MODELS.extend(ENTRY_MODELS)
+
+
+# --- the collection site (issue 18): what foreign services answered ----------------------
+
+
 class EnrichmentMatch(BaseModel):
     """What a foreign service (Apple Music, Spotify, Wikipedia) answered about one release or
     artist (:mod:`discogs_harvest.enrich`): one row per service and subject, written once per
@@ -805,3 +810,54 @@ class EnrichmentMatch(BaseModel):
 
 
 ALL_MODELS.append(EnrichmentMatch)
+
+
+# --- the record of change (discogs_harvest/watching.py) --------------------------------
+
+
+class ListingEvent(BaseModel):
+    """One change of one listing, as the run ``run_id`` saw it (never updated, never deleted).
+
+    ``kind``: ``new`` (first seen), ``price`` (``old_price``/``new_price`` with their
+    currencies), ``condition``, ``sleeve_condition``, ``comment`` (``old_value``/``new_value``),
+    ``gone`` (marked unavailable by a run that proved the whole inventory), ``back`` (seen for
+    sale again after being unavailable).
+    """
+
+    id = IntegerField(primary_key=True)
+    listing_id = IntegerField(index=True)
+    seller = TextField(index=True)  # lower-cased username
+    run_id = IntegerField(null=True, index=True)  # harvest_runs.id
+    kind = TextField()
+    old_value = TextField(null=True)
+    new_value = TextField(null=True)
+    old_price = FloatField(null=True)
+    new_price = FloatField(null=True)
+    old_currency = TextField(null=True)
+    new_currency = TextField(null=True)
+    seen_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "listing_events"
+
+
+class ReleaseStatsHistory(BaseModel):
+    """A release's marketplace and community figures whenever a fetch found them changed."""
+
+    id = IntegerField(primary_key=True)
+    release_id = IntegerField(index=True)
+    run_id = IntegerField(null=True)
+    have_count = IntegerField(null=True)
+    want_count = IntegerField(null=True)
+    avg_rating = FloatField(null=True)
+    ratings_count = IntegerField(null=True)
+    lowest_price = FloatField(null=True)
+    price_currency = TextField(null=True)
+    num_for_sale = IntegerField(null=True)
+    fetched_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "release_stats_history"
+
+
+ALL_MODELS += [ListingEvent, ReleaseStatsHistory]

@@ -114,6 +114,7 @@ class RunLog:
             logger.error("Run not recorded in harvest_runs: %s", exc)
             return
         logger.info("Recording this run as harvest_runs.id=%s", self.run_id)
+        self.crawler.stats.set_value("harvest/run/id", self.run_id)  # the record of change names it
         if self.interval > 0:
             self.task = create_looping_call(self.update)
             self.task.start(self.interval, now=False)

@@ -12,7 +12,10 @@ says ``complete`` (paging reached the end) and its pages prove the whole invento
 ``INVENTORY_MAX_SPAN_MINUTES``, counts consistent with ``pagination.items`` within
 ``INVENTORY_COUNT_SLACK``), that seller's ``collection_items``
 rows whose listing was not seen get ``is_available = 0`` (never deleted) and the
-seen ones ``is_available = 1``, in one transaction. A run that was interrupted
+seen ones ``is_available = 1``, in one transaction, with a ``gone`` row in ``listing_events``
+for each listing turned unavailable (:mod:`discogs_harvest.watching`). Pages of several sort
+orders (a seller past the 10,000-listing cap) are judged as a union
+(:func:`discogs_harvest.sortwindows.judge_union`: every listing announced seen). A run that was interrupted
 (``shutdown``, ``closespider_*``, ``cancelled``, an error) or that paged only part
 of an inventory proves nothing about the listings it did not see: nothing is marked.
 A snapshot that reached the end but whose pages prove nothing is counted in
@@ -36,11 +39,12 @@ import logging
 from peewee import IntegerField, Model, chunked
 from scrapy import signals
 
-from discogs_harvest import stats
+from discogs_harvest import stats, watching
 from discogs_harvest.completeness import judge
+from discogs_harvest.sortwindows import judge_union
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import InventorySnapshotItem
-from discogs_harvest.models import CollectionItem, InventoryPage, RawBody, database_proxy
+from discogs_harvest.models import CollectionItem, InventoryPage, RawBody, database_proxy, utcnow
 from discogs_harvest.pipelines.rows import FOR_SALE, inventory_collection_id
 
 logger = logging.getLogger(__name__)
@@ -64,7 +68,7 @@ class SeenListing(Model):
         temporary = True
 
 
-def mark_availability(database, collection_id, seen_ids):
+def mark_availability(database, collection_id, seen_ids, run_id=None):
     """Set ``is_available`` of one collection's rows from the ids seen; return (gone, back).
 
     ``gone`` rows turned unavailable, ``back`` rows turned available again. The
@@ -81,6 +85,9 @@ def mark_availability(database, collection_id, seen_ids):
     in_collection = CollectionItem.collection_id == collection_id
     # Only rows whose flag changes are touched, so the counts say what changed.
     available = CollectionItem.is_available == True  # noqa: E712 (a SQL expression)
+    # The record of change (watching.py): a gone event for each row about to turn unavailable.
+    watching.record_gone(collection_id, CollectionItem.select().where(
+        in_collection & CollectionItem.listing_id.not_in(seen) & available), run_id, utcnow())
     gone = CollectionItem.update(is_available=False).where(
         in_collection & CollectionItem.listing_id.not_in(seen) & available
     ).execute()
@@ -128,7 +135,9 @@ class StalenessPipeline:
 
     def proven(self, item):
         """True when the snapshot's pages prove the whole inventory; else says why, once."""
-        verdict = judge(item.pages, self.max_span, self.slack)
+        # Pages of several sort orders (past the 10,000-listing cap) are judged as a union.
+        policy = judge_union if any(page.order for page in item.pages) else judge
+        verdict = policy(item.pages, self.max_span, self.slack)
         if not verdict.complete:
             self.crawler.stats.inc_value(UNPROVEN)
             logger.warning("The inventory of %s was paged to the end but is not proven complete: %s; "
@@ -148,7 +157,8 @@ class StalenessPipeline:
         gone = back = 0
         with database.atomic():
             for seller, seen in complete.items():
-                seller_gone, seller_back = mark_availability(database, inventory_collection_id(seller), seen)
+                seller_gone, seller_back = mark_availability(database, inventory_collection_id(seller), seen,
+                                                             self.crawler.stats.get_value(watching.RUN_ID_STAT))
                 gone += seller_gone
                 back += seller_back
         self.crawler.stats.inc_value(MARKED_UNAVAILABLE, gone)

@@ -33,6 +33,9 @@ A ``RawBodyItem`` of a resource :mod:`discogs_harvest.records` maps (collection 
 wants, labels, artists, masters, their lists, search results, marketplace figures) is kept
 and also written to its table through that mapping.
 A ``StoredReleaseItem`` (a fresh release read back for a feed) passes through unwritten.
+In the same transaction a crawl (not ``scrapy rebuild``) records what changed
+(:mod:`discogs_harvest.watching`): ``listing_events`` against the stored rows, and
+``release_stats_history`` when a release's figures moved.
 
 Checkpoints for resuming (:mod:`discogs_harvest.checkpoints`): an ``InventoryPageItem``
 is upserted into ``inventory_pages``; a ``FailedReleaseItem`` into ``failed_releases``
@@ -57,7 +60,7 @@ import logging
 from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
 from scrapy.utils.asyncio import create_looping_call
 
-from discogs_harvest import fts, records, stats
+from discogs_harvest import fts, records, stats, watching
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import (
@@ -329,9 +332,16 @@ class StoragePipeline:
         self.link_listings([item.release_id for item in releases])
         return rows
 
+    def run_id(self):
+        """The ``harvest_runs.id`` of this crawl (set by the RunLog extension), or None."""
+        return self.crawler.stats.get_value(watching.RUN_ID_STAT)
+
     def write_releases(self, releases, now):
         album_ids = [str(item.release_id) for item in releases]
         rows = self.write_albums(releases, now)
+        if self.keep_bodies:
+            self.crawler.stats.inc_value(watching.HISTORY_STAT, watching.record_release_stats(
+                releases, self.run_id(), now, self.max_variables))
         rows += self.write_tracks(releases)
         fts.refresh(database_for(self.database_url), album_ids, self.max_variables)  # search (fts.py)
         rows += self.write_videos(releases, album_ids)
@@ -457,6 +467,9 @@ class StoragePipeline:
         for item in listings:
             album_id = str(item.release_id) if item.release_id is not None else None
             listing_rows.append(listing_row(item, album_id if album_id in present else None, now))
+        if self.keep_bodies:  # a crawl, not `scrapy rebuild`: record what changed (watching.py)
+            self.crawler.stats.inc_value(watching.EVENTS_STAT, watching.record_listing_events(
+                listing_rows, self.run_id(), now, self.max_variables))
         rows += self.upsert(
             CollectionItem,
             listing_rows,

@@ -270,6 +270,12 @@ def _mutate(sb, request, data):
     return sb.catalog.seller(request.match_info["name"]).mutate(**data)
 
 
+def _changes(sb, request, _):
+    """The seller's journal: every change ``mutate`` made since the last reset, in order."""
+    seller = sb.catalog.seller(request.match_info["name"])
+    return {"seller": seller.name, "changes": seller.journal}
+
+
 def build_app(sb: Sandbox) -> web.Application:
     app = web.Application(middlewares=[discogs_behaviour])
     app[SANDBOX] = sb
@@ -290,6 +296,7 @@ def build_app(sb: Sandbox) -> web.Application:
         web.post("/_sandbox/consume", _control(_consume)),
         web.post("/_sandbox/clock", _control(lambda sb, request, data: sb.clock.set(**data))),
         web.post("/_sandbox/sellers/{name}/mutate", _control(_mutate)),
+        web.get("/_sandbox/sellers/{name}/changes", _control(_changes)),
         web.post("/_sandbox/oauth/authorize", _control(oauth.authorize_control)),
         web.post("/_sandbox/exports", _control(lambda sb, request, data: sb.exports.configure(**data))),
     ])

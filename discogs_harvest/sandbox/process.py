@@ -99,6 +99,10 @@ class SandboxProcess:
     def mutate(self, seller: str, **kw) -> dict:
         return self._call("POST", f"/_sandbox/sellers/{urllib.parse.quote(seller, safe='')}/mutate", kw)
 
+    def changes(self, seller: str) -> list[dict]:
+        """What ``mutate`` changed in ``seller`` since the last reset (its journal)."""
+        return self._call("GET", f"/_sandbox/sellers/{urllib.parse.quote(seller, safe='')}/changes")["changes"]
+
     def clock(self, **kw) -> dict:
         """Freeze (``frozen=True``), advance (``advance=seconds``) or release the rate window's clock."""
         return self._call("POST", "/_sandbox/clock", kw)

@@ -5,7 +5,12 @@ API_FACTS.md §4). :class:`RecordedSeller` holds brotherlogic's recorded crawl;
 :class:`SyntheticSeller` computes listing *i* on demand, so a seller of 100,000
 listings costs nothing until its pages are asked for. Sort orders other than
 ``listed`` are computed once per seller and kept as an array of positions.
-Mutations (drop, reprice) overlay either kind until reset.
+Mutations overlay either kind until reset: drop (a listing leaves), restore (a dropped
+listing comes back), reprice, recondition, comment, and ``add`` (new listings at the newest
+end of a synthetic seller). Each change made is written to the seller's ``journal``
+(``GET /_sandbox/sellers/<name>/changes``): the sandbox's own record of what changed, in the
+harvester's words (``new``, ``price``, ``condition``, ``comment``, ``gone``, ``back``),
+which tests compare with ``listing_events``.
 
 Views: ``owner`` sees everything; ``user`` (any other client) loses the owner-only
 keys; ``anon`` also loses image URLs (API_FACTS.md §2, §4).
@@ -108,6 +113,8 @@ class Seller:
     def __init__(self):
         self.dropped: set[int] = set()
         self.reprice: dict[int, float] = {}
+        self.edits: dict[int, dict] = {}  # index -> {"condition": ..., "comments": ...}
+        self.journal: list[dict] = []  # what mutate changed, in order (see the module docstring)
         self._orders: dict = {}
         self._fragments = LRU(FRAGMENT_CACHE)
 
@@ -130,6 +137,8 @@ class Seller:
     # --- shared behaviour ---
     def listing(self, index: int) -> dict:
         listing = self._listing(index)
+        if index in self.edits:
+            listing = {**listing, **self.edits[index]}
         if index in self.reprice:
             value = self.reprice[index]
             currency = listing["price"]["currency"]
@@ -161,33 +170,64 @@ class Seller:
         """One listing serialised for ``view``, cached: pages are joined from these."""
         return self._fragments.get_or_make((index, view), lambda: dumps(view_of(self.listing(index), view)).encode())
 
-    def mutate(self, drop=(), reprice=None) -> dict:
+    def mutate(self, drop=(), reprice=None, restore=(), recondition=None, comment=None, add=0) -> dict:
+        """Change the inventory; every change lands in :attr:`journal`. Unknown ids are returned."""
         unknown = []
-        for listing_id in drop:
-            index = self.index_of(int(listing_id))
-            if index is None:
-                unknown.append(listing_id)
-            else:
+
+        def each(ids):
+            for listing_id in ids:
+                index = self.index_of(int(listing_id))
+                if index is None:
+                    unknown.append(listing_id)
+                else:
+                    yield int(listing_id), index
+
+        for listing_id, index in each(drop):
+            if index not in self.dropped:
                 self.dropped.add(index)
-        for listing_id, value in (reprice or {}).items():
-            index = self.index_of(int(listing_id))
-            if index is None:
-                unknown.append(listing_id)
-            else:
-                self.reprice[index] = float(value)
+                self._note("gone", listing_id)
+        for listing_id, index in each(restore):
+            if index in self.dropped:
+                self.dropped.discard(index)
+                self._note("back", listing_id)
+        for listing_id, index in each((reprice or {}).keys()):
+            value = float(reprice[str(listing_id)] if str(listing_id) in reprice else reprice[listing_id])
+            before = self.listing(index)["price"]
+            if before["value"] != value:
+                self._note("price", listing_id, before["value"], value, before["currency"])
+            self.reprice[index] = value
+            self._forget(index)
+        for field, kind, changes in (("condition", "condition", recondition), ("comments", "comment", comment)):
+            for listing_id, index in each((changes or {}).keys()):
+                value = changes[str(listing_id)] if str(listing_id) in changes else changes[listing_id]
+                before = self.listing(index)[field]
+                if before != value:
+                    self._note(kind, listing_id, before, value)
+                self.edits.setdefault(index, {})[field] = value
                 self._forget(index)
+        if add:
+            for listing_id in self.grow(int(add)):
+                self._note("new", listing_id)
         self._orders.clear()
         return {"seller": self.name, "items": self.size - len(self.dropped), "dropped": len(self.dropped),
                 "repriced": len(self.reprice), "unknown": unknown}
 
+    def grow(self, count: int) -> list:
+        raise ValueError(f"seller {self.name} is recorded: listings cannot be added")
+
+    def _note(self, kind, listing_id, old=None, new=None, currency=None):
+        self.journal.append({"kind": kind, "listing_id": listing_id, "old": old, "new": new, "currency": currency})
+
     def reset(self) -> None:
         """Undo mutations; caches of what never changed survive (e.g. a ``--warm`` start)."""
-        if self.dropped or self.reprice:
+        if self.dropped or self.reprice or self.edits:
             self._orders.clear()
-        for index in self.reprice:
+        for index in [*self.reprice, *self.edits]:
             self._forget(index)
         self.dropped.clear()
         self.reprice.clear()
+        self.edits.clear()
+        self.journal.clear()
 
     def _forget(self, index: int) -> None:
         for view in ("owner", "user", "anon"):
@@ -221,6 +261,7 @@ class SyntheticSeller(Seller):
                  ships_from: str | None = None, mixed: bool = False):
         super().__init__()
         self.name, self.size, self.mixed = name, size, mixed
+        self.base_size = size  # listings added by mutate(add=) are forgotten on reset
         self.releases, self.shift = max(1, min(releases, size)), shift
         seed = zlib.crc32(name.lower().encode())
         self._key = name.lower()
@@ -241,6 +282,20 @@ class SyntheticSeller(Seller):
             "uid": uid, "url": f"https://api.discogs.com/users/{name}", "payment": "PayPal Commerce",
             "shipping": "Records ship in sturdy mailers.\r\nCombined shipping &amp; discounts on request.",
             "resource_url": f"https://api.discogs.com/users/{name}"}
+
+    def grow(self, count):
+        """``count`` new listings, posted after every other (the newest end of ``listed``)."""
+        first, self.size = self.size, self.size + count
+        self._orders.clear()
+        return [self.listing_id(index) for index in range(first, self.size)]
+
+    def reset(self):
+        if self.size != self.base_size:
+            self._orders.clear()
+            for index in range(self.base_size, self.size):
+                self._forget(index)
+            self.size = self.base_size
+        super().reset()
 
     def listing_id(self, index):
         return self.base_id + index
@@ -267,6 +322,8 @@ class SyntheticSeller(Seller):
         return round(math.exp(1.0 + 3.6 * spread), 2)
 
     def _sort_keys(self, indexes, sort):
+        if sort == "audio":  # no synthetic listing has audio: one key, so the index order stays
+            return [False] * len(indexes)
         if sort == "price":
             return [self.reprice[i] if i in self.reprice else self.price(i) for i in indexes]
         if sort in ("item", "artist", "label", "catno"):

@@ -1,4 +1,5 @@
 """``scrapy crawl seller_inventory -a seller=NAME [-a style=Latin] [-a genre=Jazz] [-a format=LP]``
+``[-a min_condition=VG+ -a price_max=20 ...] [-a quick=1] [-a windows=0]``
 
 Pages through ``/users/{seller}/inventory`` (per_page=100, following ``pagination.urls.next``:
 pages can be short, so never page arithmetic), then requests each distinct release that is not
@@ -18,6 +19,14 @@ yielded after its listings, so storage commits them together. Then releases are 
 Filters (comma-separated, case-insensitive) are applied here because the API has none: a
 listing is kept when its release matches, using the stored release when it is fresh and the
 fetched one otherwise. Releases fetched only to decide a filter are still stored.
+
+Watching a seller (README "Watching a seller"): keeper filters (:mod:`discogs_harvest.keepers`)
+reject a listing on what it shows before its release is queued, and decide release-level
+conditions where the release is known; ``quick=1`` pages ``listed desc`` and stops at the first
+page holding no listing stored before (only new ones go on; nothing is marked unavailable);
+past page 100, further sort orders are paged as :class:`~discogs_harvest.sortwindows.SortWindows`
+chooses (their pages are not checkpointed: a resumed run replays the listed pages and chooses
+again), and the snapshot claims completeness only when they saw every listing announced.
 
 The seller's own inventory (every status, no page cap, private fields, ``-a via=export``) is
 handled by :class:`~discogs_harvest.spiders.owner.OwnerInventory` (``self.owner``).
@@ -44,9 +53,9 @@ from urllib.parse import quote
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from discogs_harvest import pending, shapes, stats
+from discogs_harvest import keepers, pending, shapes, stats, watching
 from discogs_harvest.checkpoints import inventory_checkpoint
-from discogs_harvest.completeness import PageSeen, disagreement, replayable
+from discogs_harvest.completeness import MIN_SLACK, PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
 from discogs_harvest.dump.freshness import dump_releases, parse_enrich
@@ -63,6 +72,7 @@ from discogs_harvest.loaders import load_listing
 from discogs_harvest.scrub import drop_credentials, scrub
 from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
 from discogs_harvest.spiders.owner import OwnerInventory, parse_via
+from discogs_harvest.sortwindows import FIRST, SortWindows, order_name
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +92,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     @classmethod
     def parse_arguments(cls, seller=None, style=None, genre=None, format=None, status="For Sale",
-                        max_pages=MAX_PAGES, via=None, enrich=None, **_):
+                        max_pages=MAX_PAGES, via=None, enrich=None, quick=None, windows="1", **arguments):
         name, url_filters = parse_seller(seller)
         if status not in INVENTORY_STATUSES:
             raise HarvestConfigError(f"status {status!r} is not one of {', '.join(INVENTORY_STATUSES)}")
@@ -92,6 +102,9 @@ class SellerInventorySpider(DiscogsSpider):
             max_pages = 0
         if max_pages < 1:
             raise HarvestConfigError("max_pages must be a whole number >= 1")
+        formats = split_values(format or url_filters.get("format"))
+        listing_keeper, release_keeper = keepers.parse_keepers(
+            formats, **{name: arguments.get(name) for name in keepers.KEEPER_ARGUMENTS})
         return {
             "seller": name,
             "status": status,
@@ -101,8 +114,14 @@ class SellerInventorySpider(DiscogsSpider):
             "filter": InventoryFilter(
                 styles=split_values(style or url_filters.get("style")),
                 genres=split_values(genre or url_filters.get("genre")),
-                formats=split_values(format or url_filters.get("format")),
+                formats=formats,
             ),
+            # Keeper filters (keepers.py): the listing's own before any release request.
+            "listing_keeper": listing_keeper,
+            "release_keeper": release_keeper,
+            "quick": keepers.flag("quick", quick) if quick not in (None, "") else False,
+            # Past page 100: page further sort orders (sortwindows.py); -a windows=0 stops at 100.
+            "windows": keepers.flag("windows", windows),
         }
 
     @classmethod
@@ -125,9 +144,17 @@ class SellerInventorySpider(DiscogsSpider):
         self.pages_seen = {}  # page number -> PageSeen, for the completeness policy
         self.replayed = []  # PageSeen of the pages replayed from a checkpoint, until one is fetched
         self.from_dump = {}  # enrich=stats: release id -> (genres, styles, format) known from a dump
+        self.listing_keeper = self.options["listing_keeper"]
+        self.release_keeper = self.options["release_keeper"]
+        # Listings are stored once decided (not as pages arrive) when any filter may drop them.
+        self.filtering = self.filter.active or self.listing_keeper.active or self.release_keeper.active
+        self.facts = {}  # release id -> figures ReleaseKeeper reads, while it is active
+        self.windows = None  # SortWindows, once paging reached Discogs' page cap
+        self.quick = self.options["quick"]
 
     async def start(self):
-        logger.info("Harvesting the inventory of %s (filter: %s)", self.seller, self.filter.describe())
+        logger.info("Harvesting the inventory of %s (filter: %s; keepers: %s%s)", self.seller, self.filter.describe(),
+                    keepers.describe(self.listing_keeper, self.release_keeper), "; quick mode" if self.quick else "")
         pending.clear(self.database_url, self.seller)  # a resumed run parks its replayed pages again
         for request in self.retry_failed_releases():
             yield request
@@ -140,6 +167,9 @@ class SellerInventorySpider(DiscogsSpider):
 
     def start_inventory(self):
         """Page 1 of the inventory, or the pages an unfinished run stored and the next one."""
+        if self.quick:  # newest first, never resumed: its pages are not listed asc's
+            yield self.first_page_request()
+            return
         checkpoint = inventory_checkpoint(self.database_url, self.seller, self.options["status"],
                                           self.crawler.settings.getfloat("INVENTORY_RESUME_MAX_AGE_HOURS"))
         if checkpoint and not replayable(checkpoint[0].seen.fetched_at, time.time(), self.max_span):
@@ -168,16 +198,19 @@ class SellerInventorySpider(DiscogsSpider):
                 f"/users/{quote(self.seller, safe='')}/inventory",
                 status=self.options["status"],
                 sort="listed",
-                sort_order="asc",
+                sort_order="desc" if self.quick else "asc",
                 per_page=self.per_page,
                 page=1,
             ),
             page=1,
         )
 
-    def page_request(self, url, page):
-        return scrapy.Request(url, callback=self.parse_page, errback=self.page_failed, priority=PAGE_PRIORITY,
-                              meta={"page": page, shapes.SHAPE_META: shapes.INVENTORY}, dont_filter=True)
+    def page_request(self, url, page, order=None):
+        meta = {"page": page, shapes.SHAPE_META: shapes.INVENTORY}
+        if order is not None:  # a further sort order, past the cap
+            meta["order"] = order
+        return scrapy.Request(url, callback=self.parse_window if order else self.parse_page,
+                              errback=self.page_failed, priority=PAGE_PRIORITY, meta=meta, dont_filter=True)
 
     # --- inventory pages -----------------------------------------------------------
 
@@ -201,6 +234,9 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.restart(conflict)
             return
         self.pages_seen[page] = seen
+        if self.quick:
+            yield from self.quick_page(page, pagination.get("pages"), listings, next_url)
+            return
         checkpoint = InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
                                        next_url=next_url, pages_total=pagination.get("pages"),
                                        body=scrub(response.text))
@@ -215,12 +251,14 @@ class SellerInventorySpider(DiscogsSpider):
         self.crawler.stats.set_value(stats.PAGES_DONE, 0)
         self.pages_seen = {}
         self.seen_listing_ids = []
+        self.windows = None
         yield self.first_page_request()
 
     def handle_page(self, page, pages_total, listings, checkpoint=None):
         """One page's listings (fetched now or replayed from a checkpoint), then its checkpoint:
         storage commits a page with its listings, so a checkpointed page's listings are stored."""
         self.owner.observe(listings)
+        self.remember_keys(page, pages_total, listings)
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
@@ -236,6 +274,10 @@ class SellerInventorySpider(DiscogsSpider):
     def process_page(self, page, pages_total, listings, next_url, checkpoint=None):
         """One page's listings, then the next page or the end of paging."""
         yield from self.handle_page(page, pages_total, listings, checkpoint)
+        if (next_url and page >= MAX_PAGES and self.options["max_pages"] == MAX_PAGES and self.windows is not None
+                and not self.owner.owned):  # the owner is not capped: paging simply goes on
+            yield from self.start_windows()
+            return
         if next_url and page >= self.options["max_pages"]:
             logger.warning(
                 "Stopping at page %s of %s: Discogs serves only the first %s pages of another seller's "
@@ -257,10 +299,14 @@ class SellerInventorySpider(DiscogsSpider):
         feed only (``stored_on_arrival``).
         """
         self.crawler.stats.inc_value(stats.LISTINGS_SEEN, len(listings))
+        self.seen_listing_ids.extend(listing.listing_id for listing in listings)
+        if self.listing_keeper.active:  # decided from the listing alone: no release is asked for
+            kept = [listing for listing in listings if self.listing_keeper.matches(listing)]
+            self.crawler.stats.inc_value(stats.key("keepers", "rejected_by_listing"), len(listings) - len(kept))
+            listings = kept
         yield from self.stored_for_feed(self.learn_fresh({listing.release_id for listing in listings}))
         waiting = []
         for listing in listings:
-            self.seen_listing_ids.append(listing.listing_id)
             release_id = listing.release_id
             if release_id in self.known:
                 yield from self.decide(listing, *self.known[release_id])
@@ -272,7 +318,7 @@ class SellerInventorySpider(DiscogsSpider):
                 if release_id not in self.retrying:
                     self.to_fetch.setdefault(release_id)
                 waiting.append((listing.listing_id, release_id, pending.listing_body(listing)))
-                if not self.filter.active:
+                if not self.filtering:
                     yield ListingRowItem(listing)
         pending.park(self.database_url, self.seller, waiting)
 
@@ -281,7 +327,7 @@ class SellerInventorySpider(DiscogsSpider):
         listings = [self.share_seller(pending.listing_item(body))
                     for body in pending.take(self.database_url, self.seller, release_id)]
         for listing in listings:
-            listing.stored_on_arrival = not self.filter.active  # phase 1 wrote it (ListingRowItem)
+            listing.stored_on_arrival = not self.filtering  # phase 1 wrote it (ListingRowItem)
         return listings
 
     def learn_fresh(self, release_ids):
@@ -290,6 +336,8 @@ class SellerInventorySpider(DiscogsSpider):
         unknown = release_ids - self.known.keys() - self.to_fetch.keys() - self.retrying - self.gave_up
         fresh = self.fresh(unknown) if unknown else {}
         self.known.update(fresh)
+        if fresh and self.release_keeper.active:
+            self.facts.update(watching.stored_release_facts(fresh))
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
         enrich = self.options["enrich"]
         unknown -= fresh.keys() | self.from_dump.keys()
@@ -303,17 +351,21 @@ class SellerInventorySpider(DiscogsSpider):
         return list(fresh)
 
     def matches(self, listing, genres, styles, release_format=None):
+        """Whether the style/genre/format filter keeps ``listing`` given its release's metadata."""
         return self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f])
 
     def decide(self, listing, genres, styles, release_format=None):
         listing.genres, listing.styles = list(genres), list(styles)
-        if self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f]):
+        if not self.release_keeper.matches(listing, self.facts.get(listing.release_id)):
+            self.crawler.stats.inc_value(stats.key("keepers", "rejected_by_release"))
+            return
+        if self.matches(listing, genres, styles, release_format):
             self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
             yield listing
 
     def undecided(self, listing):
         """A listing whose release could not be fetched: kept unless a filter needs the release."""
-        if self.filter.active:
+        if self.filter.active or self.release_keeper.active:
             self.crawler.stats.inc_value(stats.key("listings", "undecided"))
         else:
             self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
@@ -323,7 +375,8 @@ class SellerInventorySpider(DiscogsSpider):
         complete = not self.pages_failed
         listing_ids, proves_absence = self.owner.snapshot(self.seen_listing_ids, complete)
         yield InventorySnapshotItem(seller_username=self.seller, listing_ids=listing_ids,
-                                    complete=proves_absence, ended_on_error=self.page_error,
+                                    # a quick run leaves an unfinished full run's checkpoint alone
+                                    complete=proves_absence, ended_on_error=self.page_error or self.quick,
                                     pages=list(self.pages_seen.values()))
         count = len(self.to_fetch)
         self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, count)
@@ -348,6 +401,85 @@ class SellerInventorySpider(DiscogsSpider):
             if count <= 0:
                 return
 
+    # --- past the cap: further sort orders (sortwindows.py) ------------------------------
+
+    def remember_keys(self, page, pages_total, listings):
+        """An inventory beyond the cap: SortWindows learns the sort keys of every listing seen."""
+        if not (pages_total or 0) > MAX_PAGES or not self.options["windows"] or self.quick or self.owner.owned:
+            return
+        seen = self.pages_seen.get(page)
+        if self.windows is None:
+            self.windows = SortWindows(items=seen.items if seen else 0, max_pages=MAX_PAGES,
+                                       per_page=self.per_page, owner=self.owner.owned)
+        self.windows.observe(FIRST, page, [listing for listing in listings if isinstance(listing, dict)],
+                             seen.items if seen else None)
+
+    def start_windows(self):
+        """Page 100 of listed asc reached and more listings announced: page other sort orders."""
+        last = max((p for key, p in self.pages_seen.items() if isinstance(key, int)), key=lambda p: p.page)
+        logger.info("Discogs serves only %s pages of another seller's inventory: %s of the %s listings of %s "
+                    "seen in listed order; paging further sort orders, the most promising first",
+                    MAX_PAGES, len(self.windows.seen), last.items, self.seller)
+        yield from self.next_window()
+
+    def next_window(self):
+        chosen = self.windows.next_page()
+        if chosen is not None:
+            order, page = chosen
+            yield self.page_request(self.url(
+                f"/users/{quote(self.seller, safe='')}/inventory", status=self.options["status"], sort=order[0],
+                sort_order=order[1], per_page=self.per_page, page=page), page=page, order=order)
+            return
+        windows = self.windows
+        for name, count in windows.requests_per_order().items():
+            self.crawler.stats.set_value(stats.key("windows", "requests", name), count)
+        self.crawler.stats.set_value(stats.key("windows", "listings_seen"), len(windows.seen))
+        self.crawler.stats.set_value(stats.key("windows", "requests_adding_nothing"), windows.wasted)
+        self.crawler.stats.set_value(stats.key("windows", "items"), windows.items)
+        self.crawler.stats.set_value(stats.key("windows", "coverage_percent"), round(100 * windows.coverage, 2))
+        logger.info("Sort orders of %s: %s", self.seller, windows.describe())
+        # The union proves the inventory only if it saw every listing (staleness checks it again).
+        self.pages_failed = len(windows.seen) < windows.items - MIN_SLACK
+        if self.pages_failed:
+            logger.warning("Availability of %s's listings not marked: coverage %s of %s listings (%.2f %%); "
+                           "no further sort order adds any", self.seller, len(windows.seen), windows.items,
+                           100 * windows.coverage)
+        yield from self.finish_inventory()
+
+    def parse_window(self, response):
+        """A page of a further sort order: its unseen listings, then the next page chosen."""
+        data = response.json()  # well-formed: the retry middleware checked its shape
+        pagination, order = data["pagination"], response.meta["order"]
+        seen = PageSeen.from_body(data, time.time(), order=order_name(order))
+        self.pages_seen[(order, pagination["page"])] = seen
+        added = set(self.windows.observe(order, pagination["page"], data["listings"], pagination["items"],
+                                         seen.has_next))
+        self.crawler.stats.inc_value(stats.PAGES_DONE)
+        listings = [listing for listing in data["listings"] if listing["id"] in added]
+        self.owner.observe(listings)
+        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
+        yield from self.next_window()
+
+    # --- quick mode: newest first, until a page holds nothing new ------------------------
+
+    def quick_page(self, page, pages_total, listings, next_url):
+        """Only listings never stored before go on; a page of none of them ends paging."""
+        known = watching.stored_listing_ids(self.database_url, [listing["id"] for listing in listings])
+        new = [listing for listing in listings if listing["id"] not in known]
+        self.crawler.stats.inc_value(stats.key("quick", "new_listings"), len(new))
+        self.crawler.stats.inc_value(stats.PAGES_DONE)
+        self.owner.observe(new)
+        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in new])
+        if new and next_url and page < self.options["max_pages"]:
+            yield self.page_request(self.on_api(next_url), page=page + 1)
+            return
+        logger.info("Quick run of %s: %s new listings on %s pages (stopped at a page with %s); quick runs "
+                    "cannot see removals, so no listing is marked unavailable", self.seller,
+                    self.crawler.stats.get_value(stats.key("quick", "new_listings"), 0), page,
+                    "nothing new" if not new else "no next page")
+        self.pages_failed = True  # a quick run proves nothing about listings it did not page
+        yield from self.finish_inventory()
+
     def page_failed(self, failure):
         response = getattr(failure.value, "response", None)
         if failure.check(DiscogsOutageError):
@@ -369,6 +501,8 @@ class SellerInventorySpider(DiscogsSpider):
     def parse_release(self, response):
         release = super().parse_release(response)
         yield release
+        if self.release_keeper.active:
+            self.facts[release.release_id] = keepers.release_facts(release)
         if self.release_queue is None:  # still paging: later listings of it are decided at once
             self.known[release.release_id] = (release.genres, release.styles, release.format)
         for listing in self.waiting_listings(release.release_id):
@@ -386,7 +520,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     def release_unavailable(self, release_id):
         waiting = self.waiting_listings(release_id)
-        if waiting and self.filter.active:
+        if waiting and (self.filter.active or self.release_keeper.active):
             logger.warning("%s listings of release %s dropped: the filter cannot be decided without it",
                            len(waiting), release_id)
         for listing in waiting:

@@ -412,6 +412,9 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(make_crawler, datab
     assert statements(counter) == [
         ("INSERT", "albums"),
         ("UPDATE", "collection_items"),  # listings stored before their album, linked by release_id
+        # the record of change (watching.py): latest figures per release, the changed ones appended
+        ("SELECT", "release_stats_history"),
+        ("INSERT", "release_stats_history"),
         ("INSERT", "tracks"),
         ("DELETE", "tracks"),  # rows beyond a shorter tracklist
         *search,
@@ -425,6 +428,8 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(make_crawler, datab
                                           "album_series", "album_formats", "album_identifiers", "album_images")],
         ("INSERT", "sellers"),
         ("SELECT", "albums"),  # which albums the listings can point at
+        ("SELECT", "collection_items"),  # the stored rows the listings are compared with
+        ("INSERT", "listing_events"),  # one "new" each
         ("INSERT", "collection_items"),
         ("UPDATE", "albums"),  # have/want from the listings
         ("DELETE", "failed_releases"),  # stored releases are no longer failed

@@ -22,7 +22,9 @@ def test_seller_url_filters_are_used_unless_given_as_arguments():
 @pytest.mark.parametrize(
     "kwargs",
     [{}, {"seller": ""}, {"seller": "https://example.com/x"}, {"seller": "a", "status": "Gone"},
-     {"seller": "a", "max_pages": "0"}, {"seller": "a", "max_pages": "many"}],
+     {"seller": "a", "max_pages": "0"}, {"seller": "a", "max_pages": "many"},
+     {"seller": "a", "min_condition": "great"}, {"seller": "a", "price_max": "cheap"},
+     {"seller": "a", "quick": "perhaps"}, {"seller": "a", "windows": "some"}],
 )
 def test_bad_seller_arguments(kwargs):
     with pytest.raises(HarvestConfigError):
@@ -63,3 +65,10 @@ def test_bad_release_arguments(kwargs, fragment):
 def test_force_flag():
     assert ReleaseSpider.parse_arguments(ids="1", force="1")["force"] is True
     assert ReleaseSpider.parse_arguments(ids="1")["force"] is False
+
+
+def test_watching_arguments():
+    options = SellerInventorySpider.parse_arguments(seller="a", min_condition="VG+", price_max="20", format="LP",
+                                                    country="Peru", quick="1")
+    assert options["listing_keeper"].min_condition == 5 and options["listing_keeper"].formats == {"lp"}
+    assert options["release_keeper"].country == {"peru"} and options["quick"] and options["windows"]
