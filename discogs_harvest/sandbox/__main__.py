@@ -12,15 +12,14 @@ import argparse
 import asyncio
 import collections
 import json
-import signal
 import sys
 import time
 
-from aiohttp import web
 
 from discogs_harvest.sandbox.app import Sandbox, Settings, build_app
 from discogs_harvest.sandbox.auth import Authenticator
 from discogs_harvest.sandbox.faults import FaultPlan
+from discogs_harvest.sandbox.serving import serving
 
 DEFAULT_TOKENS = {"sandbox-token": "sandbox"}
 DEFAULT_CONSUMERS = {"sandbox-key": "sandbox-secret"}
@@ -136,27 +135,16 @@ async def serve(args: argparse.Namespace) -> None:
     sandbox = make_sandbox(args)
     for seller in args.warm:
         sandbox.catalog.warm(seller)
-    runner = web.AppRunner(build_app(sandbox), access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, args.host, args.port).start()
-    host, port = runner.addresses[0][:2]
-    sandbox.base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
-    # Handlers before the URL line: whoever read the URL may stop us at once.
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(sandbox.base_url, flush=True)
-    print(banner(sandbox.base_url, args), file=sys.stderr, flush=True)
-    activity = args.activity if args.activity is not None else (5.0 if sys.stderr.isatty() else 0.0)
-    reporter = asyncio.create_task(report_activity(sandbox, activity)) if activity > 0 else None
-    try:
-        await stop.wait()
-    finally:
-        if reporter is not None:
-            reporter.cancel()
-        await runner.cleanup()
-        sandbox.log.close()
+    async with serving(build_app(sandbox), sandbox, args.host, args.port) as stop:
+        print(sandbox.base_url, flush=True)
+        print(banner(sandbox.base_url, args), file=sys.stderr, flush=True)
+        activity = args.activity if args.activity is not None else (5.0 if sys.stderr.isatty() else 0.0)
+        reporter = asyncio.create_task(report_activity(sandbox, activity)) if activity > 0 else None
+        try:
+            await stop.wait()
+        finally:
+            if reporter is not None:
+                reporter.cancel()
 
 
 def main(argv=None) -> None:

@@ -66,7 +66,6 @@ import io
 import json
 import re
 import secrets
-import signal
 import sqlite3
 import time
 import unicodedata
@@ -80,6 +79,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.reqlog import RequestLog
+from discogs_harvest.sandbox.serving import serving
 
 VARIANTS = ("exact", "remaster", "wrong", "missing")
 APPLE_MAX_TOKEN_AGE = 15_777_000  # seconds: Apple's documented maximum lifetime of a developer token
@@ -446,21 +446,9 @@ def make_stand_in(args):
 
 async def serve(args):
     stand_in = make_stand_in(args)
-    runner = web.AppRunner(build_app(stand_in), access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, args.host, args.port).start()
-    host, port = runner.addresses[0][:2]
-    stand_in.base_url = f"http://{host}:{port}"
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(stand_in.base_url, flush=True)
-    try:
+    async with serving(build_app(stand_in), stand_in, args.host, args.port) as stop:
+        print(stand_in.base_url, flush=True)
         await stop.wait()
-    finally:
-        await runner.cleanup()
-        stand_in.log.close()
 
 
 class ForeignStandInProcess(SandboxProcess):

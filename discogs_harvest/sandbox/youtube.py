@@ -22,7 +22,6 @@ and ``flaky_cycle``, ``POST /_sandbox/reset`` (log, configuration and flaky coun
 
 import argparse
 import asyncio
-import signal
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -31,9 +30,10 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp import web
 
 from discogs_harvest.processors import youtube_id
-from discogs_harvest.sandbox.recorded import Recorded
 from discogs_harvest.sandbox.process import SandboxProcess
+from discogs_harvest.sandbox.recorded import Recorded
 from discogs_harvest.sandbox.reqlog import RequestLog
+from discogs_harvest.sandbox.serving import serving
 
 KINDS = ("removed", "private", "embedding_disabled")
 ANSWERS = {
@@ -190,21 +190,9 @@ async def serve(args):
     config = VideoConfig()
     config.update(**{kind: [i for i in getattr(args, kind).split(",") if i] for kind in (*KINDS, "flaky")})
     stand_in = OembedStandIn(config, args.log)
-    runner = web.AppRunner(build_app(stand_in), access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, args.host, args.port).start()
-    host, port = runner.addresses[0][:2]
-    stand_in.base_url = f"http://{host}:{port}"
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(stand_in.base_url, flush=True)
-    try:
+    async with serving(build_app(stand_in), stand_in, args.host, args.port) as stop:
+        print(stand_in.base_url, flush=True)
         await stop.wait()
-    finally:
-        await runner.cleanup()
-        stand_in.log.close()
 
 
 class OembedStandInProcess(SandboxProcess):
