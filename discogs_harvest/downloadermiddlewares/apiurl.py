@@ -3,6 +3,8 @@ downloader middlewares authenticate, pace and retry."""
 
 from urllib.parse import urlsplit
 
+from discogs_harvest.exceptions import HarvestConfigError
+
 
 def api_prefix(api_url):
     """``DISCOGS_API_URL`` normalised for :func:`is_api_url` (no trailing slash)."""
@@ -27,3 +29,20 @@ def is_api_url(url, prefix):
 
 def is_api_request(request, prefix):
     return is_api_url(request.url, prefix)
+
+
+def check_service_url(settings, name, example):
+    """HarvestConfigError unless setting ``name`` (a foreign service's base URL: YouTube oEmbed,
+    Apple Music, Spotify, Wikipedia) is an http(s) URL outside ``DISCOGS_API_URL``: under it, our
+    middlewares would send the Discogs token there and count its requests in the Discogs budget."""
+    url = settings.get(name) or ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise HarvestConfigError(f"{name} {url!r} is not an http(s) URL like {example}")
+    if is_api_url(api_prefix(url), api_prefix(settings.get("DISCOGS_API_URL"))):
+        raise HarvestConfigError(f"{name} {url!r} lies under DISCOGS_API_URL: the Discogs token would be sent "
+                                 "with it; give it its own host or port")

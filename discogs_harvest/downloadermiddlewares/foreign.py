@@ -11,12 +11,10 @@ Settings, for ``<P>`` in ``APPLE_MUSIC``, ``SPOTIFY``, ``WIKIPEDIA``: ``<P>_BUDG
 and the base URL (``APPLE_MUSIC_API_URL``, ``SPOTIFY_API_URL``, ``WIKIPEDIA_API_URL``).
 """
 
-from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 
 from discogs_harvest import stats
-from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_url
 from discogs_harvest.downloadermiddlewares.budget import SEND, RequestBudgetMiddleware
 from discogs_harvest.downloadermiddlewares.youtube import PrefixedStats
 from discogs_harvest.exceptions import HarvestConfigError
@@ -106,21 +104,6 @@ class SpotifyBudgetMiddleware(ForeignBudgetMiddleware):
 
 class WikipediaBudgetMiddleware(ForeignBudgetMiddleware):
     service = "wikipedia"
-
-
-def check_service_url(settings, name, example):
-    """HarvestConfigError unless setting ``name`` is an http(s) URL outside DISCOGS_API_URL."""
-    url = settings.get(name) or ""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is None or parts.scheme not in ("http", "https") or not host:
-        raise HarvestConfigError(f"{name} {url!r} is not an http(s) URL like {example}")
-    if is_api_url(api_prefix(url), api_prefix(settings.get("DISCOGS_API_URL"))):
-        raise HarvestConfigError(f"{name} {url!r} lies under DISCOGS_API_URL: the Discogs token would be sent "
-                                 "with it; give it its own host or path")
 
 
 def check_service_budget(settings, service):

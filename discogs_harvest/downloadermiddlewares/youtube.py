@@ -14,12 +14,11 @@ Stats: the budget's, under ``harvest/youtube/budget/...`` instead of ``harvest/b
 :func:`check_youtube_settings` is the ``crawl`` command's pre-check of those settings.
 """
 
-from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 
 from discogs_harvest import stats
-from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_url
+from discogs_harvest.downloadermiddlewares.apiurl import check_service_url
 from discogs_harvest.downloadermiddlewares.budget import SEND, RequestBudgetMiddleware
 from discogs_harvest.exceptions import HarvestConfigError
 
@@ -133,17 +132,7 @@ def check_youtube_settings(settings):
     the Discogs middlewares would send the Discogs token there and count the requests in the
     Discogs budget. The rate settings must be numbers above 0 (0 would switch pacing off).
     """
-    url = settings.get("YOUTUBE_OEMBED_URL") or ""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is None or parts.scheme not in ("http", "https") or not host:
-        raise HarvestConfigError(f"YOUTUBE_OEMBED_URL {url!r} is not an http(s) URL like https://www.youtube.com/oembed")
-    if is_api_url(api_prefix(url), api_prefix(settings.get("DISCOGS_API_URL"))):
-        raise HarvestConfigError(f"YOUTUBE_OEMBED_URL {url!r} lies under DISCOGS_API_URL: the Discogs token "
-                                 "would be sent with it; give YouTube its own host or port")
+    check_service_url(settings, "YOUTUBE_OEMBED_URL", "https://www.youtube.com/oembed")
     for name, read in (("YOUTUBE_RATE_LIMIT", settings.getint), ("YOUTUBE_RATE_PERIOD", settings.getfloat),
                        ("YOUTUBE_RETRY_TIMES", settings.getint)):
         try:

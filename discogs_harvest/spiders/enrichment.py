@@ -25,7 +25,8 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import stats
-from discogs_harvest.downloadermiddlewares.foreign import SERVICES, check_service_budget, check_service_url
+from discogs_harvest.downloadermiddlewares.apiurl import check_service_url
+from discogs_harvest.downloadermiddlewares.foreign import SERVICES, check_service_budget
 from discogs_harvest.enrich.answers import ShapeError
 from discogs_harvest.enrich.items import EnrichmentMatchItem
 from discogs_harvest.enrich.matching import is_low

@@ -19,7 +19,7 @@ from discogs_harvest.enrich import spotify
 from discogs_harvest.enrich.answers import ShapeError
 from discogs_harvest.enrich.matching import album_confidence
 from discogs_harvest.exceptions import HarvestConfigError
-from discogs_harvest.downloadermiddlewares.foreign import check_service_url
+from discogs_harvest.downloadermiddlewares.apiurl import check_service_url
 from discogs_harvest.spiders.enrichment import EnrichmentSpider
 
 

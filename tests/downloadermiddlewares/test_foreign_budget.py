@@ -7,13 +7,13 @@ import pytest
 from scrapy import Request
 from scrapy.utils.misc import build_from_crawler
 
+from discogs_harvest.downloadermiddlewares.apiurl import check_service_url
 from discogs_harvest.downloadermiddlewares.budget import RequestBudgetMiddleware
 from discogs_harvest.downloadermiddlewares.foreign import (
     AppleMusicBudgetMiddleware,
     SpotifyBudgetMiddleware,
     WikipediaBudgetMiddleware,
     check_service_budget,
-    check_service_url,
 )
 from discogs_harvest.downloadermiddlewares.policy import Budget
 from discogs_harvest.exceptions import HarvestConfigError
