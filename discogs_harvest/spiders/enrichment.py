@@ -33,7 +33,7 @@ from discogs_harvest.enrich.matching import is_low
 from discogs_harvest.enrich.subjects import due_artists, due_releases
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.spiders.base import DiscogsSpider
-from discogs_harvest.spiders.release import parse_ids
+from discogs_harvest.spiders.release import parse_ids, parse_limit
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +58,7 @@ class EnrichmentSpider(DiscogsSpider):
         options = {"releases": None, "limit": None}
         if release not in (None, ""):
             options["releases"] = parse_ids(str(release), "release")
-        if limit not in (None, ""):
-            try:
-                options["limit"] = int(limit)
-            except ValueError:
-                options["limit"] = 0
-            if options["limit"] < 1:
-                raise HarvestConfigError("limit must be a whole number >= 1")
+        options["limit"] = parse_limit(limit)
         return options
 
     @classmethod

@@ -38,6 +38,19 @@ def parse_ids(text, source):
     return list(ids)
 
 
+def parse_limit(text):
+    """``-a limit=N``: at most N records in this run; None when not given."""
+    if text in (None, ""):
+        return None
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise HarvestConfigError("limit must be a whole number >= 1")
+    return limit
+
+
 class ReleaseSpider(DiscogsSpider):
     name = "release"
     feed_item_class = ReleaseItem

@@ -25,7 +25,7 @@ from discogs_harvest.freshness import IN_CHUNK, database_for
 from discogs_harvest.models import AlbumVideo, YoutubeVideo, utcnow
 from discogs_harvest.processors import youtube_id
 from discogs_harvest.spiders.base import DiscogsSpider
-from discogs_harvest.spiders.release import parse_ids
+from discogs_harvest.spiders.release import parse_ids, parse_limit
 from discogs_harvest.youtube.checks import VideoChecker
 from discogs_harvest.youtube.health import parse_age
 
@@ -74,13 +74,7 @@ class YoutubeHealthSpider(DiscogsSpider):
             options["ids"] = list(dict.fromkeys(video_ids))
         if release not in (None, ""):
             options["releases"] = parse_ids(str(release), "release")
-        if limit not in (None, ""):
-            try:
-                options["limit"] = int(limit)
-            except ValueError:
-                options["limit"] = 0
-            if options["limit"] < 1:
-                raise HarvestConfigError("limit must be a whole number >= 1")
+        options["limit"] = parse_limit(limit)
         return options
 
     async def start(self):
