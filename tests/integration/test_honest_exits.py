@@ -14,6 +14,8 @@ import threading
 import urllib.request
 
 import pytest
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
 
 from tests.integration.crawling import ROOT, TOKEN, api_requests, crawl, crawl_command, logical_snapshot, rows
 
@@ -56,7 +58,8 @@ BAD_INPUT = {
     "an id beyond the API's range": ("release", [f"ids={10 ** 30}"], {}, {},
                                      f"error: ids: '{10 ** 30}' is not a Discogs release id"),
     "an unknown spider": ("sellers", [f"seller={SMALL}"], {}, {},
-                          "error: no spider named 'sellers'; the spiders are release, seller_inventory"),
+                          "error: no spider named 'sellers'; the spiders are " + ", ".join(sorted(
+                              SpiderLoader.from_settings(get_project_settings()).list()))),
 }
 
 
