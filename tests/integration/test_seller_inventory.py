@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from discogs_harvest.processors import utc_timestamp
-from tests.integration.crawling import api_requests, rows
-from tests.integration.inprocess import crawl_in_process as crawl
+from tests.integration.crawling import api_requests, crawl, rows
 
 pytestmark = pytest.mark.timeout(240)
 
