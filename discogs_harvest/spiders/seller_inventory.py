@@ -515,6 +515,10 @@ class SellerInventorySpider(DiscogsSpider):
         if self.release_queue is None:
             self.known[release_id] = (genres, styles, release_format)
         for listing in self.waiting_listings(release_id):
+            # Written again, not only fed: stored on arrival while the other harvest's album write
+            # was still uncommitted, the row missed that harvest's link_listings and kept a NULL
+            # album (seen on PostgreSQL). The album is committed now, so this write links it.
+            listing.stored_on_arrival = False
             yield from self.decide(listing, genres, styles, release_format)
         yield from self.next_releases()
 
