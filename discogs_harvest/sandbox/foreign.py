@@ -79,7 +79,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.reqlog import RequestLog
-from discogs_harvest.sandbox.serving import serving
+from discogs_harvest.sandbox.serving import control, serving
 
 VARIANTS = ("exact", "remaster", "wrong", "missing")
 APPLE_MAX_TOKEN_AGE = 15_777_000  # seconds: Apple's documented maximum lifetime of a developer token
@@ -372,15 +372,7 @@ async def image(request):
 
 
 def _control(action):
-    async def handler(request):
-        data = await request.json() if request.can_read_body else {}
-        try:
-            result = action(request.app[STAND_IN], request, data or {})
-        except (TypeError, ValueError, AttributeError) as exc:
-            return web.json_response({"message": str(exc)}, status=400)
-        return web.json_response(result)
-
-    return handler
+    return control(STAND_IN, action)
 
 
 def build_app(stand_in):

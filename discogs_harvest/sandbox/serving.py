@@ -37,3 +37,18 @@ async def serving(app, server, host, port):
     finally:
         await runner.cleanup()
         server.log.close()
+
+
+def control(key, action):
+    """A ``/_sandbox/...`` control route: ``action(server, request, json_body)`` where the server
+    is ``request.app[key]``; its result as JSON, a bad argument as 400 with its message."""
+
+    async def handler(request):
+        data = await request.json() if request.can_read_body else {}
+        try:
+            result = action(request.app[key], request, data or {})
+        except (TypeError, ValueError, AttributeError) as exc:
+            return web.json_response({"message": str(exc)}, status=400)
+        return web.json_response(result)
+
+    return handler

@@ -33,7 +33,7 @@ from discogs_harvest.processors import youtube_id
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.recorded import Recorded
 from discogs_harvest.sandbox.reqlog import RequestLog
-from discogs_harvest.sandbox.serving import serving
+from discogs_harvest.sandbox.serving import control, serving
 
 KINDS = ("removed", "private", "embedding_disabled")
 ANSWERS = {
@@ -150,15 +150,7 @@ async def oembed(request):
 
 
 def _control(action):
-    async def handler(request):
-        data = await request.json() if request.can_read_body else {}
-        try:
-            result = action(request.app[STAND_IN], request, data or {})
-        except (TypeError, ValueError) as exc:
-            return web.json_response({"message": str(exc)}, status=400)
-        return web.json_response(result)
-
-    return handler
+    return control(STAND_IN, action)
 
 
 def build_app(stand_in):
