@@ -25,7 +25,12 @@ from playhouse import db_url
 
 from discogs_harvest import fts
 from discogs_harvest.exceptions import HarvestConfigError
-from discogs_harvest.migrations import add_missing_columns, normalise_timestamps, relax_columns
+from discogs_harvest.migrations import (
+    add_missing_columns,
+    normalise_timestamps,
+    relax_columns,
+    relax_not_null_postgres,
+)
 from discogs_harvest.models import ALL_MODELS, database_proxy
 from discogs_harvest.postgres import (
     check_server,
@@ -102,6 +107,7 @@ def open_database(url, create_tables=True):
             with database.atomic():
                 lock_schema(database)  # one harvest at a time changes the schema
                 add_missing_columns(database)
+                relax_not_null_postgres(database)
                 database.create_tables(ALL_MODELS, safe=True)
                 ensure_identity_keys(database, ALL_MODELS)
         elif create_tables:

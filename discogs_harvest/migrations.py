@@ -11,7 +11,9 @@ an earlier version: a column the models now give an SQL default (``created_at DE
 CURRENT_TIMESTAMP``) or allow to be NULL (``tracks.sequence``, ``collection_items.listing_id``)
 gets it. SQLite cannot alter a column, so peewee's migrator copies the table (its rows, ids
 and indexes kept) with foreign keys off, as SQLite's docs describe ("Making Other Kinds Of
-Table Schema Changes"); the constraint is the only difference.
+Table Schema Changes"); the constraint is the only difference. On PostgreSQL,
+:func:`relax_not_null_postgres` drops the NOT NULL of such a column in place
+(``labels.fetched_at``, NULL on a row imported from a dump).
 """
 
 import logging
@@ -116,6 +118,28 @@ def relax_columns(database):
     logger.info("Database upgraded for the desktop app's inserts: %s", ", ".join(
         f"{table}.{column} {'NULL allowed' if change == 'drop_not_null' else f'DEFAULT {default}'}"
         for table, column, change, default in changes))
+    return len(changes)
+
+
+def relax_not_null_postgres(database, models=ALL_MODELS):
+    """On PostgreSQL, ``ALTER COLUMN .. DROP NOT NULL`` for each column the models now allow to
+    be NULL (``labels.fetched_at``: a row imported from a dump was never fetched). PostgreSQL
+    alters a column in place, and in the caller's transaction; returns how many changed.
+    """
+    tables = set(database.get_tables())
+    changes = []
+    for model in models:
+        table = model._meta.table_name
+        if table not in tables:
+            continue
+        not_null = {column.name for column in database.get_columns(table) if not column.null}
+        changes += [(table, field.column_name) for field in model._meta.sorted_fields
+                    if field.null and not field.primary_key and field.column_name in not_null]
+    if not changes:
+        return 0
+    migrator = SchemaMigrator.from_database(database)  # PostgresqlMigrator
+    migrate(*(migrator.drop_not_null(table, column) for table, column in changes))
+    logger.info("Database upgraded: NULL allowed in %s", ", ".join(f"{table}.{column}" for table, column in changes))
     return len(changes)
 
 

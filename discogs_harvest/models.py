@@ -633,7 +633,12 @@ class Label(BaseModel):
     sublabels = TextField(null=True)  # JSON list of {id, name}
     data_quality = TextField(null=True)
     web_url = TextField(null=True)
-    fetched_at = DateTimeField(default=utcnow)
+    # As albums': "api" (fetched: fetched_at set) or "dump" (imported from a monthly dump by
+    # scrapy import_dump: fetched_at NULL, dump_date its YYYY-MM-DD). NULL on rows written
+    # before the column existed, all fetched from the API.
+    fetched_at = DateTimeField(null=True)
+    source = TextField(null=True)
+    dump_date = TextField(null=True)
 
     class Meta:
         table_name = "labels"
@@ -653,7 +658,10 @@ class Artist(BaseModel):
     groups = TextField(null=True)  # JSON list of {id, name, active}
     data_quality = TextField(null=True)
     web_url = TextField(null=True)
-    fetched_at = DateTimeField(default=utcnow)
+    # source, dump_date: as labels'.
+    fetched_at = DateTimeField(null=True)
+    source = TextField(null=True)
+    dump_date = TextField(null=True)
 
     class Meta:
         table_name = "artists"
@@ -674,7 +682,10 @@ class Master(BaseModel):
     lowest_price = FloatField(null=True)
     data_quality = TextField(null=True)
     web_url = TextField(null=True)
-    fetched_at = DateTimeField(default=utcnow)
+    # source, dump_date: as labels'.
+    fetched_at = DateTimeField(null=True)
+    source = TextField(null=True)
+    dump_date = TextField(null=True)
 
     class Meta:
         table_name = "masters"

@@ -42,6 +42,12 @@ def _refs(values, *keys):
     return [{key: value.get(key) for key in keys if key in value} for value in values or () if isinstance(value, dict)]
 
 
+def _fetched(now):
+    """Where a label's, artist's or master's row comes from: the API, fetched ``now``
+    (:func:`dump_rows_of` marks a dump's record instead)."""
+    return {"fetched_at": now, "source": "api", "dump_date": None}
+
+
 def _labels(info):
     labels = [label for label in info.get("labels") or () if isinstance(label, dict)]
     return (p.clean_text(labels[0].get("name")) if labels else None,
@@ -114,7 +120,7 @@ def label_rows(resource_id, body, now):
                   "parent_label_id": p.to_int(parent.get("id")), "parent_label_name": p.clean_text(parent.get("name")),
                   "sublabels": _json(_refs(body.get("sublabels"), "id", "name")),
                   "data_quality": p.clean_text(body.get("data_quality")),
-                  "web_url": without_credentials(p.clean_url(body.get("uri"))), "fetched_at": now}
+                  "web_url": without_credentials(p.clean_url(body.get("uri"))), **_fetched(now)}
 
 
 def artist_rows(resource_id, body, now):
@@ -126,7 +132,7 @@ def artist_rows(resource_id, body, now):
                    "members": _json(_refs(body.get("members"), "id", "name", "active")),
                    "groups": _json(_refs(body.get("groups"), "id", "name", "active")),
                    "data_quality": p.clean_text(body.get("data_quality")),
-                   "web_url": without_credentials(p.clean_url(body.get("uri"))), "fetched_at": now}
+                   "web_url": without_credentials(p.clean_url(body.get("uri"))), **_fetched(now)}
 
 
 def master_rows(resource_id, body, now):
@@ -137,7 +143,7 @@ def master_rows(resource_id, body, now):
                    "styles": _json(body.get("styles")), "num_for_sale": p.to_int(body.get("num_for_sale")),
                    "lowest_price": p.to_float(body.get("lowest_price")),
                    "data_quality": p.clean_text(body.get("data_quality")),
-                   "web_url": without_credentials(p.clean_url(body.get("uri"))), "fetched_at": now}
+                   "web_url": without_credentials(p.clean_url(body.get("uri"))), **_fetched(now)}
 
 
 def entity_release_rows(source):
@@ -217,6 +223,16 @@ def rows_of(resource, resource_id, body, now):
     if resource not in RESOURCES or not isinstance(body, dict):
         return []
     return list(RESOURCES[resource][0](str(resource_id), body, now))
+
+
+def dump_rows_of(resource, resource_id, body, dump_date):
+    """:func:`rows_of` for a label, artist or master of a monthly dump, its body in the API's
+    shape (:mod:`discogs_harvest.dump.entities`): ``source`` "dump", the dump's date, and
+    ``fetched_at`` NULL, since it was never fetched (as a dump's release in ``albums``)."""
+    rows = rows_of(resource, resource_id, body, None)
+    for _, row in rows:
+        row.update(fetched_at=None, source="dump", dump_date=dump_date)
+    return rows
 
 
 def write(upsert, records, now, max_variables=999):

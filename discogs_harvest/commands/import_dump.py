@@ -5,8 +5,9 @@ before anything is imported), ``--ids FILE`` / ``--referenced`` / ``--style S`` 
 (which releases: default all), ``--dump-date YYYY-MM-DD`` (else from the file name).
 Delegates to :class:`discogs_harvest.dump.importer.ReleaseDumpImporter`; a masters, artists or
 labels dump (told by its name or root element) goes to
-:func:`discogs_harvest.dump.entities.import_entities` (tables ``dump_masters``, ``dump_artists``,
-``dump_labels``; the selection options apply to releases only).
+:func:`discogs_harvest.dump.entities.import_entities` (tables ``masters``, ``artists``, ``labels``,
+the ones the API fills, a record the API gave kept as it is; the selection options apply to
+releases only).
 
 Exit statuses as ``scrapy crawl``'s: 0 imported, 2 bad input (no such file, a checksum that
 does not match, a truncated or corrupt file: one ``error:`` line; what was committed stays and
@@ -64,8 +65,9 @@ class Command(ScrapyCommand):
                 verify(path, opts.checksum)
             kind = kind_of(path)
             if kind != "releases":
-                count = import_entities(self.settings, path, kind, opts.dump_date)
-                print(f"Imported {count:,} {kind} from {path} into dump_{kind}; 0 API requests")
+                written, kept = import_entities(self.settings, path, kind, opts.dump_date)
+                print(f"Imported {written:,} {kind} from {path} into {kind} "
+                      f"({kept:,} kept as fetched from the API); 0 API requests")
                 return
             selection = selection_for(opts.ids, opts.referenced, opts.style, opts.genre)
             state = ReleaseDumpImporter(self.settings, path, selection, opts.dump_date).run()

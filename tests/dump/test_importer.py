@@ -143,25 +143,3 @@ def test_api_releases_are_kept(database_url, generated):
     assert (state.imported, state.kept) == (1, 1)
     assert Album.get_by_id(str(gen.SYNTHETIC_BASE)).have_count == 7
 
-
-@pytest.mark.parametrize("kind, model, first", [("masters", "DumpMaster", 113), ("artists", "DumpArtist", 1),
-                                                ("labels", "DumpLabel", 1)])
-def test_masters_artists_and_labels_samples(database_url, kind, model, first):
-    from discogs_harvest.dump import entities
-
-    path = SAMPLE.replace("releases", kind)
-    assert entities.kind_of(path) == kind
-    settings = Settings({"DATABASE_URL": database_url})
-    count = entities.import_entities(settings, path, kind)
-    table = getattr(entities, model)
-    assert count == table.select().count() > 0
-    row = table.get_by_id(first)
-    assert row.dump_date == "2020-08-06"
-    if kind == "labels":
-        assert row.name == "Planet E" and "\r\n" in row.contactinfo and row.sublabels
-    if kind == "artists":
-        assert row.realname == "Jesper Dahlbäck" and '"id": 239' in row.aliases
-    if kind == "masters":
-        assert (row.main_release, row.title, row.year) == (116925, "Moments In Time", 2002)
-    assert entities.import_entities(settings, path, kind) == count  # again: upserts, no duplicates
-    assert table.select().count() == count
