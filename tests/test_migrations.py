@@ -73,3 +73,24 @@ def test_tracks_gain_the_version_columns_and_keep_their_rows(tmp_path):
                                 "FROM tracks").fetchall() == [("one (Live)", "track", None, None, None, None, None,
                                                                None)]
     database.close()
+
+
+def test_labels_artists_masters_gain_the_dump_columns_on_either_backend(database_url):
+    """Tables written before dumps imported into them (issue 16): ``source`` and ``dump_date``
+    added, ``fetched_at`` allowed to be NULL (a dump's row was never fetched), rows kept."""
+    database = open_database(database_url)
+    for table in ("labels", "artists", "masters"):
+        database.execute_sql(f"DROP TABLE {table}")
+        database.execute_sql(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT, title TEXT, "
+                             "fetched_at TIMESTAMP NOT NULL)")
+        database.execute_sql(f"INSERT INTO {table} (id, name, title, fetched_at) "
+                             "VALUES (1, 'from the API', 'from the API', '2024-01-01 00:00:00')")
+    database.close()
+    database = open_database(database_url)
+    assert missing_columns(database) == []
+    for table in ("labels", "artists", "masters"):
+        columns = {c.name: c for c in database.get_columns(table)}
+        assert {"source", "dump_date"} <= set(columns) and columns["fetched_at"].null
+        assert database.execute_sql(f"SELECT id, source, dump_date FROM {table}").fetchall() == [(1, None, None)]
+        database.execute_sql(f"INSERT INTO {table} (id, source, dump_date) VALUES (2, 'dump', '2020-08-06')")
+    database.close()
