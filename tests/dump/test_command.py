@@ -45,3 +45,20 @@ def test_import_dump_command(tmp_path):
     mismatch = import_dump(database, shutil.copy(SAMPLE, tmp_path / "discogs_20200806_releases.xml.gz"),
                            "--checksum", checksum)
     assert mismatch.returncode == 2 and "does not match" in mismatch.stderr
+
+
+def test_import_dump_command_with_a_labels_dump(tmp_path):
+    database = tmp_path / "discogs.db"
+    labels = SAMPLE.replace("releases", "labels")
+    good = import_dump(database, labels)
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert f"Imported 2 labels from {labels} into labels (0 kept as fetched from the API); 0 API requests" in good.stdout
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT id, source, dump_date FROM labels ORDER BY id").fetchall() == [
+            (1, "dump", "2020-08-06"), (2, "dump", "2020-08-06")]
+    cut = tmp_path / "discogs_20200806_labels.xml"
+    cut.write_bytes(open(labels, "rb").read()[:-100])
+    bad = import_dump(database, cut)
+    assert bad.returncode == 2
+    errors = [line for line in bad.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "truncated" in errors[0]
