@@ -67,7 +67,9 @@ def _text_fields(element, names):
 
 
 def label_body(element):
-    """The ``/labels/{id}`` body of one ``<label>`` of a labels dump."""
+    """The ``/labels/{id}`` body of one ``<label>`` of a labels dump: a full dump's sublabels and
+    parent read ``<label id="86537">Antidote (4)</label>`` and ``<parentLabel id="..">Name</..>``
+    (as public dump parsers' fixtures show them)."""
     body = {"id": to_int(element.findtext("id")),
             **_text_fields(element, {"name": "name", "contactinfo": "contact_info", "profile": "profile",
                                      "data_quality": "data_quality"})}
