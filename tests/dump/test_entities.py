@@ -60,6 +60,62 @@ def label_xml(body):
     return etree.tostring(labels, encoding="utf-8")
 
 
+def artist_xml(body):
+    """An ``<artists>`` dump of one ``<artist>`` (members as the dump lists them: ``<id>``, ``<name id>``)."""
+    artists = etree.Element("artists")
+    artist = etree.SubElement(artists, "artist")
+    for tag in ("id", "name", "profile", "data_quality"):
+        etree.SubElement(artist, tag).text = str(body[tag])
+    for tag, child in (("urls", "url"), ("namevariations", "name")):
+        texts = etree.SubElement(artist, tag)
+        for text in body[tag]:
+            etree.SubElement(texts, child).text = text
+    members = etree.SubElement(artist, "members")
+    for member in body["members"]:
+        etree.SubElement(members, "id").text = str(member["id"])
+        etree.SubElement(members, "name", id=str(member["id"])).text = member["name"]
+    return etree.tostring(artists, encoding="utf-8")
+
+
+def master_xml(body):
+    """A ``<masters>`` dump of one ``<master id>``."""
+    masters = etree.Element("masters")
+    master = etree.SubElement(masters, "master", id=str(body["id"]))
+    etree.SubElement(master, "main_release").text = str(body["main_release"])
+    artists = etree.SubElement(master, "artists")
+    for credit in body["artists"]:
+        artist = etree.SubElement(artists, "artist")
+        for tag in ("id", "name", "anv", "join", "role", "tracks"):
+            etree.SubElement(artist, tag).text = str(credit[tag]) or None
+    for tag, child in (("genres", "genre"), ("styles", "style")):
+        texts = etree.SubElement(master, tag)
+        for text in body[tag]:
+            etree.SubElement(texts, child).text = text
+    for tag in ("year", "title", "data_quality"):
+        etree.SubElement(master, tag).text = str(body[tag])
+    return etree.tostring(masters, encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind, path, build, lacks", [
+    ("artists", "artists/108713_nickelback_unauth_2024.json", artist_xml, {"members"}),  # a member's "active"
+    ("masters", "masters/666_hellfire_2021.json", master_xml, {"num_for_sale", "lowest_price", "most_recent_release"}),
+])
+def test_an_artist_and_a_master_are_the_api_rows_but_what_the_dump_lacks(database_url, tmp_path, kind, path, build,
+                                                                         lacks):
+    body = sample(path)
+    file = tmp_path / f"discogs_20240101_{kind}.xml"
+    file.write_bytes(build(body))
+    assert import_file(database_url, file, kind) == (1, 0)
+    dump = stored(MODELS[kind])[body["id"]]
+    api = api_row(kind[:-1], path)
+    skip = PROVENANCE | {"web_url"} | lacks
+    assert {k: v for k, v in dump.items() if k not in skip} == {k: v for k, v in api.items() if k not in skip}
+    assert all(dump[k] is None for k in (lacks - {"members"}) | {"web_url"})
+    if kind == "artists":
+        assert [(m["id"], m["name"]) for m in json.loads(dump["members"])] == \
+               [(m["id"], m["name"]) for m in body["members"]]
+
+
 @pytest.mark.parametrize("kind", ["masters", "artists", "labels"])
 def test_every_sample_imports(database_url, kind):
     path = SAMPLE.replace("releases", kind)
