@@ -6,7 +6,8 @@ A spider yields each record it receives as a :class:`~discogs_harvest.items.RawB
 ``raw_bodies`` and writes the rows built here (:func:`write`), and ``scrapy rebuild`` feeds the
 kept bodies through the same :func:`write`. So an API answer and a kept body reach the tables
 through the same code, as releases and listings do through the loaders and
-:mod:`discogs_harvest.pipelines.rows`.
+:mod:`discogs_harvest.pipelines.rows`. A masters, artists or labels dump's records, shaped as
+the API's bodies (:mod:`discogs_harvest.dump.entities`), come through :func:`dump_rows_of`.
 
 ``resource_id`` carries what a record does not say about itself (whose collection, which
 label's list): see each ``*_id`` helper. Pure functions; :func:`write` is the only one that
