@@ -155,13 +155,13 @@ def _isolated():
             database_proxy.initialize(saved_database)
         scrub._secrets.clear()
         scrub._secrets.update(saved_secrets)
+        kept = [saved[0] for saved in saved_handlers]
         for handler in root.handlers[:]:
-            if handler not in [saved[0] for saved in saved_handlers]:
-                root.removeHandler(handler)
+            root.removeHandler(handler)
+            if handler not in kept:
                 handler.close()
-        for handler, filters, level in saved_handlers:
-            if handler not in root.handlers:
-                root.addHandler(handler)
+        for handler, filters, level in saved_handlers:  # in their order
+            root.addHandler(handler)
             handler.filters[:] = filters
             handler.setLevel(level)
         root.setLevel(saved_root_level)
@@ -197,7 +197,12 @@ def _captured_log(settings, buffer):
     levels = {"": logging.NOTSET, "scrapy": logging.DEBUG, "twisted": logging.ERROR}
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
-    logging.getLogger().addHandler(handler)
+    root = logging.getLogger()
+    # Only this handler: pytest's capturing handlers never saw a subprocess's records, and at
+    # level 0 they would format every DEBUG record (each scraped item) of the crawl.
+    for existing in root.handlers[:]:
+        root.removeHandler(existing)
+    root.addHandler(handler)
     yield  # _isolated removes the handler and puts the levels back
 
 
