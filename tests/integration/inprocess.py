@@ -93,7 +93,9 @@ def _reactor_loop():
         # configure_logging routes them in a crawl process; the levels it sets are applied only
         # while a crawl runs (_captured_log), so the rest of the suite logs as before.
         twisted_log.PythonLoggingObserver("twisted").start()
-        # Daemon threads: the pool outlives every crawl and nothing here waits for its workers.
+        # Daemon threads: the pool outlives every crawl, and a reactor shutdown, which would stop it
+        # (twisted/internet/base.py _initThreadPool adds _stopThreadPool as a "during shutdown"
+        # trigger), never comes; ThreadPool.threadFactory (twisted/python/threadpool.py) is Thread.
         reactor.getThreadPool().threadFactory = functools.partial(threading.Thread, daemon=True)
         reactor.startRunning(installSignalHandlers=False)  # reactor.run() without run_forever()
         _loop = reactor._asyncioEventloop

@@ -5,9 +5,9 @@ read-only or locked database file) change nothing at all: every file of the test
 byte-identical afterwards and not one request reaches the sandbox. The tables of bad arguments,
 URLs and settings run the crawl command in this process (tests/integration/inprocess.py); a
 read-only file, a lock held by another process and the API's refusals (exit 3 and 4) run
-``scrapy crawl`` as a subprocess, so exit statuses are also checked as the shell sees them. Failures only the API can tell
-(unknown seller, refused token) leave every table as it was except ``harvest_runs``, which gains
-the one row recording the failed run.
+``scrapy crawl`` as a subprocess, so exit statuses are also checked as the shell sees them.
+Failures only the API can tell (unknown seller, refused token) leave every table as it was except
+``harvest_runs``, which gains the one row recording the failed run.
 """
 
 import hashlib

@@ -2,7 +2,8 @@
 removed, private, embedding-disabled and flaky videos, and three checks.
 
 A day passing is simulated by moving every stored time of ``youtube_videos`` back (the check
-reads and writes nothing else), so each crawl still runs the crawl command as a user runs it (in this process: tests/integration/inprocess.py).
+reads and writes nothing else), so each crawl still runs the crawl command as a user runs it
+(in this process: tests/integration/inprocess.py).
 """
 
 import pytest
