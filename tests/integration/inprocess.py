@@ -16,13 +16,15 @@ environment stays in place for the whole crawl; the command's checks
 ``LOG_FORMAT`` into ``stderr``; the database is closed at the end as the process exit
 would close it.
 
-What a process exit would also forget is put back after every crawl (:func:`_isolated`), so
-one crawl cannot change the next one or the rest of the test session: the secrets
-:mod:`discogs_harvest.scrub` remembered, the databases :mod:`discogs_harvest.freshness` opened,
-what :mod:`discogs_harvest.fts` learnt about them (keyed by ``id()``, which a later database may
+Module state a new process would start without is set aside for the crawl and put back after
+it (:func:`_isolated`), so a crawl neither sees the test's state nor leaves its own to the next
+crawl or the rest of the session: the secrets :mod:`discogs_harvest.scrub` remembered, the
+databases :mod:`discogs_harvest.freshness` opened (the crawl's are closed), what
+:mod:`discogs_harvest.fts` learnt about them (keyed by ``id()``, which a later database may
 reuse), the database the models are bound to, and the root logger's handlers, their filters and
 the levels and filters of Scrapy's loggers (a crawl adds a handler per crawler, and the scrub
 filter to every handler; left in place, every later log record of the session goes through them).
+While the crawl runs, its records reach only its own ``stderr`` buffer, not pytest's handlers.
 
 What differs, and so stays with the subprocess helper: signals and kills (there is no
 process to signal), the quiet default console (``log_level=None``; the console's filters
@@ -144,12 +146,16 @@ def _isolated():
     saved_databases = dict(freshness._databases)
     saved_available = dict(fts._available)
     saved_database = database_proxy.obj
+    # The crawl starts as a new process would: no secret known, no database open (it opens its own
+    # connection even to a file the test has open), nothing learnt about full-text search.
+    scrub._secrets.clear()
+    freshness._databases.clear()
+    fts._available.clear()
     try:
         yield
     finally:
-        for url in set(freshness._databases) - set(saved_databases):
+        for url in list(freshness._databases):  # what the crawl opened
             freshness.close_database(url)
-        freshness._databases.clear()
         freshness._databases.update(saved_databases)
         fts._available.clear()
         fts._available.update(saved_available)
