@@ -341,6 +341,11 @@ DOWNLOAD_TIMEOUT = 30
 # Discogs sets a Cloudflare cookie we have no use for.
 COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
+# Scrapy's check for generator callbacks that return a value re-reads and re-parses the
+# callback's source on every response (scrapy/utils/misc.py is_generator_with_return_value
+# caches by the bound method, a new object per request): a development aid, paid per page
+# and per release. Our callbacks return nothing; tests/test_settings.py keeps them that way.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # CSV feeds write list columns (genres, styles, tracks, videos) as JSON arrays, not reprs.
 FEED_EXPORTERS = {"csv": "discogs_harvest.exporters.CsvItemExporter"}
 LOG_LEVEL = _env("LOG_LEVEL", "INFO")

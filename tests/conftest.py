@@ -17,6 +17,7 @@ test`` passes them; tests bound their own time with ``pytest.mark.timeout``.
 """
 
 import os
+import sys
 
 import pytest
 
@@ -38,6 +39,13 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "database: the test takes database_url (runs on TEST_DATABASE_URL's backend)")
     config.addinivalue_line("markers", "postgres: the test needs a PostgreSQL server (tests/services.py)")
     config.addinivalue_line("markers", "redis: the test needs a Redis server (tests/services.py)")
+
+
+def pytest_unconfigure(config):
+    # Crawls run in this process leave the reactor's thread pool running (tests/integration/inprocess.py).
+    inprocess = sys.modules.get("tests.integration.inprocess")
+    if inprocess is not None:
+        inprocess.shutdown()
 
 
 def pytest_collection_modifyitems(items):

@@ -55,3 +55,24 @@ def settings_seen_from(folder, environ):
 def test_environment_and_dotenv(tmp_path, dotenv, environ, expected):
     (tmp_path / ".env").write_text(dotenv)
     assert settings_seen_from(tmp_path, environ) == expected
+
+
+def test_no_spider_callback_is_a_generator_returning_a_value():
+    """WARN_ON_GENERATOR_RETURN_VALUE is off (settings.py: it re-parses a callback's source on
+    every response), so the check it made at run time is made here, once, on every spider."""
+    import inspect
+
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.settings import Settings
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    assert settings.WARN_ON_GENERATOR_RETURN_VALUE is False
+    loader = SpiderLoader.from_settings(Settings({"SPIDER_MODULES": settings.SPIDER_MODULES}))
+    checked = []
+    for name in loader.list():
+        spidercls = loader.load(name)
+        for attribute, member in inspect.getmembers(spidercls, inspect.isfunction):
+            if inspect.isgeneratorfunction(member) and member.__module__.startswith("discogs_harvest"):
+                checked.append(f"{name}.{attribute}")
+                assert not is_generator_with_return_value(member), f"{name}.{attribute}"
+    assert len(checked) >= 4  # the spiders' parse callbacks were found

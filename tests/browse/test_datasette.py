@@ -20,7 +20,8 @@ from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.youtube import OembedStandInProcess
 from tests.browse.cdp import find_chromium, load_page
 from tests.integration.conftest import FAST_SANDBOX
-from tests.integration.crawling import ROOT, crawl, rows
+from tests.integration.crawling import ROOT, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(300)]
 

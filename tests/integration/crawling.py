@@ -3,6 +3,13 @@
 A crawl is a separate process (Scrapy's reactor runs once per process), started from the
 project root so ``scrapy.cfg`` and our ``crawl`` command apply. Settings that point it at the
 sandbox come as ``-s`` options; credentials come through the environment as from ``.env``.
+
+A subprocess costs about 1.5-2 s of CPU before its first request. Where the process boundary is
+not what a test is about, use :func:`tests.integration.inprocess.crawl_in_process` instead: same
+arguments, same :class:`CrawlResult`, the same crawl command run in the test process
+(``from tests.integration.inprocess import crawl_in_process as crawl``). Keep :func:`crawl` for
+exit statuses as the shell sees them, signals, kills, concurrent processes and the quiet
+default console (``log_level=None``).
 """
 
 import os

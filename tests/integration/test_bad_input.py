@@ -2,9 +2,12 @@
 
 Failures the ``crawl`` command can see before it starts (spider arguments, ``DATABASE_URL``, a
 read-only or locked database file) change nothing at all: every file of the test's folder is
-byte-identical afterwards and not one request reaches the sandbox. Failures only the API can tell
-(unknown seller, refused token) leave every table as it was except ``harvest_runs``, which gains
-the one row recording the failed run.
+byte-identical afterwards and not one request reaches the sandbox. The tables of bad arguments,
+URLs and settings run the crawl command in this process (tests/integration/inprocess.py); a
+read-only file, a lock held by another process and the API's refusals (exit 3 and 4) run
+``scrapy crawl`` as a subprocess, so exit statuses are also checked as the shell sees them.
+Failures only the API can tell (unknown seller, refused token) leave every table as it was except
+``harvest_runs``, which gains the one row recording the failed run.
 """
 
 import hashlib
@@ -14,7 +17,9 @@ import time
 
 import pytest
 
-from tests.integration.crawling import api_requests, crawl, rows
+from tests.integration.crawling import api_requests, rows
+from tests.integration.crawling import crawl as subprocess_crawl
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -181,7 +186,7 @@ def test_read_only_database(module_sandbox, database, tmp_path):
     database.chmod(0o444)  # refused even when the tests run as root, who could write it
     before, since = folder_state(tmp_path), len(module_sandbox.log())
 
-    result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}")
+    result = subprocess_crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}")
 
     assert_one_error_line(result, f"database {database} is read-only")
     assert result.returncode == 2
@@ -210,7 +215,7 @@ def test_database_locked_by_another_process(module_sandbox, database, tmp_path, 
     holder.execute(begin)
     started = time.monotonic()
     try:
-        result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}", settings=settings)
+        result = subprocess_crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}", settings=settings)
     finally:
         elapsed = time.monotonic() - started
         holder.execute("ROLLBACK")
@@ -240,7 +245,7 @@ AFTER_START = {
 def test_failure_found_by_the_api(module_sandbox, database, spider, arguments, token, status, reason, fragments):
     before = tables(database)
 
-    result = crawl(spider, module_sandbox, database, *arguments, token=token,
+    result = subprocess_crawl(spider, module_sandbox, database, *arguments, token=token,
                    settings={"STALENESS_MAX_AGE_DAYS": 0})  # releases: ask the API, whatever is stored
 
     assert_one_error_line(result, *fragments)

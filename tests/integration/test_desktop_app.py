@@ -14,7 +14,8 @@ import pytest
 
 from discogs_harvest.database import open_database
 from discogs_harvest.migrations import columns_to_relax
-from tests.integration.crawling import crawl, rows
+from tests.integration.crawling import rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(240)
 

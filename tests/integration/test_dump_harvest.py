@@ -17,7 +17,8 @@ from discogs_harvest.freshness import close_database
 from discogs_harvest.sandbox import generator as gen
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.sellers import SyntheticSeller
-from tests.integration.crawling import api_requests, crawl, rows
+from tests.integration.crawling import api_requests, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(300)
 

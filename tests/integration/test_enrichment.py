@@ -21,7 +21,8 @@ import pytest
 from discogs_harvest.enrich.matching import album_confidence
 from discogs_harvest.enrich.wikipedia import page_title
 from discogs_harvest.sandbox.foreign import Album, ForeignStandInProcess, albums_from_database
-from tests.integration.crawling import ROOT, crawl, crawl_command, rows
+from tests.integration.crawling import ROOT, crawl_command, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(300)]
 

@@ -1,6 +1,8 @@
-"""The list spiders against the sandbox, as a user runs them (``scrapy crawl`` subprocesses,
-so few of them): lists paged completely, releases fetched at most once across spiders,
-a second run spending list pages only, and the one-line failures."""
+"""The list spiders against the sandbox, through the project's ``crawl`` command (few crawls, each
+doing much): lists paged completely, releases fetched at most once across spiders, a second run
+spending list pages only, and the one-line failures. The crawls run in this process
+(tests/integration/inprocess.py); the two tests about exit statuses run ``scrapy crawl`` as a
+subprocess, so the status is the one the shell sees."""
 
 import csv
 import json
@@ -9,7 +11,9 @@ import pytest
 
 from discogs_harvest.sandbox import generator as gen
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import api_requests, crawl, rows
+from tests.integration.crawling import api_requests, rows
+from tests.integration.crawling import crawl as subprocess_crawl
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -144,7 +148,7 @@ def test_listing_outcomes_and_search_cap(roomy, tmp_path):
     ("collection", ["user=synthetic-10", "folder=Nope"], "sandbox-token", 2, "no collection folder named 'Nope'"),
 ])
 def test_failures_are_one_line_with_their_exit_status(roomy, tmp_path, spider, args, token, status, words):
-    result = crawl(spider, roomy, tmp_path / "h.db", *args, token=token, settings=FAST)
+    result = subprocess_crawl(spider, roomy, tmp_path / "h.db", *args, token=token, settings=FAST)
     assert result.returncode == status, result.stderr[-2000:]
     assert len(result.error_lines) == 1 and words in result.error_lines[0]
 
@@ -166,7 +170,7 @@ def test_a_page_that_fails_every_retry_keeps_what_was_stored_and_exits_5(roomy, 
     roomy.faults(error_rate=1.0, error_codes=[503], path_regex="^/users/synthetic-250/wants$",
                  query_regex="(^|&)page=2(&|$)")
     try:
-        result = crawl("wantlist", roomy, database, "user=synthetic-250", "enrich=0",
+        result = subprocess_crawl("wantlist", roomy, database, "user=synthetic-250", "enrich=0",
                        settings={**FAST, "DISCOGS_RETRY_TIMES": "2", "DISCOGS_RETRY_BACKOFF_BASE": "0.05",
                                  "DISCOGS_RETRY_BACKOFF_MAX": "0.2"})
     finally:

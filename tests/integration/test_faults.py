@@ -5,7 +5,8 @@ import time
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import api_requests, crawl, logical_snapshot
+from tests.integration.crawling import api_requests, logical_snapshot
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(240)
 

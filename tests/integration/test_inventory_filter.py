@@ -9,7 +9,8 @@ import pytest
 
 from discogs_harvest.items import LISTING_FEED_FIELDS
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import TOKEN, api_requests, crawl, rows
+from tests.integration.crawling import TOKEN, api_requests, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(240)
 

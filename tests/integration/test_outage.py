@@ -13,7 +13,8 @@ import threading
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import ROOT, TOKEN, crawl, rows
+from tests.integration.crawling import ROOT, TOKEN, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 # The whole test; the outage run alone is bounded by OUTAGE_RUN_BOUND below.
 pytestmark = pytest.mark.timeout(420)

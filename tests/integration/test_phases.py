@@ -18,7 +18,8 @@ import zlib
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import ROOT, TOKEN, crawl, rows
+from tests.integration.crawling import ROOT, TOKEN, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(300)
 

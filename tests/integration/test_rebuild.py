@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from discogs_harvest.models import DERIVED_MODELS
-from tests.integration.crawling import ROOT, api_requests, crawl
+from tests.integration.crawling import ROOT, api_requests
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration.crawling import api_requests, crawl, rows
+from tests.integration.crawling import api_requests, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(180)
 

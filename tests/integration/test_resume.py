@@ -16,7 +16,8 @@ import threading
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import ROOT, TOKEN, api_requests, crawl, logical_snapshot, rows
+from tests.integration.crawling import ROOT, TOKEN, api_requests, logical_snapshot, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from discogs_harvest.processors import utc_timestamp
-from tests.integration.crawling import api_requests, crawl, rows
+from tests.integration.crawling import api_requests, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -18,7 +18,8 @@ from discogs_harvest.freshness import close_database
 from discogs_harvest.rebuild import rebuild
 
 from discogs_harvest.items import TRACK_FEED_FIELDS
-from tests.integration.crawling import api_requests, crawl, rows
+from tests.integration.crawling import api_requests, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 from tests.integration.test_release_spider import recorded
 
 pytestmark = pytest.mark.timeout(180)

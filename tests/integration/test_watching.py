@@ -19,7 +19,8 @@ from discogs_harvest.loaders import load_listing
 from discogs_harvest.sandbox.catalog import Catalog
 from discogs_harvest.sandbox.process import SandboxProcess
 from tests.integration.conftest import FAST_SANDBOX
-from tests.integration.crawling import ROOT, api_requests, crawl, rows
+from tests.integration.crawling import ROOT, api_requests, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 SELLER = "synthetic-300-60"
 pytestmark = pytest.mark.timeout(300)

@@ -11,7 +11,8 @@ import sqlite3
 import pytest
 
 from discogs_harvest.database import open_database
-from tests.integration.crawling import crawl, logical_snapshot, rows
+from tests.integration.crawling import logical_snapshot, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -2,13 +2,15 @@
 removed, private, embedding-disabled and flaky videos, and three checks.
 
 A day passing is simulated by moving every stored time of ``youtube_videos`` back (the check
-reads and writes nothing else), so each crawl still runs as a user runs it, in a subprocess.
+reads and writes nothing else), so each crawl still runs the crawl command as a user runs it
+(in this process: tests/integration/inprocess.py).
 """
 
 import pytest
 
 from discogs_harvest.sandbox.youtube import OembedStandInProcess
-from tests.integration.crawling import api_requests, crawl, rows
+from tests.integration.crawling import api_requests, rows
+from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(300)]
 

@@ -1,6 +1,7 @@
-"""A harvested, enriched seller with downloaded artwork, once for the package's tests (four crawls), and a
-copy of its rows in the suite's database (``database_url``: SQLite, or PostgreSQL under
-``TEST_DATABASE_URL``), so the site is read from either backend."""
+"""A harvested, enriched seller with downloaded artwork, once for the package's tests (four crawls, run
+in this process: tests/integration/inprocess.py), and a copy of its rows in the suite's database
+(``database_url``: SQLite, or PostgreSQL under ``TEST_DATABASE_URL``), so the site is read from either
+backend."""
 
 import pytest
 from peewee import chunked
@@ -10,7 +11,7 @@ from discogs_harvest.models import ALL_MODELS
 from discogs_harvest.sandbox.foreign import ForeignStandInProcess, albums_from_database
 from discogs_harvest.sandbox.process import SandboxProcess
 from tests.integration.conftest import FAST_SANDBOX
-from tests.integration.crawling import crawl
+from tests.integration.inprocess import crawl_in_process as crawl
 
 SELLER = "synthetic-40-30"
 FAST = {f"{service}_{name}": value for service in ("APPLE_MUSIC", "SPOTIFY", "WIKIPEDIA")
