@@ -7,12 +7,19 @@ afterwards. Tests that need PostgreSQL or Redis whatever the backend of the suit
 else the project's machines' servers (127.0.0.1:5432 database ``test``, 127.0.0.1:6379).
 When a server is unreachable those tests skip and say why; with
 ``HARVEST_REQUIRE_SERVICES=1`` (``.ci/run`` sets it) they fail instead.
+
+Under pytest-xdist (``make test``) what workers could share is theirs alone: each worker's
+schemas live in a database of its own, the base database's name suffixed with the worker
+(``test_gw0``, created from ``template0`` when missing and kept for later runs, empty), so
+workers never wait on each other's schema lock (``pg_advisory_xact_lock`` is database-wide).
+Redis tests name their keys uniquely (``uuid``) and delete them; ports are bound as 0.
 """
 
 import os
 import socket
+import time
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -48,7 +55,55 @@ def postgres_base_url():
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES
     if not url.startswith(("postgres://", "postgresql://")):
         url = os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES
-    return need(url, 5432, "PostgreSQL server", "TEST_POSTGRES_URL")
+    return worker_database(need(url, 5432, "PostgreSQL server", "TEST_POSTGRES_URL"))
+
+
+_worker_databases = {}
+
+
+def worker_database(base_url):
+    """``base_url`` itself in a serial run; under pytest-xdist, the same server's database
+    ``<name>_<worker>`` (created when missing)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return base_url
+    if base_url not in _worker_databases:
+        parts = urlsplit(base_url)
+        name = f"{parts.path.lstrip('/')}_{worker}"
+        create_database(base_url, name)
+        _worker_databases[base_url] = urlunsplit(parts._replace(path=f"/{name}"))
+    return _worker_databases[base_url]
+
+
+def create_database(base_url, name):
+    """Create database ``name`` next to ``base_url``'s unless it exists. From ``template0``,
+    which takes no connections, so CREATE DATABASE never finds its template in use."""
+    import psycopg2
+    from psycopg2 import errors
+
+    from discogs_harvest.postgres import connect_params
+
+    params = connect_params(base_url)
+    params.pop("options", None)  # a search_path for the base database's schemas is not needed here
+    connection = psycopg2.connect(dbname=params.pop("database"), **params)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone():
+                return
+            for attempt in range(5):
+                try:
+                    cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+                    return
+                except errors.DuplicateDatabase:  # another run created it meanwhile
+                    return
+                except errors.ObjectInUse:  # a concurrent CREATE DATABASE; try again
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.5)
+    finally:
+        connection.close()
 
 
 def redis_url():

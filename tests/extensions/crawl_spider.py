@@ -11,10 +11,15 @@ With ``-a linger=1`` the spider stays open when its work is done, until it is cl
 
 Pacing comes from ``DOWNLOAD_DELAY`` (one request per delay), so a crawl of a few
 hundred requests lasts a few seconds: long enough to watch, short enough for a test.
+
+``-s CONTROL_TEST_HEARTBEAT=3600`` stretches the engine's heartbeat (its periodic look for
+requests, 5 s in scrapy/core/engine.py, ``ExecutionEngine._SLOT_HEARTBEAT_INTERVAL``) so that
+a paused crawl can only resume through an explicit wake-up, whatever the machine's load.
 """
 
 import scrapy
 from scrapy import signals
+from scrapy.core.engine import ExecutionEngine
 from scrapy.exceptions import DontCloseSpider
 
 from discogs_harvest import stats as keys
@@ -55,6 +60,9 @@ class InventorySpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        heartbeat = crawler.settings.getfloat("CONTROL_TEST_HEARTBEAT")
+        if heartbeat:  # read when the engine starts, after this (this process runs one crawl)
+            ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = heartbeat
         return spider
 
     def idle(self):

@@ -72,7 +72,9 @@ def checkpointed_listings(database):
     return ids
 
 
-MOMENTS = random.Random().sample(range(2, PAGES), 2)  # a new pair of kill points every run
+# A new pair of kill points every run; under pytest-xdist every worker must collect the same
+# pair, so they draw it from the run's id (PYTEST_XDIST_TESTRUNUID; unset in a serial run).
+MOMENTS = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).sample(range(2, PAGES), 2)
 
 
 @pytest.mark.parametrize("pages", MOMENTS)
