@@ -13,8 +13,7 @@ disk before its page's checkpoint is committed. Settings: ``DATABASE_URL`` (thro
 
 from dataclasses import asdict, fields
 
-from peewee import chunked
-
+from discogs_harvest.batches import slices
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import ListingItem, SellerItem
 from discogs_harvest.models import PendingListing
@@ -54,7 +53,7 @@ def park(database_url, seller, listings):
     rows = [{"listing_id": listing_id, "seller": seller.lower(), "release_id": release_id,
              "body": compress_body(body)} for listing_id, release_id, body in listings]
     with database.atomic():
-        for chunk in chunked(rows, max(1, variable_limit(database) // 5)):
+        for chunk in slices(rows, max(1, variable_limit(database) // 5)):
             PendingListing.insert_many(chunk).on_conflict(
                 conflict_target=[PendingListing.listing_id],
                 preserve=[PendingListing.seller, PendingListing.release_id, PendingListing.body]).execute()

@@ -36,10 +36,11 @@ Settings: ``DATABASE_URL``, ``INVENTORY_MAX_SPAN_MINUTES``, ``INVENTORY_COUNT_SL
 
 import logging
 
-from peewee import IntegerField, Model, chunked
+from peewee import IntegerField, Model
 from scrapy import signals
 
 from discogs_harvest import stats, watching
+from discogs_harvest.batches import slices
 from discogs_harvest.completeness import judge
 from discogs_harvest.sortwindows import judge_union
 from discogs_harvest.freshness import database_for, variable_limit
@@ -79,7 +80,7 @@ def mark_availability(database, collection_id, seen_ids, run_id=None):
     SeenListing.create_table(safe=True)
     SeenListing.delete().execute()
     rows_per_insert = max(1, variable_limit(database))
-    for chunk in chunked(((listing_id,) for listing_id in seen_ids), rows_per_insert):
+    for chunk in slices(((listing_id,) for listing_id in seen_ids), rows_per_insert):
         SeenListing.insert_many(chunk, fields=[SeenListing.listing_id]).on_conflict_ignore().execute()
     seen = SeenListing.select(SeenListing.listing_id)
     in_collection = CollectionItem.collection_id == collection_id

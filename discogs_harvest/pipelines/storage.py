@@ -57,10 +57,11 @@ Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
 import asyncio
 import logging
 
-from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
+from peewee import EXCLUDED, Case, Tuple, ValuesList, fn
 from scrapy.utils.asyncio import create_looping_call
 
 from discogs_harvest import fts, records, stats, watching
+from discogs_harvest.batches import slices
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import (
@@ -307,7 +308,7 @@ class StoragePipeline:
         preserve = [model._meta.fields[name] for name in rows[0] if name not in fixed]
         update = {model._meta.fields[name]: value for name, value in (update or {}).items()}
         per_statement = max(1, self.max_variables // len(model._meta.fields))
-        for chunk in chunked(rows, per_statement):
+        for chunk in slices(rows, per_statement):
             model.insert_many(chunk).on_conflict(
                 conflict_target=conflict_target, preserve=preserve, update=update or None
             ).execute()
@@ -315,10 +316,10 @@ class StoragePipeline:
 
     def replace_links(self, model, album_ids, rows):
         """Make ``rows`` the only links of ``album_ids`` in a link table (no ids to keep there)."""
-        for chunk in chunked(album_ids, self.max_variables):
+        for chunk in slices(album_ids, self.max_variables):
             model.delete().where(model.album.in_(chunk)).execute()
         columns = len(rows[0]) if rows else 1
-        for chunk in chunked(rows, max(1, self.max_variables // columns)):
+        for chunk in slices(rows, max(1, self.max_variables // columns)):
             model.insert_many(chunk).on_conflict_ignore().execute()
         return len(rows)
 
@@ -389,7 +390,7 @@ class StoragePipeline:
         count = self.upsert(Track, rows, [Track.album, Track.sequence])
         # Each release costs 1 + 2 per track parameters in the delete: group accordingly.
         widest = 1 + 2 * max(len(album_rows) for album_rows in per_release.values())
-        for group in chunked(per_release.items(), max(1, self.max_variables // widest)):
+        for group in slices(per_release.items(), max(1, self.max_variables // widest)):
             album_ids = [album_id for album_id, _ in group]
             keep = [(album_id, row["sequence"]) for album_id, album_rows in group for row in album_rows]
             stale = Track.album.in_(album_ids)
@@ -433,7 +434,7 @@ class StoragePipeline:
         if missing:
             new = list(missing.values())
             model.insert_many([(name,) for name in new], fields=[model.name]).on_conflict_ignore().execute()
-            for chunk in chunked(new, self.max_variables):
+            for chunk in slices(new, self.max_variables):
                 for tag_id, name in model.select(model.id, model.name).where(model.name.in_(chunk)).tuples():
                     known.setdefault(name.casefold(), tag_id)
         return known
@@ -442,14 +443,14 @@ class StoragePipeline:
 
     def existing_albums(self, album_ids):
         found = set()
-        for chunk in chunked(sorted(album_ids), self.max_variables):
+        for chunk in slices(sorted(album_ids), self.max_variables):
             query = Album.select(Album.discogs_release_id).where(Album.discogs_release_id.in_(chunk))
             found.update(album_id for (album_id,) in query.tuples())
         return found
 
     def link_listings(self, release_ids):
         """Point listings stored before their album (in any run) at the albums just written."""
-        for chunk in chunked(sorted(release_ids), self.max_variables):
+        for chunk in slices(sorted(release_ids), self.max_variables):
             CollectionItem.update(album=CollectionItem.release_id.cast("TEXT")).where(
                 CollectionItem.album.is_null() & CollectionItem.release_id.in_(chunk)
             ).execute()
@@ -511,7 +512,7 @@ class StoragePipeline:
                         FailedRelease.last_failed_at: now},
             ).execute()
         stored = [item.release_id for item in releases]
-        for chunk in chunked(stored, self.max_variables):
+        for chunk in slices(stored, self.max_variables):
             FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)).execute()
         return rows + len(failures)
 
@@ -524,7 +525,7 @@ class StoragePipeline:
                 counts[album_id] = (item.have_count, item.want_count)
         items = list(counts.items())
         # Per album: 2 parameters in each CASE, 1 in the IN list.
-        for chunk in chunked(items, max(1, (self.max_variables - 1) // 5)):
+        for chunk in slices(items, max(1, (self.max_variables - 1) // 5)):
             have = [(album_id, value) for album_id, (value, _) in chunk if value is not None]
             want = [(album_id, value) for album_id, (_, value) in chunk if value is not None]
             Album.update(
