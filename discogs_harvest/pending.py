@@ -11,7 +11,7 @@ Written and read by the spider directly (not through the item pipelines), so a l
 disk before its page's checkpoint is committed. Settings: ``DATABASE_URL`` (through the caller).
 """
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 
 from discogs_harvest.batches import slices
 from discogs_harvest.freshness import database_for, variable_limit
@@ -19,12 +19,22 @@ from discogs_harvest.items import ListingItem, SellerItem
 from discogs_harvest.models import PendingListing
 from discogs_harvest.pipelines.rows import compress_body, decompress_body
 
-_LISTING_FIELDS = {f.name for f in fields(ListingItem)}
+_LISTING_NAMES = tuple(f.name for f in fields(ListingItem))
+_LISTING_FIELDS = set(_LISTING_NAMES)
+_SELLER_NAMES = tuple(f.name for f in fields(SellerItem))
 
 
 def listing_body(item):
-    """A loaded ListingItem as JSON-able data: taken back without running the loaders again."""
-    return asdict(item)
+    """A loaded ListingItem as JSON-able data: taken back without running the loaders again.
+
+    What ``dataclasses.asdict`` gives, without its deep copy of every value (the raw listing
+    object included): :func:`park` encodes it at once, and nothing changes it in between.
+    """
+    body = {name: getattr(item, name) for name in _LISTING_NAMES}
+    seller = body["seller"]
+    if seller is not None:
+        body["seller"] = {name: getattr(seller, name) for name in _SELLER_NAMES}
+    return body
 
 
 def listing_item(body):

@@ -23,7 +23,7 @@ from discogs_harvest.sandbox.process import SandboxProcess
 from tests.bench.harness import Figure, run_figures, start_crawl, workdir
 
 SMALL = ("synthetic-1000-500", 1_000, 500)
-LARGE = ("synthetic-50000-2000", 50_000, 2_000)
+LARGE = ("synthetic-100000-2000", 100_000, 2_000)
 OPEN = {"DISCOGS_RATE_LIMIT": "1000000", "DISCOGS_RATE_PERIOD": "1", "LOG_LEVEL": "WARNING"}
 
 
