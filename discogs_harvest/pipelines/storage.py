@@ -105,6 +105,7 @@ from discogs_harvest.pipelines.rows import (
     identifier_rows,
     image_rows,
     listing_row,
+    page_resource_id,
     raw_row,
     seller_row,
     track_rows,
@@ -488,15 +489,18 @@ class StoragePipeline:
 
     def write_checkpoints(self, items, releases, now):
         """Inventory pages and failed releases; a release stored now is no longer failed."""
-        pages = [
+        pages = [item for item in items if isinstance(item, InventoryPageItem)]
+        # The page's body is kept once, compressed, in raw_bodies (where the checkpoint reads it:
+        # checkpoints.py); a second, plain copy here cost about 1 KB a listing, written and
+        # deleted again by every harvest.
+        rows = self.upsert(InventoryPage, [
             {"seller": item.seller_username.lower(), "status": item.status, "page": item.page,
              "next_url": without_credentials(item.next_url), "pages_total": item.pages_total,
-             "body": item.body, "fetched_at": now}
-            for item in items if isinstance(item, InventoryPageItem)
-        ]
-        rows = self.upsert(InventoryPage, pages, [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
-        rows += self.write_raw([raw_row("inventory_page", f"{page['seller']}/{page['status']}/{page['page']}",
-                                        page["body"], now) for page in pages if page["body"]]
+             "body": "" if self.keep_bodies else item.body, "fetched_at": now} for item in pages
+        ], [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
+        rows += self.write_raw([raw_row("inventory_page", page_resource_id(item.seller_username, item.status,
+                                                                           item.page), item.body, now)
+                                for item in pages if item.body]
                                + [raw_row(item.resource, item.resource_id, item.body, now)
                                   for item in items if isinstance(item, RawBodyItem)])
         # Records of the other ways in (collections, wants, labels, ...): their rows (records.py).
