@@ -47,9 +47,11 @@ BUSY_TIMEOUT_MS = 60_000
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    # negative: KiB, so 16 MiB. The cache fills up to this as the file grows: on a large
+    # negative: KiB, so 4 MiB. The cache fills up to this as the file grows: on a large
     # inventory it is most of what a harvest's memory grows by (tests/bench/bench_phases.py).
-    "cache_size": -16 * 1024,
+    # It was 16 MiB: a 1,000-listing harvest's file never fills that, a 100,000-listing one
+    # does, so the cache alone made peak memory grow with the inventory (issue 12).
+    "cache_size": -4 * 1024,
     "synchronous": "normal",  # safe with WAL: a crash loses no committed transaction
     "busy_timeout": BUSY_TIMEOUT_MS,
 }
