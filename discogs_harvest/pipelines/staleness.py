@@ -41,6 +41,7 @@ from scrapy import signals
 
 from discogs_harvest import stats, watching
 from discogs_harvest.batches import slices
+from discogs_harvest.idsets import IdSet
 from discogs_harvest.completeness import judge
 from discogs_harvest.sortwindows import judge_union
 from discogs_harvest.freshness import database_for, variable_limit
@@ -112,7 +113,8 @@ class StalenessPipeline:
         database_for(self.database_url)  # a bad URL fails the crawl now, not at close
         self.max_span = crawler.settings.getfloat("INVENTORY_MAX_SPAN_MINUTES", 60.0) * 60
         self.slack = crawler.settings.getfloat("INVENTORY_COUNT_SLACK", 0.01)
-        # seller username (lower case) -> [listing ids seen, any snapshot complete?]
+        # seller username (lower case) -> [listing ids seen (a compact IdSet: kept from the end of
+        # paging to the close), any snapshot complete?]
         self.snapshots = {}
         # sellers whose paging reached its end without a failed page: checkpoint consumed
         self.paged_to_end = set()
@@ -125,7 +127,7 @@ class StalenessPipeline:
 
     def process_item(self, item):
         if isinstance(item, InventorySnapshotItem) and item.seller_username:
-            entry = self.snapshots.setdefault(item.seller_username.lower(), [set(), False])
+            entry = self.snapshots.setdefault(item.seller_username.lower(), [IdSet(), False])
             # Several snapshots of one seller (e.g. sort windows): the union was seen,
             # and one complete snapshot is enough to know what was not.
             entry[0].update(item.listing_ids)
