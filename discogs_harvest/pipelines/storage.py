@@ -57,7 +57,7 @@ Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
 import asyncio
 import logging
 
-from peewee import EXCLUDED, Case, Tuple, ValuesList, fn
+from peewee import EXCLUDED, Case, Node, Tuple, ValuesList, fn
 from scrapy.utils.asyncio import create_looping_call
 
 from discogs_harvest import fts, records, stats, watching
@@ -97,6 +97,7 @@ from discogs_harvest.models import (
     YoutubeVideo,
     utcnow,
 )
+from discogs_harvest.pipelines.inserts import Inserts
 from discogs_harvest.pipelines.rows import (
     album_row,
     credit_rows,
@@ -166,7 +167,9 @@ class StoragePipeline:
             raise HarvestConfigError(f"STORAGE_FLUSH_INTERVAL must be > 0, not {self.flush_interval}")
         self.database_url = settings.get("DATABASE_URL")
         # Opening now makes a bad URL fail the crawl before anything is fetched.
-        self.max_variables = variable_limit(database_for(self.database_url))
+        database = database_for(self.database_url)
+        self.max_variables = variable_limit(database)
+        self.inserts = Inserts(database)  # statement texts rendered once per shape (inserts.py)
         self.releases = {}  # release_id -> ReleaseItem, waiting for the next flush
         self.listings = {}  # listing_id -> ListingItem, waiting for the next flush
         self.pages = {}  # (seller, status, page) -> InventoryPageItem
@@ -309,10 +312,13 @@ class StoragePipeline:
         preserve = [model._meta.fields[name] for name in rows[0] if name not in fixed]
         update = {model._meta.fields[name]: value for name, value in (update or {}).items()}
         per_statement = max(1, self.max_variables // len(model._meta.fields))
+        # The clause is the same for the same target, kept columns and updated names (update
+        # values are constants or expressions of the row: inserts.py keeps their parameters).
+        shape = ("upsert", tuple(field.name for field in conflict_target), tuple(sorted(fixed)),
+                 tuple((field.name, value if not isinstance(value, Node) else None) for field, value in update.items()))
         for chunk in slices(rows, per_statement):
-            model.insert_many(chunk).on_conflict(
-                conflict_target=conflict_target, preserve=preserve, update=update or None
-            ).execute()
+            self.inserts.run(shape, model, chunk, lambda chunk: model.insert_many(chunk).on_conflict(
+                conflict_target=conflict_target, preserve=preserve, update=update or None))
         return len(rows)
 
     def replace_links(self, model, album_ids, rows):
@@ -321,7 +327,7 @@ class StoragePipeline:
             model.delete().where(model.album.in_(chunk)).execute()
         columns = len(rows[0]) if rows else 1
         for chunk in slices(rows, max(1, self.max_variables // columns)):
-            model.insert_many(chunk).on_conflict_ignore().execute()
+            self.inserts.run("ignore", model, chunk, lambda chunk: model.insert_many(chunk).on_conflict_ignore())
         return len(rows)
 
     # --- releases ----------------------------------------------------------------------
