@@ -57,6 +57,15 @@ SQLITE_PRAGMAS = {
 }
 
 
+# Prepared statements the sqlite3 module keeps, by SQL text (Python's default: 128). A batch
+# writes multi-row statements of up to SQLite's variable limit, each a text of its own, and a
+# cached statement keeps its compiled program and its bound values (bodies included): at 128,
+# the cache grew with the number of batches until it held some 35 MB, most of a large
+# harvest's growth in memory (issue 12: tests/bench/bench_phases.py). The statements a harvest
+# repeats (one row, one shape) stay cached at this size.
+SQLITE_CACHED_STATEMENTS = 16
+
+
 def database_path(url):
     """The file ``url`` names (``":memory:"`` for an in-memory database), or HarvestConfigError."""
     if not url or "://" not in url:
@@ -96,6 +105,7 @@ def open_database(url, create_tables=True):
             pragmas=SQLITE_PRAGMAS,
             timeout=BUSY_TIMEOUT_MS / 1000,
             check_same_thread=False,
+            cached_statements=SQLITE_CACHED_STATEMENTS,
         )
     try:
         database.connect(reuse_if_open=True)
