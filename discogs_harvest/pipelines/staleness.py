@@ -36,7 +36,7 @@ Settings: ``DATABASE_URL``, ``INVENTORY_MAX_SPAN_MINUTES``, ``INVENTORY_COUNT_SL
 
 import logging
 
-from peewee import IntegerField, Model
+from peewee import IntegerField, Model, SqliteDatabase
 from scrapy import signals
 
 from discogs_harvest import stats, watching
@@ -74,15 +74,21 @@ def mark_availability(database, collection_id, seen_ids, run_id=None):
     """Set ``is_available`` of one collection's rows from the ids seen; return (gone, back).
 
     ``gone`` rows turned unavailable, ``back`` rows turned available again. The
-    ids go through a temporary table (chunked inserts), so 100,000 of them cost a
-    few hundred statements at most and the two updates are one statement each.
+    ids go through a temporary table, so the two updates are one statement each: on
+    SQLite one one-row insert (peewee's text) that sqlite3 repeats for every id (a
+    statement of 32,766 rows cost some MB of memory to prepare, at the end of a large
+    harvest); on PostgreSQL chunked multi-row inserts (one round trip each).
     Call inside a transaction.
     """
     SeenListing.create_table(safe=True)
     SeenListing.delete().execute()
-    rows_per_insert = max(1, variable_limit(database))
-    for chunk in slices(((listing_id,) for listing_id in seen_ids), rows_per_insert):
-        SeenListing.insert_many(chunk, fields=[SeenListing.listing_id]).on_conflict_ignore().execute()
+    if isinstance(database, SqliteDatabase):
+        one_row, _ = SeenListing.insert_many([(0,)], fields=[SeenListing.listing_id]).on_conflict_ignore().sql()
+        database.cursor().executemany(one_row, ((listing_id,) for listing_id in seen_ids))
+    else:
+        rows_per_insert = max(1, variable_limit(database))
+        for chunk in slices(((listing_id,) for listing_id in seen_ids), rows_per_insert):
+            SeenListing.insert_many(chunk, fields=[SeenListing.listing_id]).on_conflict_ignore().execute()
     seen = SeenListing.select(SeenListing.listing_id)
     in_collection = CollectionItem.collection_id == collection_id
     # Only rows whose flag changes are touched, so the counts say what changed.
