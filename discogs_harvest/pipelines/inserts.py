@@ -32,6 +32,7 @@ class Inserts:
     def __init__(self, database):
         self.database = database
         self.texts = {}  # (shape, model, columns, row count) -> (sql, plan, parameters after the rows)
+        self.queries = {}  # run_query's key -> sql
         self.rendered = 0  # shapes peewee rendered (a test reads it)
 
     def run(self, shape, model, rows, build):
@@ -51,6 +52,20 @@ class Inserts:
             return query.execute()  # a shape this module does not know how to repeat: peewee's way
         self.texts[key] = (sql, plan, params[len(own):])
         self.rendered += 1
+        return self.database.execute_sql(sql, params)
+
+
+    def run_query(self, key, params, build):
+        """Run ``build()`` (a delete or update whose parameters are ``params``), its text
+        rendered once per ``key`` (which must name everything the text depends on)."""
+        sql = self.queries.get(key)
+        if sql is None:
+            query = build()
+            sql, theirs = query.sql()
+            if [_unwrapped(p) for p in theirs] != [_unwrapped(p) for p in params]:
+                return query.execute()  # parameters this caller does not know how to give: peewee's way
+            self.queries[key] = sql
+            self.rendered += 1
         return self.database.execute_sql(sql, params)
 
 

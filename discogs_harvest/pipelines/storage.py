@@ -324,7 +324,8 @@ class StoragePipeline:
     def replace_links(self, model, album_ids, rows):
         """Make ``rows`` the only links of ``album_ids`` in a link table (no ids to keep there)."""
         for chunk in slices(album_ids, self.max_variables):
-            model.delete().where(model.album.in_(chunk)).execute()
+            self.inserts.run_query(("replace links", model, len(chunk)), chunk,
+                                   lambda: model.delete().where(model.album.in_(chunk)))
         columns = len(rows[0]) if rows else 1
         for chunk in slices(rows, max(1, self.max_variables // columns)):
             self.inserts.run("ignore", model, chunk, lambda chunk: model.insert_many(chunk).on_conflict_ignore())
@@ -458,9 +459,9 @@ class StoragePipeline:
     def link_listings(self, release_ids):
         """Point listings stored before their album (in any run) at the albums just written."""
         for chunk in slices(sorted(release_ids), self.max_variables):
-            CollectionItem.update(album=CollectionItem.release_id.cast("TEXT")).where(
-                CollectionItem.album.is_null() & CollectionItem.release_id.in_(chunk)
-            ).execute()
+            self.inserts.run_query(("link listings", len(chunk)), chunk, lambda: CollectionItem.update(
+                album=CollectionItem.release_id.cast("TEXT")).where(
+                CollectionItem.album.is_null() & CollectionItem.release_id.in_(chunk)))
 
     def write_listings(self, listings, now):
         """Sellers, then listings; returns the rows written."""
@@ -523,7 +524,8 @@ class StoragePipeline:
             ).execute()
         stored = [item.release_id for item in releases]
         for chunk in slices(stored, self.max_variables):
-            FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)).execute()
+            self.inserts.run_query(("failed releases stored", len(chunk)), chunk,
+                                   lambda: FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)))
         return rows + len(failures)
 
     def refresh_album_counts(self, listings, present, now):

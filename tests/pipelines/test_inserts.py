@@ -75,6 +75,9 @@ def test_kept_texts_are_peewee_own_and_rendered_once_a_shape(make_crawler, check
     assert {"albums", "tracks", "collection_items", "sellers", "raw_bodies", "inventory_pages",
             "album_genres", "youtube_videos", "album_videos"} <= tables
     assert {model._meta.table_name for _, model, _, _ in pipeline.inserts.texts} == tables  # none fell back
+    # Deletes and updates: rendered (and their parameters checked against peewee's) once a key.
+    assert {key[0] for key in pipeline.inserts.queries} == {"replace links", "link listings",
+                                                          "failed releases stored"}
 
 
 def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypatch):
