@@ -52,12 +52,23 @@ BUSY_TIMEOUT_MS = 60_000
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    # negative: KiB, so 16 MiB. The cache fills up to this as the file grows: on a large
+    # negative: KiB, so 4 MiB. The cache fills up to this as the file grows: on a large
     # inventory it is most of what a harvest's memory grows by (tests/bench/bench_phases.py).
-    "cache_size": -16 * 1024,
+    # It was 16 MiB: a 1,000-listing harvest's file never fills that, a 100,000-listing one
+    # does, so the cache alone made peak memory grow with the inventory (issue 12).
+    "cache_size": -4 * 1024,
     "synchronous": "normal",  # safe with WAL: a crash loses no committed transaction
     "busy_timeout": BUSY_TIMEOUT_MS,
 }
+
+
+# Prepared statements the sqlite3 module keeps, by SQL text (Python's default: 128). A batch
+# writes multi-row statements of up to SQLite's variable limit, each a text of its own, and a
+# cached statement keeps its compiled program and its bound values (bodies included): at 128,
+# the cache grew with the number of batches until it held some 35 MB, most of a large
+# harvest's growth in memory (issue 12: tests/bench/bench_phases.py). The statements a harvest
+# repeats (one row, one shape) stay cached at this size.
+SQLITE_CACHED_STATEMENTS = 16
 
 
 def database_path(url):
@@ -99,6 +110,7 @@ def open_database(url, create_tables=True):
             pragmas=SQLITE_PRAGMAS,
             timeout=BUSY_TIMEOUT_MS / 1000,
             check_same_thread=False,
+            cached_statements=SQLITE_CACHED_STATEMENTS,
         )
     try:
         database.connect(reuse_if_open=True)

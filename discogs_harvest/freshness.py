@@ -17,8 +17,9 @@ Settings: ``DATABASE_URL`` (read by the callers), ``STALENESS_MAX_AGE_DAYS``
 import datetime
 import sqlite3
 
-from peewee import PostgresqlDatabase, chunked
+from peewee import PostgresqlDatabase
 
+from discogs_harvest.batches import slices
 from discogs_harvest.database import insertion_order, open_database
 from discogs_harvest.models import Album, AlbumGenre, AlbumStyle, Genre, Style, database_proxy, utcnow
 
@@ -108,7 +109,7 @@ def fresh_releases(release_ids, max_age_days, now=None, database_url=None):
     cutoff = fresh_since(now or utcnow(), max_age_days)
     wanted = sorted({str(int(release_id)) for release_id in release_ids})
     fresh = {}
-    for chunk in chunked(wanted, IN_CHUNK):
+    for chunk in slices(wanted, IN_CHUNK):
         albums = Album.select(Album.discogs_release_id, Album.format).where(
             Album.discogs_release_id.in_(chunk) & (Album.fetched_at > cutoff)
         )

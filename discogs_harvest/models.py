@@ -522,7 +522,10 @@ class InventoryPage(BaseModel):
     page = IntegerField()
     next_url = TextField(null=True)
     pages_total = IntegerField(null=True)
-    body = TextField()  # the page's JSON as received
+    # Empty: the page's JSON as received is kept once, in raw_bodies (resource ``inventory_page``,
+    # ``<seller>/<status>/<page>``), where the checkpoint reads it. Rows older versions wrote
+    # carry it here, and are read as they are.
+    body = TextField()
     fetched_at = DateTimeField(default=utcnow)
 
     class Meta:

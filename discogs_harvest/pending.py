@@ -11,21 +11,30 @@ Written and read by the spider directly (not through the item pipelines), so a l
 disk before its page's checkpoint is committed. Settings: ``DATABASE_URL`` (through the caller).
 """
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 
-from peewee import chunked
-
+from discogs_harvest.batches import slices
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import ListingItem, SellerItem
 from discogs_harvest.models import PendingListing
 from discogs_harvest.pipelines.rows import compress_body, decompress_body
 
-_LISTING_FIELDS = {f.name for f in fields(ListingItem)}
+_LISTING_NAMES = tuple(f.name for f in fields(ListingItem))
+_LISTING_FIELDS = set(_LISTING_NAMES)
+_SELLER_NAMES = tuple(f.name for f in fields(SellerItem))
 
 
 def listing_body(item):
-    """A loaded ListingItem as JSON-able data: taken back without running the loaders again."""
-    return asdict(item)
+    """A loaded ListingItem as JSON-able data: taken back without running the loaders again.
+
+    What ``dataclasses.asdict`` gives, without its deep copy of every value (the raw listing
+    object included): :func:`park` encodes it at once, and nothing changes it in between.
+    """
+    body = {name: getattr(item, name) for name in _LISTING_NAMES}
+    seller = body["seller"]
+    if seller is not None:
+        body["seller"] = {name: getattr(seller, name) for name in _SELLER_NAMES}
+    return body
 
 
 def listing_item(body):
@@ -54,7 +63,7 @@ def park(database_url, seller, listings):
     rows = [{"listing_id": listing_id, "seller": seller.lower(), "release_id": release_id,
              "body": compress_body(body)} for listing_id, release_id, body in listings]
     with database.atomic():
-        for chunk in chunked(rows, max(1, variable_limit(database) // 5)):
+        for chunk in slices(rows, max(1, variable_limit(database) // 5)):
             PendingListing.insert_many(chunk).on_conflict(
                 conflict_target=[PendingListing.listing_id],
                 preserve=[PendingListing.seller, PendingListing.release_id, PendingListing.body]).execute()

@@ -20,8 +20,9 @@ Also here: the reads the seller spider needs for quick mode and keeper filters.
 
 import datetime
 
-from peewee import JOIN, Value, chunked, fn
+from peewee import JOIN, Value, fn
 
+from discogs_harvest.batches import slices
 from discogs_harvest.freshness import IN_CHUNK, database_for
 from discogs_harvest.models import Album, CollectionItem, HarvestRun, ListingEvent, ReleaseStatsHistory
 
@@ -66,7 +67,7 @@ def record_listing_events(listing_rows, run_id, now, max_variables):
     """
     rows = {row["listing_id"]: row for row in listing_rows if row.get("listing_id") is not None}
     stored = {}
-    for chunk in chunked(sorted(rows), IN_CHUNK):
+    for chunk in slices(sorted(rows), IN_CHUNK):
         query = CollectionItem.select(CollectionItem.listing_id, CollectionItem.price, CollectionItem.currency,
                                       CollectionItem.condition, CollectionItem.sleeve_condition,
                                       CollectionItem.notes, CollectionItem.is_available
@@ -82,7 +83,7 @@ def insert_events(events, max_variables):
               ListingEvent.old_value, ListingEvent.new_value, ListingEvent.old_price, ListingEvent.new_price,
               ListingEvent.old_currency, ListingEvent.new_currency, ListingEvent.seen_at]
     tuples = [tuple(event.get(f.name) for f in fields) for event in events]
-    for chunk in chunked(tuples, max(1, max_variables // len(fields))):
+    for chunk in slices(tuples, max(1, max_variables // len(fields))):
         ListingEvent.insert_many(chunk, fields=fields).execute()
     return len(events)
 
@@ -108,7 +109,7 @@ def record_release_stats(releases, run_id, now, max_variables):
     """Append each release's figures when they differ from its latest history row; returns how many."""
     latest = {}
     ids = sorted({item.release_id for item in releases})
-    for chunk in chunked(ids, IN_CHUNK):
+    for chunk in slices(ids, IN_CHUNK):
         newest = (ReleaseStatsHistory.select(fn.MAX(ReleaseStatsHistory.id))
                   .where(ReleaseStatsHistory.release_id.in_(chunk)).group_by(ReleaseStatsHistory.release_id))
         rows = ReleaseStatsHistory.select().where(ReleaseStatsHistory.id.in_(newest))  # one statement
@@ -118,7 +119,7 @@ def record_release_stats(releases, run_id, now, max_variables):
         figures = stats_row(item)
         if latest.get(item.release_id) != figures:
             appended.append({"release_id": item.release_id, "run_id": run_id, "fetched_at": now, **figures})
-    for chunk in chunked(appended, max(1, max_variables // 11)):
+    for chunk in slices(appended, max(1, max_variables // 11)):
         ReleaseStatsHistory.insert_many(chunk).execute()
     return len(appended)
 
@@ -130,7 +131,7 @@ def stored_listing_ids(database_url, listing_ids):
     """Which of ``listing_ids`` any earlier run stored (quick mode stops at a page of only these)."""
     database_for(database_url)
     found = set()
-    for chunk in chunked(sorted(set(listing_ids)), IN_CHUNK):
+    for chunk in slices(sorted(set(listing_ids)), IN_CHUNK):
         query = CollectionItem.select(CollectionItem.listing_id).where(CollectionItem.listing_id.in_(chunk))
         found.update(listing_id for (listing_id,) in query.tuples())
     return found
@@ -140,7 +141,7 @@ def stored_release_facts(release_ids):
     """``{release_id: {country, avg_rating, released_year, have_count, want_count}}`` of stored albums,
     for :class:`discogs_harvest.keepers.ReleaseKeeper` (the models are bound already)."""
     facts = {}
-    for chunk in chunked(sorted(str(int(i)) for i in release_ids), IN_CHUNK):
+    for chunk in slices(sorted(str(int(i)) for i in release_ids), IN_CHUNK):
         query = Album.select(Album.discogs_release_id, Album.country, Album.avg_rating, Album.released_year,
                              Album.have_count, Album.want_count).where(Album.discogs_release_id.in_(chunk))
         for row in query.dicts():

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import zlib
 
 import pytest
 from scrapy.utils.misc import build_from_crawler
@@ -9,7 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from discogs_harvest.checkpoints import failed_release_ids, inventory_checkpoint
 from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ReleaseItem
-from discogs_harvest.models import InventoryPage
+from discogs_harvest.models import InventoryPage, RawBody
 from discogs_harvest.pipelines.storage import StoragePipeline
 
 HOUR = datetime.timedelta(hours=1)
@@ -44,6 +45,26 @@ def test_a_corrupted_page_ends_the_checkpoint_like_a_gap(database_url, body):
     store(database_url, page(1), page(2), page(3))
     InventoryPage.update(body=body).where(InventoryPage.page == 2).execute()
     assert [p.page for p in inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=24)] == [1]
+
+
+@pytest.mark.parametrize("body", [b"not zlib", zlib.compress(b"{not json"), None])
+def test_a_corrupted_or_missing_kept_body_ends_the_checkpoint_like_a_gap(database_url, body):
+    store(database_url, page(1), page(2), page(3))
+    kept = (RawBody.resource == "inventory_page") & (RawBody.resource_id == "someseller/For Sale/2")
+    if body is None:
+        RawBody.delete().where(kept).execute()
+    else:
+        RawBody.update(body=body).where(kept).execute()
+    assert [p.page for p in inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=24)] == [1]
+
+
+def test_the_body_is_kept_once_and_a_page_stored_with_its_body_still_replays(database_url):
+    store(database_url, page(1), page(2), page(3))
+    assert [row.body for row in InventoryPage.select().order_by(InventoryPage.page)] == ["", "", ""]
+    InventoryPage.update(body=page(2).body).where(InventoryPage.page == 2).execute()  # as older versions wrote
+    RawBody.delete().where(RawBody.resource_id == "someseller/For Sale/2").execute()
+    pages = inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=24)
+    assert [p.listings for p in pages] == [[{"id": n * 10, "release": {"id": 1}}] for n in (1, 2, 3)]
 
 
 def test_pages_older_than_the_limit_are_not_replayed(database_url):

@@ -1,6 +1,9 @@
 """Listings waiting for their release, on disk: parked, taken back once in order, cleared per seller."""
 
+from dataclasses import asdict
+
 from discogs_harvest import pending
+from discogs_harvest.items import ListingItem
 
 
 def test_listings_are_taken_back_once_in_the_order_parked(database_url):
@@ -28,6 +31,8 @@ def test_a_loaded_listing_comes_back_equal_without_the_loaders():
     page = Path(__file__).resolve().parents[1] / "discogs_harvest/sandbox/data/inventory"
     listing = json.loads((page / "brotherlogic_status-for-sale_per100_page1.json").read_text())["listings"][0]
     item = load_listing(listing)
+    assert pending.listing_body(item) == asdict(item)
+    assert pending.listing_body(ListingItem(listing_id=1)) == asdict(ListingItem(listing_id=1))  # no seller
     body = json.loads(json.dumps(pending.listing_body(item)))  # what the disk keeps
     assert pending.listing_item(body) == item
     assert pending.listing_item(listing) == item  # a bare listing object is loaded

@@ -14,6 +14,7 @@ No settings.
 import logging
 
 from discogs_harvest.exceptions import DuplicateItem
+from discogs_harvest.idsets import IdSet
 from discogs_harvest.items import ListingItem, ReleaseItem
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,8 @@ KEYS = {ListingItem: ("listing_id", "listing"), ReleaseItem: ("release_id", "rel
 
 class DedupPipeline:
     def __init__(self):
-        self.seen = {kind: set() for _, kind in KEYS.values()}
+        # Compact sets (idsets.py): one id per listing of the inventory, kept for the whole run.
+        self.seen = {kind: IdSet() for _, kind in KEYS.values()}
         self.dropped = dict.fromkeys(self.seen, 0)
 
     def process_item(self, item):

@@ -193,6 +193,11 @@ def decompress_body(blob):
     return json.loads(zlib.decompress(bytes(blob)).decode("utf-8"))
 
 
+def page_resource_id(seller_username, status, page):
+    """``raw_bodies.resource_id`` of an inventory page: ``<seller lower>/<status>/<page>``."""
+    return f"{seller_username.lower()}/{status}/{page}"
+
+
 def raw_row(resource, resource_id, body, now):
     return {"resource": resource, "resource_id": str(resource_id), "body": compress_body(body),
             "fetched_at": now, "first_fetched_at": now}

@@ -36,10 +36,12 @@ Settings: ``DATABASE_URL``, ``INVENTORY_MAX_SPAN_MINUTES``, ``INVENTORY_COUNT_SL
 
 import logging
 
-from peewee import IntegerField, Model, chunked
+from peewee import IntegerField, Model, SqliteDatabase
 from scrapy import signals
 
 from discogs_harvest import stats, watching
+from discogs_harvest.batches import slices
+from discogs_harvest.idsets import IdSet
 from discogs_harvest.completeness import judge
 from discogs_harvest.sortwindows import judge_union
 from discogs_harvest.freshness import database_for, variable_limit
@@ -72,15 +74,21 @@ def mark_availability(database, collection_id, seen_ids, run_id=None):
     """Set ``is_available`` of one collection's rows from the ids seen; return (gone, back).
 
     ``gone`` rows turned unavailable, ``back`` rows turned available again. The
-    ids go through a temporary table (chunked inserts), so 100,000 of them cost a
-    few hundred statements at most and the two updates are one statement each.
+    ids go through a temporary table, so the two updates are one statement each: on
+    SQLite one one-row insert (peewee's text) that sqlite3 repeats for every id (a
+    statement of 32,766 rows cost some MB of memory to prepare, at the end of a large
+    harvest); on PostgreSQL chunked multi-row inserts (one round trip each).
     Call inside a transaction.
     """
     SeenListing.create_table(safe=True)
     SeenListing.delete().execute()
-    rows_per_insert = max(1, variable_limit(database))
-    for chunk in chunked(((listing_id,) for listing_id in seen_ids), rows_per_insert):
-        SeenListing.insert_many(chunk, fields=[SeenListing.listing_id]).on_conflict_ignore().execute()
+    if isinstance(database, SqliteDatabase):
+        one_row, _ = SeenListing.insert_many([(0,)], fields=[SeenListing.listing_id]).on_conflict_ignore().sql()
+        database.cursor().executemany(one_row, ((listing_id,) for listing_id in seen_ids))
+    else:
+        rows_per_insert = max(1, variable_limit(database))
+        for chunk in slices(((listing_id,) for listing_id in seen_ids), rows_per_insert):
+            SeenListing.insert_many(chunk, fields=[SeenListing.listing_id]).on_conflict_ignore().execute()
     seen = SeenListing.select(SeenListing.listing_id)
     in_collection = CollectionItem.collection_id == collection_id
     # Only rows whose flag changes are touched, so the counts say what changed.
@@ -111,7 +119,8 @@ class StalenessPipeline:
         database_for(self.database_url)  # a bad URL fails the crawl now, not at close
         self.max_span = crawler.settings.getfloat("INVENTORY_MAX_SPAN_MINUTES", 60.0) * 60
         self.slack = crawler.settings.getfloat("INVENTORY_COUNT_SLACK", 0.01)
-        # seller username (lower case) -> [listing ids seen, any snapshot complete?]
+        # seller username (lower case) -> [listing ids seen (a compact IdSet: kept from the end of
+        # paging to the close), any snapshot complete?]
         self.snapshots = {}
         # sellers whose paging reached its end without a failed page: checkpoint consumed
         self.paged_to_end = set()
@@ -124,7 +133,7 @@ class StalenessPipeline:
 
     def process_item(self, item):
         if isinstance(item, InventorySnapshotItem) and item.seller_username:
-            entry = self.snapshots.setdefault(item.seller_username.lower(), [set(), False])
+            entry = self.snapshots.setdefault(item.seller_username.lower(), [IdSet(), False])
             # Several snapshots of one seller (e.g. sort windows): the union was seen,
             # and one complete snapshot is enough to know what was not.
             entry[0].update(item.listing_ids)

@@ -57,10 +57,11 @@ Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
 import asyncio
 import logging
 
-from peewee import EXCLUDED, Case, Tuple, ValuesList, chunked, fn
+from peewee import EXCLUDED, Case, Node, Tuple, ValuesList, fn
 from scrapy.utils.asyncio import create_looping_call
 
 from discogs_harvest import fts, records, stats, watching
+from discogs_harvest.batches import slices
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import (
@@ -96,6 +97,7 @@ from discogs_harvest.models import (
     YoutubeVideo,
     utcnow,
 )
+from discogs_harvest.pipelines.inserts import Inserts
 from discogs_harvest.pipelines.rows import (
     album_row,
     credit_rows,
@@ -104,6 +106,7 @@ from discogs_harvest.pipelines.rows import (
     identifier_rows,
     image_rows,
     listing_row,
+    page_resource_id,
     raw_row,
     seller_row,
     track_rows,
@@ -164,7 +167,9 @@ class StoragePipeline:
             raise HarvestConfigError(f"STORAGE_FLUSH_INTERVAL must be > 0, not {self.flush_interval}")
         self.database_url = settings.get("DATABASE_URL")
         # Opening now makes a bad URL fail the crawl before anything is fetched.
-        self.max_variables = variable_limit(database_for(self.database_url))
+        database = database_for(self.database_url)
+        self.max_variables = variable_limit(database)
+        self.inserts = Inserts(database)  # statement texts rendered once per shape (inserts.py)
         self.releases = {}  # release_id -> ReleaseItem, waiting for the next flush
         self.listings = {}  # listing_id -> ListingItem, waiting for the next flush
         self.pages = {}  # (seller, status, page) -> InventoryPageItem
@@ -307,19 +312,23 @@ class StoragePipeline:
         preserve = [model._meta.fields[name] for name in rows[0] if name not in fixed]
         update = {model._meta.fields[name]: value for name, value in (update or {}).items()}
         per_statement = max(1, self.max_variables // len(model._meta.fields))
-        for chunk in chunked(rows, per_statement):
-            model.insert_many(chunk).on_conflict(
-                conflict_target=conflict_target, preserve=preserve, update=update or None
-            ).execute()
+        # The clause is the same for the same target, kept columns and updated names (update
+        # values are constants or expressions of the row: inserts.py keeps their parameters).
+        shape = ("upsert", tuple(field.name for field in conflict_target), tuple(sorted(fixed)),
+                 tuple((field.name, value if not isinstance(value, Node) else None) for field, value in update.items()))
+        for chunk in slices(rows, per_statement):
+            self.inserts.run(shape, model, chunk, lambda chunk: model.insert_many(chunk).on_conflict(
+                conflict_target=conflict_target, preserve=preserve, update=update or None))
         return len(rows)
 
     def replace_links(self, model, album_ids, rows):
         """Make ``rows`` the only links of ``album_ids`` in a link table (no ids to keep there)."""
-        for chunk in chunked(album_ids, self.max_variables):
-            model.delete().where(model.album.in_(chunk)).execute()
+        for chunk in slices(album_ids, self.max_variables):
+            self.inserts.run_query(("replace links", model, len(chunk)), chunk,
+                                   lambda: model.delete().where(model.album.in_(chunk)))
         columns = len(rows[0]) if rows else 1
-        for chunk in chunked(rows, max(1, self.max_variables // columns)):
-            model.insert_many(chunk).on_conflict_ignore().execute()
+        for chunk in slices(rows, max(1, self.max_variables // columns)):
+            self.inserts.run("ignore", model, chunk, lambda chunk: model.insert_many(chunk).on_conflict_ignore())
         return len(rows)
 
     # --- releases ----------------------------------------------------------------------
@@ -389,7 +398,7 @@ class StoragePipeline:
         count = self.upsert(Track, rows, [Track.album, Track.sequence])
         # Each release costs 1 + 2 per track parameters in the delete: group accordingly.
         widest = 1 + 2 * max(len(album_rows) for album_rows in per_release.values())
-        for group in chunked(per_release.items(), max(1, self.max_variables // widest)):
+        for group in slices(per_release.items(), max(1, self.max_variables // widest)):
             album_ids = [album_id for album_id, _ in group]
             keep = [(album_id, row["sequence"]) for album_id, album_rows in group for row in album_rows]
             stale = Track.album.in_(album_ids)
@@ -433,7 +442,7 @@ class StoragePipeline:
         if missing:
             new = list(missing.values())
             model.insert_many([(name,) for name in new], fields=[model.name]).on_conflict_ignore().execute()
-            for chunk in chunked(new, self.max_variables):
+            for chunk in slices(new, self.max_variables):
                 for tag_id, name in model.select(model.id, model.name).where(model.name.in_(chunk)).tuples():
                     known.setdefault(name.casefold(), tag_id)
         return known
@@ -442,17 +451,17 @@ class StoragePipeline:
 
     def existing_albums(self, album_ids):
         found = set()
-        for chunk in chunked(sorted(album_ids), self.max_variables):
+        for chunk in slices(sorted(album_ids), self.max_variables):
             query = Album.select(Album.discogs_release_id).where(Album.discogs_release_id.in_(chunk))
             found.update(album_id for (album_id,) in query.tuples())
         return found
 
     def link_listings(self, release_ids):
         """Point listings stored before their album (in any run) at the albums just written."""
-        for chunk in chunked(sorted(release_ids), self.max_variables):
-            CollectionItem.update(album=CollectionItem.release_id.cast("TEXT")).where(
-                CollectionItem.album.is_null() & CollectionItem.release_id.in_(chunk)
-            ).execute()
+        for chunk in slices(sorted(release_ids), self.max_variables):
+            self.inserts.run_query(("link listings", len(chunk)), chunk, lambda: CollectionItem.update(
+                album=CollectionItem.release_id.cast("TEXT")).where(
+                CollectionItem.album.is_null() & CollectionItem.release_id.in_(chunk)))
 
     def write_listings(self, listings, now):
         """Sellers, then listings; returns the rows written."""
@@ -487,15 +496,18 @@ class StoragePipeline:
 
     def write_checkpoints(self, items, releases, now):
         """Inventory pages and failed releases; a release stored now is no longer failed."""
-        pages = [
+        pages = [item for item in items if isinstance(item, InventoryPageItem)]
+        # The page's body is kept once, compressed, in raw_bodies (where the checkpoint reads it:
+        # checkpoints.py); a second, plain copy here cost about 1 KB a listing, written and
+        # deleted again by every harvest.
+        rows = self.upsert(InventoryPage, [
             {"seller": item.seller_username.lower(), "status": item.status, "page": item.page,
              "next_url": without_credentials(item.next_url), "pages_total": item.pages_total,
-             "body": item.body, "fetched_at": now}
-            for item in items if isinstance(item, InventoryPageItem)
-        ]
-        rows = self.upsert(InventoryPage, pages, [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
-        rows += self.write_raw([raw_row("inventory_page", f"{page['seller']}/{page['status']}/{page['page']}",
-                                        page["body"], now) for page in pages if page["body"]]
+             "body": "" if self.keep_bodies else item.body, "fetched_at": now} for item in pages
+        ], [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
+        rows += self.write_raw([raw_row("inventory_page", page_resource_id(item.seller_username, item.status,
+                                                                           item.page), item.body, now)
+                                for item in pages if item.body]
                                + [raw_row(item.resource, item.resource_id, item.body, now)
                                   for item in items if isinstance(item, RawBodyItem)])
         # Records of the other ways in (collections, wants, labels, ...): their rows (records.py).
@@ -511,8 +523,9 @@ class StoragePipeline:
                         FailedRelease.last_failed_at: now},
             ).execute()
         stored = [item.release_id for item in releases]
-        for chunk in chunked(stored, self.max_variables):
-            FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)).execute()
+        for chunk in slices(stored, self.max_variables):
+            self.inserts.run_query(("failed releases stored", len(chunk)), chunk,
+                                   lambda: FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)))
         return rows + len(failures)
 
     def refresh_album_counts(self, listings, present, now):
@@ -524,7 +537,7 @@ class StoragePipeline:
                 counts[album_id] = (item.have_count, item.want_count)
         items = list(counts.items())
         # Per album: 2 parameters in each CASE, 1 in the IN list.
-        for chunk in chunked(items, max(1, (self.max_variables - 1) // 5)):
+        for chunk in slices(items, max(1, (self.max_variables - 1) // 5)):
             have = [(album_id, value) for album_id, (value, _) in chunk if value is not None]
             want = [(album_id, value) for album_id, (_, value) in chunk if value is not None]
             Album.update(

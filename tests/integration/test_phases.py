@@ -67,8 +67,10 @@ def start_and_kill(sandbox, database, args, pages):
 def checkpointed_listings(database):
     """Listing ids of every page the killed run checkpointed."""
     ids = set()
-    for row in rows(database, "SELECT body FROM inventory_pages"):
-        ids |= {listing["id"] for listing in json.loads(row["body"])["listings"]}
+    # storage keeps each checkpointed page's body in raw_bodies (inventory_pages.body is empty)
+    for row in rows(database, "SELECT r.body FROM inventory_pages p JOIN raw_bodies r ON r.resource = "
+                              "'inventory_page' AND r.resource_id = p.seller || '/' || p.status || '/' || p.page"):
+        ids |= {listing["id"] for listing in json.loads(zlib.decompress(row["body"]))["listings"]}
     return ids
 
 

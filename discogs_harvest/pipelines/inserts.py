@@ -1,0 +1,122 @@
+"""Multi-row inserts whose SQL text peewee renders once per shape, then reused with new values.
+
+Storage writes the same few statements batch after batch: ``INSERT INTO tracks (...) VALUES
+(...), (...) ON CONFLICT (...) DO UPDATE SET ...`` with only the values and the number of rows
+changing. peewee builds each one node by node (a ``Value`` per cell, the conflict clause, the
+quoting), which was most of storage's cost on the event loop, far more than SQLite's own work
+(issue 12's profile). :class:`Inserts` asks peewee for the text of a shape once (the model,
+the columns of the rows, the conflict clause and the number of rows) and keeps it; a later
+batch of that shape gets its parameters the way peewee computes them (the fields' defaults
+for absent columns, each field's ``db_value``) and runs the kept text with them.
+
+The text is peewee's own, so it is the same on SQLite and PostgreSQL (with PostgreSQL's
+``RETURNING``); ``tests/pipelines/test_inserts.py`` compares text and parameters with peewee's
+for every shape storage writes. A row holding a peewee expression, or a shape whose conflict
+clause carries parameters that are not constant, falls back to peewee for that batch.
+"""
+
+from peewee import Node
+
+_MISSING = object()
+_CALLED = object()  # where a callable default's value goes when checking a shape
+
+
+class Inserts:
+    """Kept statement texts of one database; ``run(shape, model, rows, build)`` writes ``rows``.
+
+    ``build(rows)`` returns the peewee query for ``rows`` (``model.insert_many(rows)...``);
+    ``shape`` names its conflict clause (the same clause for the same name, and parameters in
+    it, if any, the same every time: they are kept with the text).
+    """
+
+    def __init__(self, database):
+        self.database = database
+        self.texts = {}  # (shape, model, columns, row count) -> (sql, plan, parameters after the rows)
+        self.queries = {}  # run_query's key -> sql
+        self.rendered = 0  # shapes peewee rendered (a test reads it)
+
+    def run(self, shape, model, rows, build):
+        key = (shape, model, tuple(rows[0]), len(rows))
+        kept = self.texts.get(key)
+        if kept is not None:
+            sql, plan, tail = kept
+            params = values(plan, rows)
+            if params is not None:
+                return self.database.execute_sql(sql, params + tail)
+        query = build(rows)
+        sql, params = query.sql()
+        plan = column_plan(model, rows[0])
+        own = values(plan, rows, called=_CALLED) if plan is not None else None
+        if own is None or len(params) < len(own) or any(
+                mine is not _CALLED and _unwrapped(mine) != _unwrapped(theirs) for mine, theirs in zip(own, params)):
+            return query.execute()  # a shape this module does not know how to repeat: peewee's way
+        self.texts[key] = (sql, plan, params[len(own):])
+        self.rendered += 1
+        return self.database.execute_sql(sql, params)
+
+
+    def run_query(self, key, params, build):
+        """Run ``build()`` (a delete or update whose parameters are ``params``), its text
+        rendered once per ``key`` (which must name everything the text depends on)."""
+        sql = self.queries.get(key)
+        if sql is None:
+            query = build()
+            sql, theirs = query.sql()
+            if [_unwrapped(p) for p in theirs] != [_unwrapped(p) for p in params]:
+                return query.execute()  # parameters this caller does not know how to give: peewee's way
+            self.queries[key] = sql
+            self.rendered += 1
+        return self.database.execute_sql(sql, params)
+
+
+def _unwrapped(value):
+    """A blob's bytes: psycopg2 wraps each in a new ``Binary``, equal only to itself."""
+    return getattr(value, "adapted", value)
+
+
+def column_plan(model, row):
+    """``[(key in the row or None, default, nullable, db_value)]`` in peewee's column order, or None.
+
+    peewee (``Insert._generate_insert``) inserts the row's keys plus every field with a default
+    that the row lacks, sorted by field order; a value absent from a row is the field's default
+    (called if callable), else NULL for a nullable field.
+    """
+    fields = model._meta.combined
+    defaults = model._meta.defaults
+    columns = {}
+    for key in row:
+        field = fields.get(key) if isinstance(key, str) else None
+        if field is None or field in columns:
+            return None
+        columns[field] = key
+    for field in defaults:
+        columns.setdefault(field, None)
+    ordered = sorted(columns, key=lambda field: field._sort_key)
+    return [(columns[field], defaults.get(field, _MISSING), field.null, field.db_value) for field in ordered]
+
+
+def values(plan, rows, called=None):
+    """The parameters of ``rows`` as peewee gives them, or None when a row needs peewee itself.
+
+    With ``called``, a value a callable default would give (a timestamp) is ``called`` instead."""
+    params = []
+    append = params.append
+    for row in rows:
+        for key, default, nullable, db_value in plan:
+            value = row.get(key, _MISSING) if key is not None else _MISSING
+            if value is _MISSING:
+                if default is not _MISSING and callable(default):
+                    if called is not None:
+                        append(called)
+                        continue
+                    value = default()
+                elif default is not _MISSING:
+                    value = default
+                elif nullable:
+                    value = None
+                else:
+                    return None
+            if isinstance(value, Node):
+                return None
+            append(db_value(value))
+    return params

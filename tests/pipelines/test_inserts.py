@@ -1,0 +1,92 @@
+"""Kept insert texts (pipelines/inserts.py): peewee's own text and parameters, rendered once a shape."""
+
+import dataclasses
+import datetime
+
+import pytest
+from scrapy.utils.misc import build_from_crawler
+
+from discogs_harvest.items import InventoryPageItem, RawBodyItem
+from discogs_harvest.pipelines.inserts import Inserts
+from discogs_harvest.pipelines.storage import StoragePipeline
+from tests.pipelines import factories
+
+PAGE = '{"pagination": {"page": 1, "pages": 1, "items": 1, "per_page": 100, "urls": {}}, "listings": []}'
+
+
+def batch(shift):
+    """One of everything storage writes; ``shift`` moves the ids, not the shapes."""
+    releases = [dataclasses.replace(factories.release(), release_id=factories.UMILIANI + shift + n) for n in (0, 1)]
+    listings = [factories.listing(listing_id=891183783 + shift + n, release_id=factories.UMILIANI + shift + n)
+                for n in (0, 1)]
+    return [*releases, *listings,
+            InventoryPageItem(seller_username="Shop", status="For Sale", page=1 + shift, next_url=None,
+                              pages_total=1, body=PAGE),
+            RawBodyItem("label", 1 + shift, '{"id": %d, "name": "A Label"}' % (1 + shift))]
+
+
+def comparable(params):
+    """Timestamps from a field's default differ by microseconds between two renderings; a
+    blob is a new wrapper object each time (psycopg2's ``Binary``: compare what it wraps)."""
+    return [type(p).__name__ if isinstance(p, datetime.datetime) else bytes(getattr(p, "adapted", p))
+            if isinstance(getattr(p, "adapted", p), (bytes, memoryview)) else p for p in params]
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    """Every kept-text insert, with the text and parameters peewee renders for the same rows."""
+    seen = []
+    run = Inserts.run
+
+    def checking(self, shape, model, rows, build):
+        expected = build(rows).sql()
+        executed = []
+        real = self.database.execute_sql
+
+        def capture(sql, params=None, *args, **kwargs):
+            executed.append((sql, params))
+            return real(sql, params, *args, **kwargs)
+
+        monkeypatch.setattr(self.database, "execute_sql", capture)
+        try:
+            result = run(self, shape, model, rows, build)
+        finally:
+            monkeypatch.setattr(self.database, "execute_sql", real)
+        seen.append((model, expected, executed))
+        return result
+
+    monkeypatch.setattr(Inserts, "run", checking)
+    return seen
+
+
+def test_kept_texts_are_peewee_own_and_rendered_once_a_shape(make_crawler, checked):
+    pipeline = build_from_crawler(StoragePipeline, make_crawler(STORAGE_BATCH_SIZE=1000))
+    for shift in (0, 10, 20):  # three batches of the same shapes
+        for item in batch(shift):
+            pipeline.process_item(item)
+        pipeline.flush()
+        if shift == 0:
+            rendered = pipeline.inserts.rendered
+    assert rendered >= 8 and pipeline.inserts.rendered == rendered  # later batches reuse every text
+    tables = set()
+    for model, (sql, params), executed in checked:
+        assert [(text, comparable(values)) for text, values in executed] == [(sql, comparable(params))]
+        tables.add(model._meta.table_name)
+    assert {"albums", "tracks", "collection_items", "sellers", "raw_bodies", "inventory_pages",
+            "album_genres", "youtube_videos", "album_videos"} <= tables
+    assert {model._meta.table_name for _, model, _, _ in pipeline.inserts.texts} == tables  # none fell back
+    # Deletes and updates: rendered (and their parameters checked against peewee's) once a key.
+    assert {key[0] for key in pipeline.inserts.queries} == {"replace links", "link listings",
+                                                          "failed releases stored"}
+
+
+def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypatch):
+    from peewee import SQL
+
+    from discogs_harvest.freshness import database_for
+    from discogs_harvest.models import Genre
+
+    inserts = Inserts(database_for(database_url))
+    inserts.run("ignore", Genre, [{"name": SQL("'Jazz'")}],
+                lambda rows: Genre.insert_many(rows).on_conflict_ignore())
+    assert inserts.rendered == 0 and [g.name for g in Genre.select()] == ["Jazz"]
