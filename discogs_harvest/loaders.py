@@ -780,6 +780,42 @@ class ReleaseLoader(DiscogsLoader):
     raw_out = Compose(p.first_value)
 
 
+RELEASE_PATHS = FieldPaths(
+    ("release_id", "id"),
+    ("title", "title"),
+    ("label", "labels[0].name"),
+    ("catalog_number", "labels[0].catno"),
+    ("country", "country"),
+    ("released_year", "year"),
+    ("released", "released"),
+    ("web_url", "uri"),
+    ("api_url", "resource_url"),
+    ("price_low", "lowest_price"),
+    ("num_for_sale", "num_for_sale"),
+    ("have_count", "community.have"),
+    ("want_count", "community.want"),
+    ("avg_rating", "community.rating.average"),
+    ("ratings_count", "community.rating.count"),
+    ("data_quality", "data_quality"),
+    ("data_quality", "community.data_quality"),
+    ("master_id", "master_id"),
+    ("genres", "genres"),
+    ("styles", "styles"),
+    ("released_formatted", "released_formatted"),
+    ("artists_sort", "artists_sort"),
+    ("notes", "notes"),
+    ("status", "status"),
+    ("community_status", "community.status"),
+    ("date_added", "date_added"),
+    ("date_changed", "date_changed"),
+    ("estimated_weight", "estimated_weight"),
+    ("blocked_from_sale", "blocked_from_sale"),
+    ("format_quantity", "format_quantity"),
+    ("thumb_url", "thumb"),
+    ("submitter", "community.submitter.username"),
+)
+
+
 def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
     """A ``/releases/{id}`` body.
 
@@ -788,53 +824,23 @@ def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
     so ``price_currency`` stays ``None`` without it.
     """
     loader = ReleaseLoader(selector=JsonSelector(release))
-    loader.add_jmes("release_id", "id")
-    loader.add_value("artist", release.get("artists"))
-    loader.add_jmes("title", "title")
-    loader.add_jmes("label", "labels[0].name")
-    loader.add_jmes("catalog_number", "labels[0].catno")
-    loader.add_value("format", release.get("formats"))
-    loader.add_jmes("country", "country")
-    loader.add_jmes("released_year", "year")
-    loader.add_jmes("released", "released")
-    loader.add_value("cover_image_url", release.get("images"))
-    loader.add_jmes("web_url", "uri")
-    loader.add_jmes("api_url", "resource_url")
-    loader.add_jmes("price_low", "lowest_price")
+    loader.add_jmes_paths(RELEASE_PATHS)
+    get = release.get
+    loader.add_value("artist", get("artists"))
+    loader.add_value("format", get("formats"))
+    loader.add_value("cover_image_url", get("images"))
     loader.add_value("price_currency", currency)
-    loader.add_jmes("num_for_sale", "num_for_sale")
-    loader.add_jmes("have_count", "community.have")
-    loader.add_jmes("want_count", "community.want")
-    loader.add_jmes("avg_rating", "community.rating.average")
-    loader.add_jmes("ratings_count", "community.rating.count")
-    loader.add_jmes("data_quality", "data_quality")
-    loader.add_jmes("data_quality", "community.data_quality")
-    loader.add_jmes("master_id", "master_id")
-    loader.add_jmes("genres", "genres")
-    loader.add_jmes("styles", "styles")
-    loader.add_value("tracks", release.get("tracklist"))
-    loader.add_value("videos", release.get("videos"))
-    loader.add_value("artists", release.get("artists"))
-    loader.add_value("credits", release.get("extraartists"))
-    loader.add_value("labels", release.get("labels"))
-    loader.add_value("companies", release.get("companies"))
-    loader.add_value("series", release.get("series"))
-    loader.add_value("formats", release.get("formats"))
-    loader.add_value("identifiers", release.get("identifiers"))
-    loader.add_value("images", release.get("images"))
-    loader.add_jmes("released_formatted", "released_formatted")
-    loader.add_jmes("artists_sort", "artists_sort")
-    loader.add_jmes("notes", "notes")
-    loader.add_jmes("status", "status")
-    loader.add_jmes("community_status", "community.status")
-    loader.add_jmes("date_added", "date_added")
-    loader.add_jmes("date_changed", "date_changed")
-    loader.add_jmes("estimated_weight", "estimated_weight")
-    loader.add_jmes("blocked_from_sale", "blocked_from_sale")
-    loader.add_jmes("format_quantity", "format_quantity")
-    loader.add_jmes("thumb_url", "thumb")
-    loader.add_jmes("submitter", "community.submitter.username")
-    community = release.get("community")
+    loader.add_value("tracks", get("tracklist"))
+    loader.add_value("videos", get("videos"))
+    loader.add_value("artists", get("artists"))
+    loader.add_value("credits", get("extraartists"))
+    loader.add_value("labels", get("labels"))
+    loader.add_value("companies", get("companies"))
+    loader.add_value("series", get("series"))
+    loader.add_value("formats", get("formats"))
+    loader.add_value("identifiers", get("identifiers"))
+    loader.add_value("images", get("images"))
+    community = get("community")
     loader.add_value("contributors", community.get("contributors") if isinstance(community, dict) else None)
     loader.add_value("raw", release)
     return loader.load_item()
