@@ -11,7 +11,7 @@ Written and read by the spider directly (not through the item pipelines), so a l
 disk before its page's checkpoint is committed. Settings: ``DATABASE_URL`` (through the caller).
 """
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, is_dataclass
 
 from peewee import chunked
 
@@ -24,8 +24,21 @@ _LISTING_FIELDS = {f.name for f in fields(ListingItem)}
 
 
 def listing_body(item):
-    """A loaded ListingItem as JSON-able data: taken back without running the loaders again."""
-    return asdict(item)
+    """A loaded ListingItem as JSON-able data: taken back without running the loaders again.
+
+    What ``asdict(item)`` gives, without its deep copy of every value: the body is serialised
+    as soon as it is made (:func:`park`), so ``raw`` (the listing as received) and the other
+    values are shared with the item; only the nested items (``seller``) become dicts.
+    """
+    return {field.name: _plain(getattr(item, field.name)) for field in fields(item)}
+
+
+def _plain(value):
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, (list, tuple)) and any(is_dataclass(v) for v in value):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 def listing_item(body):

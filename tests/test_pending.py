@@ -1,5 +1,7 @@
 """Listings waiting for their release, on disk: parked, taken back once in order, cleared per seller."""
 
+import pytest
+
 from discogs_harvest import pending
 
 
@@ -31,3 +33,21 @@ def test_a_loaded_listing_comes_back_equal_without_the_loaders():
     body = json.loads(json.dumps(pending.listing_body(item)))  # what the disk keeps
     assert pending.listing_item(body) == item
     assert pending.listing_item(listing) == item  # a bare listing object is loaded
+
+
+
+INVENTORY = __import__("pathlib").Path(__file__).resolve().parents[1] / "discogs_harvest/sandbox/data/inventory"
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in INVENTORY.glob("*.json")))
+def test_a_listing_body_is_serialised_as_asdict_would_be(name):
+    # listing_body shares the item's values instead of asdict's deep copy: the same JSON on disk.
+    import json
+    from dataclasses import asdict
+
+    from discogs_harvest.loaders import load_listing
+    from discogs_harvest.pipelines.rows import compress_body
+
+    items = [load_listing(listing) for listing in json.loads((INVENTORY / name).read_text())["listings"]]
+    assert [compress_body(pending.listing_body(item)) for item in items] == [
+        compress_body(asdict(item)) for item in items]
