@@ -2,23 +2,35 @@
 
 The loaders only declare wiring (``<field>_in``/``<field>_out`` processors from
 :mod:`discogs_harvest.processors`); the ``load_*`` functions name the JMESPath of
-each field with ``add_jmes``, the way ``add_css`` names parts of an HTML page.
-Lists of objects (``artists``, ``formats``, ``images``, ``tracklist``,
-``videos``) go in with ``add_value`` instead: ``add_jmes`` passes what it selects
-through ``parsel.utils.flatten``, which treats a dict as a sequence and turns an
+each field, in :class:`FieldPaths` tables read with ``add_jmes_paths`` (one
+``add_jmes`` per pair, in one loop) and with ``add_jmes``, the way ``add_css`` names
+parts of an HTML page. Lists of objects (``artists``, ``formats``, ``images``,
+``tracklist``, ``videos``) go in with ``add_value`` instead: ``add_jmes`` passes what it
+selects through ``parsel.utils.flatten``, which treats a dict as a sequence and turns an
 object into its keys (itemloaders 1.5, ``ItemLoader._get_jmesvalues``).
 Entry points for the spiders: :func:`load_listing`, :func:`load_release`,
 :func:`load_seller`. No settings.
 
-Two choices keep a 100-listing page cheap (numbers measured on the recorded
-brotherlogic pages by ``tests/bench/bench_loaders.py``):
+One loader per record, and what it costs (measured on the recorded brotherlogic pages
+and releases by ``tests/bench/bench_loaders.py``; ``tests/test_loaders.py`` checks that
+every recorded listing and release loads exactly as on stock itemloaders):
 
-- every item field gets its ``_in``/``_out`` attribute when the loader class is
-  defined, so itemloaders never falls back to its per-value field-metadata
-  lookup (one ``ItemAdapter`` per value added, about 40% of the time);
-- :class:`JsonSelector` answers ``add_jmes`` on the already-decoded body, walking
-  plain dotted paths (``release.stats.community.in_collection``) with dict
-  lookups and handing anything else to ``jmespath``.
+- :class:`LeanLoader` (the base of every loader here) keeps itemloaders' API and items but
+  does per class what itemloaders does per value: each field's processors are looked up
+  once and compiled (``MapCompose``/``Compose`` whose functions take no loader context
+  become :class:`Each`/:class:`Whole`, called without re-wrapping every function), JMESPath
+  queries are compiled once and plain dotted paths walked key by key
+  (:class:`JsonSelector`, on the body Scrapy already decoded), and ``load_item`` sets a
+  dataclass item's attributes directly;
+- every item field gets its ``_in``/``_out`` attribute when the loader class is defined,
+  so itemloaders never falls back to its per-value field-metadata lookup;
+- a listing's seller is loaded once per seller id when the caller keeps a dict of them
+  (the spider does: every listing of a page repeats its seller);
+- the nested records of a release (credits, labels, formats, tracks, videos) are plain
+  functions, one object in and one item out, not loaders: a release has tens of them,
+  each field a single value through a single clean-up function, and a loader per row
+  cost about half of ``load_release``. That is the documented exception to "a loader per
+  record": those rows are parts of the release record, whose loader collects them.
 """
 
 import re
@@ -65,6 +77,18 @@ class _Values(list):
         return self
 
 
+def _search(root, compiled):
+    """What a query :func:`_compile` d to ``compiled`` selects in ``root`` (``None``: nothing)."""
+    if compiled.__class__ is tuple:
+        result = root
+        for key in compiled:
+            if not isinstance(result, dict):
+                return None
+            result = result.get(key)
+        return result
+    return compiled.search(root)
+
+
 # JSON values that parsel's ``flatten`` keeps as they are (everything else is list-like).
 _FLAT = frozenset((str, int, float, bool, type(None)))
 
@@ -87,15 +111,7 @@ class JsonSelector:
 
     def search(self, query):
         """The JMESPath result itself (``None`` when nothing matches)."""
-        compiled = _compile(query)
-        if compiled.__class__ is tuple:
-            result = self.root
-            for key in compiled:
-                if not isinstance(result, dict):
-                    return None
-                result = result.get(key)
-            return result
-        return compiled.search(self.root)
+        return _search(self.root, _compile(query))
 
     def jmespath(self, query):
         result = self.search(query)
@@ -310,11 +326,7 @@ class LeanLoader(ItemLoader):
     def _add_value(self, field_name, value):
         processed = self._process_input_value(field_name, _as_list(value))
         if processed:
-            values = self._values
-            if field_name in values:
-                values[field_name] += _as_list(processed)
-            else:
-                values[field_name] = list(_as_list(processed))
+            _collect(self._values, field_name, _as_list(processed))
 
     def get_output_value(self, field_name):
         entry = self._processor(field_name, _OUT)
@@ -350,18 +362,9 @@ class LeanLoader(ItemLoader):
                 self.add_jmes(field_name, query)
             return self
         selector = self.selector
-        root = selector.root
         collected = self._values
         for field_name, compiled, query, entry, kind in paths.rows(self.__class__):
-            if compiled.__class__ is tuple:
-                result = root
-                for key in compiled:
-                    if not isinstance(result, dict):
-                        result = None
-                        break
-                    result = result.get(key)
-            else:
-                result = compiled.search(root)
+            result = _search(selector.root, compiled)
             if result is None:
                 if kind is not None:  # MapCompose and Identity turn no values into none
                     continue
@@ -369,6 +372,7 @@ class LeanLoader(ItemLoader):
             elif result.__class__ in _FLAT:
                 # One value: what MapCompose(f) or Identity makes of [result], without the
                 # lists; on an error, the processor itself runs again to raise its own error.
+                value = result
                 if kind is _ONE:
                     try:
                         value = entry[0].functions[0](result)
@@ -377,30 +381,15 @@ class LeanLoader(ItemLoader):
                         raise
                     if value is None:
                         continue
-                    if value.__class__ in _FLAT:
-                        if field_name in collected:
-                            collected[field_name].append(value)
-                        else:
-                            collected[field_name] = [value]
-                        continue
-                elif kind is _SAME:
-                    if field_name in collected:
-                        collected[field_name].append(result)
-                    else:
-                        collected[field_name] = [result]
+                if kind is not None and value.__class__ in _FLAT:
+                    _collect(collected, field_name, (value,))
                     continue
                 values = [result]
             else:
                 values = selector.values(query)
-            if entry is _PER_CALL:
-                processed = ItemLoader._process_input_value(self, field_name, values)
-            else:
-                processed = _run_input(entry, field_name, values)
+            processed = self._process_input_value(field_name, values)
             if processed:
-                if field_name in collected:
-                    collected[field_name] += _as_list(processed)
-                else:
-                    collected[field_name] = list(_as_list(processed))
+                _collect(collected, field_name, _as_list(processed))
         return self
 
     def load_item(self):
@@ -426,6 +415,14 @@ class LeanLoader(ItemLoader):
                     raise KeyError(f"{item.__class__.__name__} does not support field: {field_name}")
                 setattr(item, field_name, value)
         return item
+
+
+def _collect(collected, field_name, values):
+    """Add processed ``values`` to a loader's collected values (itemloaders' ``_add_value``)."""
+    if field_name in collected:
+        collected[field_name] += values
+    else:
+        collected[field_name] = list(values)
 
 
 def _run_input(entry, field_name, value):
