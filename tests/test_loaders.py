@@ -586,3 +586,16 @@ def test_compiled_processors_raise_what_itemloaders_raises():
     with pytest.raises(ValueError) as lean_error:
         loaders.compile_processor(processor)(["x"])
     assert str(lean_error.value) == str(stock_error.value)
+
+
+@pytest.mark.parametrize("name", RELEASE_FILES)
+def test_lean_release_is_the_plain_one_on_dump_shaped_bodies(stock, name):
+    # The dump import loads <release> elements as bodies of its own shape (strings for ints,
+    # no community, prices or URLs): the same item on stock itemloaders.
+    from lxml import etree
+
+    from discogs_harvest.dump.release import release_body
+    from discogs_harvest.sandbox.dumps import release_xml
+
+    lean, reference = lean_and_stock(stock, load_release, release_body(etree.fromstring(release_xml(release(name)))))
+    assert lean == reference
