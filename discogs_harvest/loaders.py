@@ -2,32 +2,46 @@
 
 The loaders only declare wiring (``<field>_in``/``<field>_out`` processors from
 :mod:`discogs_harvest.processors`); the ``load_*`` functions name the JMESPath of
-each field with ``add_jmes``, the way ``add_css`` names parts of an HTML page.
-Lists of objects (``artists``, ``formats``, ``images``, ``tracklist``,
-``videos``) go in with ``add_value`` instead: ``add_jmes`` passes what it selects
-through ``parsel.utils.flatten``, which treats a dict as a sequence and turns an
+each field, in :class:`FieldPaths` tables read with ``add_jmes_paths`` (one
+``add_jmes`` per pair, in one loop) and with ``add_jmes``, the way ``add_css`` names
+parts of an HTML page. Lists of objects (``artists``, ``formats``, ``images``,
+``tracklist``, ``videos``) go in with ``add_value`` instead: ``add_jmes`` passes what it
+selects through ``parsel.utils.flatten``, which treats a dict as a sequence and turns an
 object into its keys (itemloaders 1.5, ``ItemLoader._get_jmesvalues``).
 Entry points for the spiders: :func:`load_listing`, :func:`load_release`,
 :func:`load_seller`. No settings.
 
-Two choices keep a 100-listing page cheap (numbers measured on the recorded
-brotherlogic pages by ``tests/bench/bench_loaders.py``):
+One loader per record, and what it costs (measured on the recorded brotherlogic pages
+and releases by ``tests/bench/bench_loaders.py``; ``tests/test_loaders.py`` checks that
+every recorded listing and release loads exactly as on stock itemloaders):
 
-- every item field gets its ``_in``/``_out`` attribute when the loader class is
-  defined, so itemloaders never falls back to its per-value field-metadata
-  lookup (one ``ItemAdapter`` per value added, about 40% of the time);
-- :class:`JsonSelector` answers ``add_jmes`` on the already-decoded body, walking
-  plain dotted paths (``release.stats.community.in_collection``) with dict
-  lookups and handing anything else to ``jmespath``.
+- :class:`LeanLoader` (the base of every loader here) keeps itemloaders' API and items but
+  does per class what itemloaders does per value: each field's processors are looked up
+  once and compiled (``MapCompose``/``Compose`` whose functions take no loader context
+  become :class:`Each`/:class:`Whole`, called without re-wrapping every function), JMESPath
+  queries are compiled once and plain dotted paths walked key by key
+  (:class:`JsonSelector`, on the body Scrapy already decoded), and ``load_item`` sets a
+  dataclass item's attributes directly;
+- every item field gets its ``_in``/``_out`` attribute when the loader class is defined,
+  so itemloaders never falls back to its per-value field-metadata lookup;
+- a listing's seller is loaded once per seller id when the caller keeps a dict of them
+  (the spider does: every listing of a page repeats its seller);
+- the nested records of a release (credits, labels, formats, tracks, videos) are plain
+  functions, one object in and one item out, not loaders: a release has tens of them,
+  each field a single value through a single clean-up function, and a loader per row
+  cost about half of ``load_release``. That is the documented exception to "a loader per
+  record": those rows are parts of the release record, whose loader collects them.
 """
 
 import re
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from functools import lru_cache
 
 import jmespath
-from itemloaders import ItemLoader
+from itemloaders import ItemLoader, unbound_method
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
+from itemloaders.utils import arg_to_iter, get_func_args
+from parsel.utils import flatten
 
 from discogs_harvest import processors as p
 from discogs_harvest.items import (
@@ -63,6 +77,22 @@ class _Values(list):
         return self
 
 
+def _search(root, compiled):
+    """What a query :func:`_compile` d to ``compiled`` selects in ``root`` (``None``: nothing)."""
+    if compiled.__class__ is tuple:
+        result = root
+        for key in compiled:
+            if not isinstance(result, dict):
+                return None
+            result = result.get(key)
+        return result
+    return compiled.search(root)
+
+
+# JSON values that parsel's ``flatten`` keeps as they are (everything else is list-like).
+_FLAT = frozenset((str, int, float, bool, type(None)))
+
+
 class JsonSelector:
     """The part of :class:`parsel.Selector` that ``ItemLoader.add_jmes`` uses, for JSON
     that Scrapy already decoded (``response.json()``).
@@ -79,20 +109,329 @@ class JsonSelector:
     def __init__(self, root):
         self.root = root
 
+    def search(self, query):
+        """The JMESPath result itself (``None`` when nothing matches)."""
+        return _search(self.root, _compile(query))
+
     def jmespath(self, query):
-        compiled = _compile(query)
-        if isinstance(compiled, tuple):
-            result = self.root
-            for key in compiled:
-                if not isinstance(result, dict):
-                    result = None
-                    break
-                result = result.get(key)
-        else:
-            result = compiled.search(self.root)
+        result = self.search(query)
         if result is None:
             return _Values()
         return _Values(result if isinstance(result, list) else (result,))
+
+    def values(self, query):
+        """What ``ItemLoader.add_jmes`` collects for one query:
+        ``flatten(self.jmespath(query).getall())`` (itemloaders 1.5, ``_get_jmesvalues``),
+        without building the intermediate lists for the usual single scalar."""
+        result = self.search(query)
+        if result is None:
+            return []
+        if result.__class__ in _FLAT:
+            return [result]
+        if result.__class__ is list and all(value.__class__ in _FLAT for value in result):
+            return list(result)
+        return flatten(result if isinstance(result, list) else (result,))
+
+
+# --- processors compiled once per loader class ------------------------------------
+#
+# itemloaders resolves a field's processor on every value added (``get_input_processor``:
+# an attribute lookup and ``unbound_method``), wraps it in the loader context
+# (``wrap_loader_context``), and ``MapCompose``/``Compose`` wrap each of their functions
+# again on every call, building a ``ChainMap`` of contexts (itemloaders 1.5,
+# ``itemloaders/__init__.py``, ``processors.py``, ``common.py``). None of our processors
+# reads the loader context, so that work gives the same answer every time: it is done once
+# per loader class and field instead.
+
+
+def _takes_context(function):
+    try:
+        return "loader_context" in get_func_args(function)
+    except TypeError:  # not introspectable: let itemloaders decide per call
+        return True
+
+
+def _as_list(value):
+    """``arg_to_iter(value)``, the JSON cases first: itemloaders 1.5 tests a class that is not
+    iterable twice per call (``_iterable_classes`` only caches it as falsy)."""
+    if value is None:
+        return []
+    cls = value.__class__
+    if cls is list:
+        return value
+    if cls in _FLAT or cls is dict:
+        return [value]
+    return arg_to_iter(value)
+
+
+class Each:
+    """``MapCompose(*functions)`` whose functions take no loader context, ready to call:
+    every value through each function in turn, ``None`` results dropped, lists spread;
+    the same values and the same errors as ``MapCompose``."""
+
+    __slots__ = ("functions",)
+
+    def __init__(self, functions):
+        self.functions = tuple(functions)
+
+    def __call__(self, value):
+        values = _as_list(value)
+        for function in self.functions:
+            next_values = []
+            for item in values:
+                try:
+                    next_values += _as_list(function(item))
+                except Exception as e:
+                    raise ValueError(f"Error in MapCompose with {function!s} value={value!r} "
+                                     f"error='{type(e).__name__}: {e!s}'") from e
+            values = next_values
+        return values
+
+
+class Whole:
+    """``Compose(*functions)`` whose functions take no loader context, ready to call: the
+    collected values through each function in turn, stopping at ``None`` unless
+    ``stop_on_none=False``; the same value and the same errors as ``Compose``."""
+
+    __slots__ = ("functions", "stop_on_none")
+
+    def __init__(self, functions, stop_on_none=True):
+        self.functions = tuple(functions)
+        self.stop_on_none = stop_on_none
+
+    def __call__(self, value):
+        for function in self.functions:
+            if value is None and self.stop_on_none:
+                break
+            try:
+                value = function(value)
+            except Exception as e:
+                raise ValueError(f"Error in Compose with {function!s} value={value!r} "
+                                 f"error='{type(e).__name__}: {e!s}'") from e
+        return value
+
+
+def compile_processor(processor):
+    """A one-argument callable that gives what ``processor`` gives in any loader context, or
+    ``None`` when some function in it reads the context (the loader then wraps it per call,
+    as itemloaders does). ``MapCompose`` becomes :class:`Each`, ``Compose`` :class:`Whole`,
+    nested ones included; anything else that takes no context is called as it is."""
+    if isinstance(processor, (MapCompose, Compose)):
+        functions = [compile_processor(function) for function in processor.functions]
+        if any(function is None for function in functions):
+            return None
+        if isinstance(processor, MapCompose):
+            return Each(functions)
+        return Whole(functions, processor.stop_on_none)
+    return None if _takes_context(processor) else processor
+
+
+_PER_CALL = object()  # no compiled form: itemloaders' own path, every call
+_IN, _OUT = "_in", "_out"
+
+
+@lru_cache(maxsize=None)
+def _field_names(item_class):
+    """The field names of a dataclass item class, or ``None`` for any other kind of item."""
+    if isinstance(item_class, type) and is_dataclass(item_class) and not issubclass(item_class, dict):
+        return frozenset(field.name for field in fields(item_class))
+    return None
+
+
+class FieldPaths:
+    """Which JMESPath fills which field, in order: ``loader.add_jmes_paths(paths)`` adds what
+    ``loader.add_jmes(field, query)`` for each pair would, in one pass over a table compiled
+    once per loader class (the query compiled, the field's input processor looked up).
+    A field may appear more than once (``TakeFirst`` then keeps the first value found)."""
+
+    __slots__ = ("pairs", "_rows")
+
+    def __init__(self, *pairs):
+        self.pairs = tuple(pairs)
+        self._rows = {}  # loader class -> compiled rows
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def rows(self, loader_class):
+        """``(field, compiled query, query, input processor entry, kind)`` per pair, where
+        ``kind`` says what the processor does to one value: ``_ONE`` (``MapCompose`` of one
+        function: that function), ``_SAME`` (``Identity``) or ``None`` (call it)."""
+        rows = self._rows.get(loader_class)
+        if rows is None:
+            rows = self._rows[loader_class] = tuple(
+                (field_name, _compile(query), query, entry, _kind(entry))
+                for field_name, query in self.pairs
+                for entry in (loader_class._processor(field_name, _IN),))
+        return rows
+
+
+_ONE, _SAME = "one", "same"
+
+
+def _kind(entry):
+    if entry is _PER_CALL:
+        return None
+    compiled = entry[0]
+    if isinstance(compiled, Each) and len(compiled.functions) == 1:
+        return _ONE
+    if isinstance(compiled, Identity):
+        return _SAME
+    return None
+
+
+class LeanLoader(ItemLoader):
+    """An :class:`ItemLoader` with the same API and the same items, whose per-value work is
+    done once per class.
+
+    - the ``<field>_in``/``<field>_out`` processors declared on the class are looked up and
+      compiled (:func:`compile_processor`) the first time a field is used, then cached on
+      the class; a processor that reads the loader context, and a field with no declared
+      processor, go through itemloaders per call as before;
+    - ``add_jmes`` on a :class:`JsonSelector` takes its values straight from
+      :meth:`JsonSelector.values` (compiled JMESPath, plain paths walked key by key), and
+      :meth:`add_jmes_paths` does a whole :class:`FieldPaths` table in one loop;
+    - ``add_value``/``add_jmes`` with no extra processors, ``re`` or stats skip
+      ``get_value``'s empty loop; ``load_item`` on a dataclass item sets its attributes
+      without an ``ItemAdapter``.
+
+    Anything else (processors passed to ``add_*``, ``re=``, rule stats, other selectors and
+    item kinds) is itemloaders' own code. Processors are read from the class (where
+    itemloaders documents declaring them), not from instance attributes.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._compiled = {}  # (field name, "_in"/"_out") -> (compiled, declared) or _PER_CALL
+
+    _compiled = {}
+
+    @classmethod
+    def _processor(cls, field_name, suffix):
+        key = (field_name, suffix)
+        entry = cls._compiled.get(key)
+        if entry is None:
+            declared = getattr(cls, field_name + suffix, None)
+            compiled = compile_processor(unbound_method(declared)) if declared else None
+            entry = _PER_CALL if compiled is None else (compiled, unbound_method(declared))
+            cls._compiled[key] = entry
+        return entry
+
+    def _process_input_value(self, field_name, value):
+        entry = self._processor(field_name, _IN)
+        if entry is _PER_CALL:
+            return super()._process_input_value(field_name, value)
+        return _run_input(entry, field_name, value)
+
+    def _add_value(self, field_name, value):
+        processed = self._process_input_value(field_name, _as_list(value))
+        if processed:
+            _collect(self._values, field_name, _as_list(processed))
+
+    def get_output_value(self, field_name):
+        entry = self._processor(field_name, _OUT)
+        if entry is _PER_CALL:
+            return super().get_output_value(field_name)
+        value = self._values.get(field_name, [])
+        try:
+            return entry[0](value)
+        except Exception as e:
+            raise ValueError(f"Error with output processor: field={field_name!r} "
+                             f"value={value!r} error='{type(e).__name__}: {e!s}'") from e
+
+    def add_value(self, field_name, value, *processors, re=None, **kw):
+        if processors or re or kw or not field_name:
+            return super().add_value(field_name, value, *processors, re=re, **kw)
+        if value is not None:
+            self._add_value(field_name, value)
+        return self
+
+    def _lean_jmes(self):
+        return self.stats is None and self.selector.__class__ is JsonSelector
+
+    def add_jmes(self, field_name, jmes, *processors, re=None, **kw):
+        if processors or re or kw or not field_name or jmes.__class__ is not str or not self._lean_jmes():
+            return super().add_jmes(field_name, jmes, *processors, re=re, **kw)
+        self._add_value(field_name, self.selector.values(jmes))
+        return self
+
+    def add_jmes_paths(self, paths):
+        """``add_jmes(field, query)`` for every pair of a :class:`FieldPaths`, in its order."""
+        if not self._lean_jmes():
+            for field_name, query in paths:
+                self.add_jmes(field_name, query)
+            return self
+        selector = self.selector
+        collected = self._values
+        for field_name, compiled, query, entry, kind in paths.rows(self.__class__):
+            result = _search(selector.root, compiled)
+            if result is None:
+                if kind is not None:  # MapCompose and Identity turn no values into none
+                    continue
+                values = []
+            elif result.__class__ in _FLAT:
+                # One value: what MapCompose(f) or Identity makes of [result], without the
+                # lists; on an error, the processor itself runs again to raise its own error.
+                value = result
+                if kind is _ONE:
+                    try:
+                        value = entry[0].functions[0](result)
+                    except Exception:
+                        _run_input(entry, field_name, [result])
+                        raise
+                    if value is None:
+                        continue
+                if kind is not None and value.__class__ in _FLAT:
+                    _collect(collected, field_name, (value,))
+                    continue
+                values = [result]
+            else:
+                values = selector.values(query)
+            processed = self._process_input_value(field_name, values)
+            if processed:
+                _collect(collected, field_name, _as_list(processed))
+        return self
+
+    def load_item(self):
+        item = self.item
+        names = _field_names(item.__class__)
+        if names is None:
+            return super().load_item()
+        values = self._values
+        compiled = self._compiled
+        for field_name in tuple(values):
+            entry = compiled.get((field_name, _OUT)) or self._processor(field_name, _OUT)
+            if entry is _PER_CALL:
+                value = self.get_output_value(field_name)
+            else:
+                collected = values[field_name]
+                try:
+                    value = entry[0](collected)
+                except Exception as e:
+                    raise ValueError(f"Error with output processor: field={field_name!r} "
+                                     f"value={collected!r} error='{type(e).__name__}: {e!s}'") from e
+            if value is not None:
+                if field_name not in names:
+                    raise KeyError(f"{item.__class__.__name__} does not support field: {field_name}")
+                setattr(item, field_name, value)
+        return item
+
+
+def _collect(collected, field_name, values):
+    """Add processed ``values`` to a loader's collected values (itemloaders' ``_add_value``)."""
+    if field_name in collected:
+        collected[field_name] += values
+    else:
+        collected[field_name] = list(values)
+
+
+def _run_input(entry, field_name, value):
+    compiled, declared = entry
+    try:
+        return compiled(value)
+    except Exception as e:
+        raise ValueError(f"Error with input processor {declared.__class__.__name__}: field={field_name!r} "
+                         f"value={value!r} error='{type(e).__name__}: {e!s}'") from e
 
 
 # --- loaders ------------------------------------------------------------------
@@ -106,7 +445,7 @@ VERBATIM = Compose(p.first_value)  # titles: kept as given, "" included
 AS_LIST = Identity()
 
 
-class DiscogsLoader(ItemLoader):
+class DiscogsLoader(LeanLoader):
     """Base: ``TakeFirst`` out, values in as given, declared for every item field."""
 
     default_item_class = dict
@@ -207,21 +546,30 @@ def usernames(users):
     return [name for name in (p.clean_text(u.get("username")) for u in _dicts(users)) if name]
 
 
+SELLER_PATHS = FieldPaths(
+    ("seller_id", "id"),
+    ("seller_id", "uid"),  # the same number; older bodies may have only one
+    ("username", "username"),
+    ("rating", "stats.rating"),
+    ("stars", "stats.stars"),
+    ("total_ratings", "stats.total"),
+    ("html_url", "html_url"),
+    ("avatar_url", "avatar_url"),
+    ("payment", "payment"),
+    ("shipping", "shipping"),
+    ("min_order_total", "min_order_total"),
+)
+
+
 def load_seller(seller: dict) -> SellerItem:
     """A listing's ``seller`` object."""
-    loader = SellerLoader(selector=JsonSelector(seller))
-    loader.add_jmes("seller_id", "id")
-    loader.add_jmes("seller_id", "uid")  # the same number; older bodies may have only one
-    loader.add_jmes("username", "username")
-    loader.add_jmes("rating", "stats.rating")
-    loader.add_jmes("stars", "stats.stars")
-    loader.add_jmes("total_ratings", "stats.total")
-    loader.add_jmes("html_url", "html_url")
-    loader.add_jmes("avatar_url", "avatar_url")
-    loader.add_jmes("payment", "payment")
-    loader.add_jmes("shipping", "shipping")
-    loader.add_jmes("min_order_total", "min_order_total")
-    return loader.load_item()
+    return SellerLoader(selector=JsonSelector(seller)).add_jmes_paths(SELLER_PATHS).load_item()
+
+
+def seller_key(seller: dict):
+    """The ``seller_id`` :func:`load_seller` gives ``seller``, without loading it."""
+    key = p.to_int(seller.get("id"))
+    return p.to_int(seller.get("uid")) if key is None else key
 
 
 def _present(value):
@@ -311,51 +659,67 @@ class ListingLoader(DiscogsLoader):
     raw_out = Compose(p.first_value)
 
 
-def load_listing(listing: dict) -> ListingItem:
+LISTING_PATHS = FieldPaths(
+    ("listing_id", "id"),
+    ("seller_username", "seller.username"),
+    ("release_id", "release.id"),
+    ("artist", "release.artist"),
+    ("title", "release.title"),
+    ("format", "release.format"),
+    ("year", "release.year"),
+    ("catalog_number", "release.catalog_number"),
+    ("status", "status"),
+    ("condition", "condition"),
+    ("sleeve_condition", "sleeve_condition"),
+    ("price", "price.value"),
+    ("currency", "price.currency"),
+    ("original_price", "original_price.value"),
+    ("original_currency", "original_price.curr_abbr"),
+    ("shipping_price", "shipping_price.value"),  # {} when not given
+    ("shipping_currency", "shipping_price.currency"),
+    ("ships_from", "ships_from"),
+    ("allow_offers", "allow_offers"),
+    ("comments", "comments"),
+    ("item_url", "uri"),
+    ("thumbnail_url", "release.thumbnail"),
+    ("have_count", "release.stats.community.in_collection"),
+    ("want_count", "release.stats.community.in_wantlist"),
+    ("description", "release.description"),
+    ("label", "release.label"),
+    ("audio", "audio"),
+    ("original_shipping_price", "original_shipping_price.value"),
+    ("original_shipping_currency", "original_shipping_price.curr_abbr"),
+)
+
+
+def load_listing(listing: dict, sellers: dict | None = None) -> ListingItem:
     """One entry of an inventory page's ``listings`` (or a ``/marketplace/listings/{id}`` body).
 
     ``genres``/``styles`` stay empty: listings carry none (the spider fills them
-    from the release).
+    from the release). ``sellers``: a dict of the :class:`SellerItem` s loaded so far by
+    ``seller_id``; a seller found there is not loaded again (every listing of a page repeats
+    its seller, payment and shipping texts included), one not found is loaded and added.
     """
     loader = ListingLoader(selector=JsonSelector(listing))
-    loader.add_jmes("listing_id", "id")
-    loader.add_jmes("seller_username", "seller.username")
-    loader.add_jmes("release_id", "release.id")
-    loader.add_jmes("artist", "release.artist")
-    loader.add_jmes("title", "release.title")
-    loader.add_jmes("format", "release.format")
-    loader.add_jmes("year", "release.year")
-    loader.add_jmes("catalog_number", "release.catalog_number")
-    loader.add_jmes("status", "status")
-    loader.add_jmes("condition", "condition")
-    loader.add_jmes("sleeve_condition", "sleeve_condition")
-    loader.add_jmes("price", "price.value")
-    loader.add_jmes("currency", "price.currency")
-    loader.add_jmes("original_price", "original_price.value")
-    loader.add_jmes("original_currency", "original_price.curr_abbr")
-    loader.add_jmes("shipping_price", "shipping_price.value")  # {} when not given
-    loader.add_jmes("shipping_currency", "shipping_price.currency")
-    loader.add_jmes("ships_from", "ships_from")
+    loader.add_jmes_paths(LISTING_PATHS)
     loader.add_value("posted", p.utc_timestamp(listing.get("posted")))
-    loader.add_jmes("allow_offers", "allow_offers")
-    loader.add_jmes("comments", "comments")
-    loader.add_jmes("item_url", "uri")
-    loader.add_jmes("thumbnail_url", "release.thumbnail")
-    loader.add_jmes("have_count", "release.stats.community.in_collection")
-    loader.add_jmes("want_count", "release.stats.community.in_wantlist")
     # The owner's private fields: absent from anyone else's view, so usually nothing to add.
     for name in OWNER_FIELDS:
         if name in listing:
             loader.add_jmes(name, name)
-    loader.add_jmes("description", "release.description")
-    loader.add_jmes("label", "release.label")
-    loader.add_jmes("audio", "audio")
-    loader.add_jmes("original_shipping_price", "original_shipping_price.value")
-    loader.add_jmes("original_shipping_currency", "original_shipping_price.curr_abbr")
     loader.add_value("raw", listing)
     seller = listing.get("seller")
     if isinstance(seller, dict):
-        loader.add_value("seller", load_seller(seller))
+        if sellers is None:
+            loader.add_value("seller", load_seller(seller))
+        else:
+            key = seller_key(seller)
+            item = sellers.get(key) if key is not None else None
+            if item is None:
+                item = load_seller(seller)
+                if key is not None:
+                    sellers[key] = item
+            loader.add_value("seller", item)
     return loader.load_item()
 
 
@@ -413,6 +777,42 @@ class ReleaseLoader(DiscogsLoader):
     raw_out = Compose(p.first_value)
 
 
+RELEASE_PATHS = FieldPaths(
+    ("release_id", "id"),
+    ("title", "title"),
+    ("label", "labels[0].name"),
+    ("catalog_number", "labels[0].catno"),
+    ("country", "country"),
+    ("released_year", "year"),
+    ("released", "released"),
+    ("web_url", "uri"),
+    ("api_url", "resource_url"),
+    ("price_low", "lowest_price"),
+    ("num_for_sale", "num_for_sale"),
+    ("have_count", "community.have"),
+    ("want_count", "community.want"),
+    ("avg_rating", "community.rating.average"),
+    ("ratings_count", "community.rating.count"),
+    ("data_quality", "data_quality"),
+    ("data_quality", "community.data_quality"),
+    ("master_id", "master_id"),
+    ("genres", "genres"),
+    ("styles", "styles"),
+    ("released_formatted", "released_formatted"),
+    ("artists_sort", "artists_sort"),
+    ("notes", "notes"),
+    ("status", "status"),
+    ("community_status", "community.status"),
+    ("date_added", "date_added"),
+    ("date_changed", "date_changed"),
+    ("estimated_weight", "estimated_weight"),
+    ("blocked_from_sale", "blocked_from_sale"),
+    ("format_quantity", "format_quantity"),
+    ("thumb_url", "thumb"),
+    ("submitter", "community.submitter.username"),
+)
+
+
 def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
     """A ``/releases/{id}`` body.
 
@@ -421,53 +821,23 @@ def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
     so ``price_currency`` stays ``None`` without it.
     """
     loader = ReleaseLoader(selector=JsonSelector(release))
-    loader.add_jmes("release_id", "id")
-    loader.add_value("artist", release.get("artists"))
-    loader.add_jmes("title", "title")
-    loader.add_jmes("label", "labels[0].name")
-    loader.add_jmes("catalog_number", "labels[0].catno")
-    loader.add_value("format", release.get("formats"))
-    loader.add_jmes("country", "country")
-    loader.add_jmes("released_year", "year")
-    loader.add_jmes("released", "released")
-    loader.add_value("cover_image_url", release.get("images"))
-    loader.add_jmes("web_url", "uri")
-    loader.add_jmes("api_url", "resource_url")
-    loader.add_jmes("price_low", "lowest_price")
+    loader.add_jmes_paths(RELEASE_PATHS)
+    get = release.get
+    loader.add_value("artist", get("artists"))
+    loader.add_value("format", get("formats"))
+    loader.add_value("cover_image_url", get("images"))
     loader.add_value("price_currency", currency)
-    loader.add_jmes("num_for_sale", "num_for_sale")
-    loader.add_jmes("have_count", "community.have")
-    loader.add_jmes("want_count", "community.want")
-    loader.add_jmes("avg_rating", "community.rating.average")
-    loader.add_jmes("ratings_count", "community.rating.count")
-    loader.add_jmes("data_quality", "data_quality")
-    loader.add_jmes("data_quality", "community.data_quality")
-    loader.add_jmes("master_id", "master_id")
-    loader.add_jmes("genres", "genres")
-    loader.add_jmes("styles", "styles")
-    loader.add_value("tracks", release.get("tracklist"))
-    loader.add_value("videos", release.get("videos"))
-    loader.add_value("artists", release.get("artists"))
-    loader.add_value("credits", release.get("extraartists"))
-    loader.add_value("labels", release.get("labels"))
-    loader.add_value("companies", release.get("companies"))
-    loader.add_value("series", release.get("series"))
-    loader.add_value("formats", release.get("formats"))
-    loader.add_value("identifiers", release.get("identifiers"))
-    loader.add_value("images", release.get("images"))
-    loader.add_jmes("released_formatted", "released_formatted")
-    loader.add_jmes("artists_sort", "artists_sort")
-    loader.add_jmes("notes", "notes")
-    loader.add_jmes("status", "status")
-    loader.add_jmes("community_status", "community.status")
-    loader.add_jmes("date_added", "date_added")
-    loader.add_jmes("date_changed", "date_changed")
-    loader.add_jmes("estimated_weight", "estimated_weight")
-    loader.add_jmes("blocked_from_sale", "blocked_from_sale")
-    loader.add_jmes("format_quantity", "format_quantity")
-    loader.add_jmes("thumb_url", "thumb")
-    loader.add_jmes("submitter", "community.submitter.username")
-    community = release.get("community")
+    loader.add_value("tracks", get("tracklist"))
+    loader.add_value("videos", get("videos"))
+    loader.add_value("artists", get("artists"))
+    loader.add_value("credits", get("extraartists"))
+    loader.add_value("labels", get("labels"))
+    loader.add_value("companies", get("companies"))
+    loader.add_value("series", get("series"))
+    loader.add_value("formats", get("formats"))
+    loader.add_value("identifiers", get("identifiers"))
+    loader.add_value("images", get("images"))
+    community = get("community")
     loader.add_value("contributors", community.get("contributors") if isinstance(community, dict) else None)
     loader.add_value("raw", release)
     return loader.load_item()

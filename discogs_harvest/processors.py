@@ -11,6 +11,7 @@ import datetime
 import html
 import math
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 # --- generic scalars ----------------------------------------------------------
@@ -334,6 +335,10 @@ _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _PATH_FORMS = ("embed", "v", "shorts", "live")
 
 
+# The form Discogs sends for nearly every video; anything else takes the general path.
+_PLAIN_WATCH_URL = re.compile(r"https?://(?:www\.)?youtube\.com/watch\?v=([A-Za-z0-9_-]{11})")
+
+
 def youtube_id(url):
     """The 11-character video id of a YouTube URL, or ``None``.
 
@@ -341,10 +346,28 @@ def youtube_id(url):
     ``youtu.be/ID``, ``youtube.com/embed/ID`` (also ``/v/``, ``/shorts/``,
     ``/live/``), with or without ``www.``/``m.`` and scheme. Non-video YouTube
     URLs (``/user/...``) and other hosts are ``None``.
+
+    A release's videos are read twice (:func:`numbered_videos`, then the loader), so
+    answers are cached per URL text.
     """
+    if not isinstance(url, str):
+        return None
+    return _youtube_id(url)
+
+
+@lru_cache(maxsize=4096)
+def _youtube_id(url):
     text = clean_text(url)
     if text is None:
         return None
+    plain = _PLAIN_WATCH_URL.fullmatch(text)
+    if plain is not None:
+        return plain.group(1)
+    return _parsed_youtube_id(text)
+
+
+def _parsed_youtube_id(text):
+    """:func:`youtube_id` of stripped text, by its parts (every form)."""
     if "//" not in text:
         text = "//" + text
     parts = urlsplit(text)

@@ -1,9 +1,17 @@
 """Listings waiting for their release, on disk: parked, taken back once in order, cleared per seller."""
 
+import json
 from dataclasses import asdict
+from pathlib import Path
+
+import pytest
 
 from discogs_harvest import pending
 from discogs_harvest.items import ListingItem
+from discogs_harvest.loaders import load_listing
+from discogs_harvest.pipelines.rows import compress_body
+
+INVENTORY = Path(__file__).resolve().parents[1] / "discogs_harvest/sandbox/data/inventory"
 
 
 def test_listings_are_taken_back_once_in_the_order_parked(database_url):
@@ -23,7 +31,6 @@ def test_a_new_run_clears_only_its_sellers_leftovers(database_url):
 
 
 def test_a_loaded_listing_comes_back_equal_without_the_loaders():
-    import json
     from pathlib import Path
 
     from discogs_harvest.loaders import load_listing
@@ -36,3 +43,12 @@ def test_a_loaded_listing_comes_back_equal_without_the_loaders():
     body = json.loads(json.dumps(pending.listing_body(item)))  # what the disk keeps
     assert pending.listing_item(body) == item
     assert pending.listing_item(listing) == item  # a bare listing object is loaded
+
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in INVENTORY.glob("*.json")))
+def test_a_listing_body_is_serialised_as_asdict_would_be(name):
+    # listing_body shares the item's values instead of asdict's deep copy: the same JSON on disk.
+    items = [load_listing(listing) for listing in json.loads((INVENTORY / name).read_text())["listings"]]
+    assert [compress_body(pending.listing_body(item)) for item in items] == [
+        compress_body(asdict(item)) for item in items]

@@ -96,6 +96,18 @@ def test_youtube_id(url, video_id):
     assert p.youtube_id(url) == video_id
 
 
+@pytest.mark.parametrize("url", [
+    *(f"{scheme}://{host}youtube.com/watch?v=GlfaOqBH_NU" for scheme in ("http", "https") for host in ("", "www.")),
+    "https://www.youtube.com/watch?v=-DaZZMDMAWs", "https://www.youtube.com/watch?v=_cf3fxUDZvM",
+    "https://www.youtube.com/watch?v=GlfaOqBH_NU&t=1", "https://www.youtube.com/watch?v=GlfaOqBH_N",
+    "https://www.youtube.com/watch?v=GlfaOqBH_NUx", "https://WWW.YouTube.com/watch?v=GlfaOqBH_NU",
+    "https://www.youtube.com/watch?v=GlfaOqBH%NU", "https://www.youtube.com/watch?v=GlfaOqBH_NU#t=1",
+])
+def test_youtube_id_plain_watch_urls_read_as_by_their_parts(url):
+    # The plain watch?v= form is read by a pattern first: it gives what the general path gives.
+    assert p.youtube_id(url) == p._parsed_youtube_id(url)
+
+
 def test_numbered_videos_keeps_youtube_videos_once_in_order():
     videos = [
         {"uri": "https://www.youtube.com/watch?v=-DaZZMDMAWs", "duration": 215},

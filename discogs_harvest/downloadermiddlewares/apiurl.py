@@ -1,6 +1,7 @@
 """Which requests go to the Discogs API (``DISCOGS_API_URL``): the only ones our
 downloader middlewares authenticate, pace and retry."""
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from discogs_harvest.exceptions import HarvestConfigError
@@ -23,8 +24,15 @@ def is_api_url(url, prefix):
     if rest[:1] not in ("/", "?", "#"):
         return False  # https://api.discogs.com.evil.example/...
     # Same origin, compared case-insensitively on the host.
-    a, b = urlsplit(url), urlsplit(prefix)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+    a = urlsplit(url)
+    return (a.scheme, a.hostname, a.port) == _origin(prefix)
+
+
+@lru_cache(maxsize=64)
+def _origin(prefix):
+    """Scheme, host and port of a prefix: the same few on every request, split once."""
+    b = urlsplit(prefix)
+    return b.scheme, b.hostname, b.port
 
 
 def is_api_request(request, prefix):

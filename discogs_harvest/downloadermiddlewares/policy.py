@@ -469,6 +469,13 @@ class Budget:
     def _room(self, now):
         if not self.window:
             return 0.0
+        # Room is certain when every send we keep, answered or not, could sit in the window
+        # beside the most foreign requests any live observation reports: room_delay would
+        # answer 0 at ``now`` (allowed() only shrinks as foreign requests grow). Skips the
+        # scan of the window on each request of a crawl far from its limit.
+        most_foreign = max((count for _, count in self.observations), default=0)
+        if len(self.sends) < allowed(self.limit, most_foreign, self.server_limit, self.headroom):
+            return 0.0
         ends = [s.end(self.period) for s in self.sends]
         return room_delay(ends, self.limit, now, self.observations, self.server_limit, self.headroom)
 

@@ -261,9 +261,13 @@ class SellerInventorySpider(DiscogsSpider):
         self.remember_keys(page, pages_total, listings)
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
-        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
+        yield from self.handle_listings([self.listing_item(listing) for listing in listings])
         if checkpoint is not None:
             yield checkpoint
+
+    def listing_item(self, listing):
+        """A page's listing, loaded; its seller is loaded once per id (:meth:`share_seller`)."""
+        return load_listing(listing, sellers=self.sellers)
 
     def share_seller(self, listing):
         """Every listing of a page repeats its seller (payment and shipping texts included)."""
@@ -457,7 +461,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         listings = [listing for listing in data["listings"] if listing["id"] in added]
         self.owner.observe(listings)
-        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in listings])
+        yield from self.handle_listings([self.listing_item(listing) for listing in listings])
         yield from self.next_window()
 
     # --- quick mode: newest first, until a page holds nothing new ------------------------
@@ -469,7 +473,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.crawler.stats.inc_value(stats.key("quick", "new_listings"), len(new))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         self.owner.observe(new)
-        yield from self.handle_listings([self.share_seller(load_listing(listing)) for listing in new])
+        yield from self.handle_listings([self.listing_item(listing) for listing in new])
         if new and next_url and page < self.options["max_pages"]:
             yield self.page_request(self.on_api(next_url), page=page + 1)
             return

@@ -441,3 +441,42 @@ def test_other_clients_on_the_window_are_never_taken_for_a_longer_window():
     for now in (9.0, 9.5):
         budget.refused(budget.reserve(now), now, RateHeaders(4, 4, 0))
         assert budget.learn_window(now, RateHeaders(4, 4, 0)) is None
+
+
+# --- the window is scanned only when it matters --------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize(("limit", "headroom"), [(5, 0), (60, 2), (1_000_000, 0)])
+def test_delays_and_kept_sends_are_those_of_a_full_scan(seed, limit, headroom):
+    # Budget skips room_delay when room is certain: a random run of sends, answers (some with
+    # headers revealing foreign requests), 429s and losses gives the delays a full scan of
+    # the window gives, and keeps the sends a full prune keeps.
+    import random
+
+    r = random.Random(seed)
+    budget = Budget(limit, 1.0, headroom=headroom, spacing=False)
+    now, open_sends = 0.0, []
+    for _ in range(400):
+        now += r.expovariate(limit / 1.5 if limit < 1000 else 300)
+        scanned = room_delay([s.end(budget.period) for s in budget.sends], budget.limit, now,
+                             [o for o in budget.observations if o[0] > now], budget.server_limit, budget.headroom)
+        unanswered = [s.reserved for s in budget.sends if s.done is None]
+        horizon = min([now, *unanswered]) - budget.period
+        kept = [s for s in budget.sends if s.done is None or s.done > horizon]
+        delay = budget.delay(now)
+        assert budget.sends == kept
+        assert budget._room(now) == scanned
+        if delay <= 0 and r.random() < 0.7:
+            open_sends.append(budget.reserve(now))
+        elif open_sends:
+            send = open_sends.pop(r.randrange(len(open_sends)))
+            roll = r.random()
+            used = min(limit, len(budget.sends) + r.randrange(3))
+            headers = RateHeaders(limit, used, limit - used) if roll < 0.5 else None
+            if roll < 0.85:
+                budget.answered(send, now, headers)
+            elif roll < 0.95:
+                budget.refused(send, now, RateHeaders(limit, limit, 0))
+            else:
+                budget.lost(send, now)
