@@ -33,8 +33,6 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from peewee import chunked
-
 from discogs_harvest.dump.models import DumpImport
 from discogs_harvest.dump.reader import DumpReader, parse_batch
 from discogs_harvest.dump.selection import record_id
@@ -218,12 +216,16 @@ class ReleaseDumpImporter:
                 state.finished_at = now
             state.save()
 
-    @staticmethod
-    def fetched_from_api(release_ids):
+    def fetched_from_api(self, release_ids):
         """Those of ``release_ids`` stored from the API (or by an earlier harvest)."""
+        ids = [str(i) for i in release_ids if i is not None]
         found = set()
-        for chunk in chunked([str(i) for i in release_ids if i is not None], 500):
-            query = Album.select(Album.discogs_release_id).where(
-                Album.discogs_release_id.in_(chunk) & (Album.source.is_null() | (Album.source != "dump")))
-            found.update(int(album_id) for (album_id,) in query.tuples())
+        param = self.database.param
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cursor = self.database.execute_sql(
+                f'SELECT "discogs_release_id" FROM "{Album._meta.table_name}" WHERE "discogs_release_id" IN '
+                f'({", ".join([param] * len(chunk))}) AND ("source" IS NULL OR "source" != {param})',
+                [*chunk, "dump"])
+            found.update(int(album_id) for (album_id,) in cursor.fetchall())
         return found

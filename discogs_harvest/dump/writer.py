@@ -32,9 +32,11 @@ import copy
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from peewee import chunked
+from operator import itemgetter
 
-from discogs_harvest.models import AlbumGenre, AlbumStyle, Genre, Style, Track
+from peewee import BooleanField, Field, FloatField, ForeignKeyField, IntegerField, _StringField
+
+from discogs_harvest.models import AlbumGenre, AlbumStyle, CollectionItem, Genre, Style, Track
 from discogs_harvest.pipelines.rows import track_rows
 from discogs_harvest.pipelines.storage import StoragePipeline
 from discogs_harvest.rebuild import Counter
@@ -45,8 +47,24 @@ NAMED_LINKS = {AlbumGenre: ("genre", Genre), AlbumStyle: ("style", Style)}
 CHUNK = 10_000
 
 
-def _same(value):
-    return value
+ANY = object()
+# What ``db_value`` returns unchanged, by the field's ``adapt`` (peewee: ``db_value`` is
+# ``None`` or ``adapt(value)`` unless a field overrides it).
+UNCHANGED = {Field.adapt: ANY, IntegerField.adapt: int, FloatField.adapt: float, _StringField.adapt: str,
+             BooleanField.adapt: bool}
+_kept = {}
+
+
+def kept_types(field):
+    """The value types ``field.db_value`` returns as they are (``ANY``: every type)."""
+    if field not in _kept:
+        target = field.rel_field if isinstance(field, ForeignKeyField) else field
+        kept = set()
+        if type(target).db_value is Field.db_value:
+            kept = UNCHANGED.get(type(target).adapt, set())
+            kept = kept if kept is ANY or isinstance(kept, set) else {kept}
+        _kept[field] = kept if kept is ANY else frozenset(kept) | {type(None)}
+    return _kept[field]
 
 
 @dataclass
@@ -94,8 +112,8 @@ class DumpWriter(StoragePipeline):
             else:
                 _, sql, values = step
             cursor = cursor or self.database_of().cursor()
-            for chunk in chunked(values, CHUNK):
-                cursor.executemany(sql, chunk)
+            for start in range(0, len(values), CHUNK):
+                cursor.executemany(sql, values[start:start + CHUNK])
         return prepared.rows
 
     @staticmethod
@@ -107,8 +125,8 @@ class DumpWriter(StoragePipeline):
             self.steps.append(("many", sql, values) if named is None else ("named", sql, values, *named))
             return
         cursor = self.database_of().cursor()
-        for chunk in chunked(values, CHUNK):
-            cursor.executemany(sql, chunk)
+        for start in range(0, len(values), CHUNK):
+            cursor.executemany(sql, values[start:start + CHUNK])
 
     def _call(self, name, *args):
         """Record a call to the pipeline's ``name`` when preparing; True if recorded."""
@@ -144,15 +162,30 @@ class DumpWriter(StoragePipeline):
         return statement
 
     def _values(self, model, rows, conflict=(), keep=(), ignore=False, raw=None):
-        """The statement, its parameter tuples and the row keys; column ``raw`` unconverted."""
+        """The statement, its parameter tuples and the row keys; column ``raw`` unconverted.
+
+        Values go through their field's ``db_value`` as peewee sends them, a column at a time:
+        a column whose values are all of a type ``db_value`` returns unchanged (:func:`kept_types`)
+        is taken as it is."""
         names = tuple(rows[0])
         sql, converters, defaults = self._statement(model, names, tuple(conflict), tuple(keep), ignore)
-        pairs = tuple((_same if name == raw else convert, name) for convert, name in zip(converters, names))
-        # Defaults are evaluated per row, as peewee does (a callable default may differ per row).
-        values = [tuple([convert(row[name]) for convert, name in pairs]
-                        + [f.db_value(f.default() if callable(f.default) else f.default) for f in defaults])
-                  for row in rows]
-        return sql, values, names
+        if len(names) == 1:
+            columns = [[row[names[0]] for row in rows]]
+        else:
+            columns = list(zip(*map(itemgetter(*names), rows)))
+        for index, (name, convert) in enumerate(zip(names, converters)):
+            if name == raw:
+                continue
+            kept = kept_types(model._meta.fields[name])
+            if kept is not ANY and not kept.issuperset(map(type, columns[index])):
+                columns[index] = [convert(value) for value in columns[index]]
+        # A field the rows leave out: its default, evaluated per row as peewee does.
+        for field in defaults:
+            if callable(field.default):
+                columns.append([field.db_value(field.default()) for _ in rows])
+            else:
+                columns.append([field.db_value(field.default)] * len(rows))
+        return sql, list(zip(*columns)), names
 
     # --- the pipeline's writing methods ---------------------------------------------------------
 
@@ -213,8 +246,18 @@ class DumpWriter(StoragePipeline):
         return {name.casefold(): name.casefold() for name in names}
 
     def link_listings(self, release_ids):
-        if not self._call("link_listings", list(release_ids)):
-            super().link_listings(release_ids)
+        """The pipeline's update, its text built by hand (peewee's query building cost more
+        than the update)."""
+        if self._call("link_listings", list(release_ids)):
+            return
+        database = self.database_of()
+        ids = sorted(release_ids)
+        for start in range(0, len(ids), self.max_variables):
+            chunk = ids[start:start + self.max_variables]
+            database.execute_sql(
+                f'UPDATE "{CollectionItem._meta.table_name}" SET "album_id" = CAST("release_id" AS TEXT) '
+                f'WHERE ("album_id" IS NULL AND "release_id" IN ({", ".join([database.param] * len(chunk))}))',
+                chunk)
 
     def refresh_search(self, album_ids):
         if not self._call("refresh_search", list(album_ids)):
