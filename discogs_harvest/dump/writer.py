@@ -29,12 +29,14 @@ Settings: as :class:`~discogs_harvest.pipelines.storage.StoragePipeline`.
 """
 
 import copy
+import datetime
+import sqlite3
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from operator import itemgetter
 
-from peewee import BooleanField, Field, FloatField, ForeignKeyField, IntegerField, _StringField
+from peewee import BooleanField, Field, FloatField, ForeignKeyField, IntegerField, SqliteDatabase, _StringField
 
 from discogs_harvest.models import AlbumGenre, AlbumStyle, CollectionItem, Genre, Style, Track
 from discogs_harvest.pipelines.rows import track_rows
@@ -53,6 +55,16 @@ ANY = object()
 UNCHANGED = {Field.adapt: ANY, IntegerField.adapt: int, FloatField.adapt: float, _StringField.adapt: str,
              BooleanField.adapt: bool}
 _kept = {}
+
+
+def driver_adapters(database):
+    """``{type: adapter}`` the driver applies to parameters itself: sqlite3's registered adapters
+    for dates and times (its defaults give ISO text). Applied while preparing, the text the
+    database gets is the same and the importing process no longer adapts (or unpickles) them."""
+    if not isinstance(getattr(database, "obj", database), SqliteDatabase):  # a DatabaseProxy's database
+        return {}
+    return {kind: adapter for kind in (datetime.datetime, datetime.date)
+            if (adapter := sqlite3.adapters.get((kind, sqlite3.PrepareProtocol))) is not None}
 
 
 def kept_types(field):
@@ -185,6 +197,12 @@ class DumpWriter(StoragePipeline):
                 columns.append([field.db_value(field.default()) for _ in rows])
             else:
                 columns.append([field.db_value(field.default)] * len(rows))
+        adapters = driver_adapters(model._meta.database)
+        if adapters:
+            for index, column in enumerate(columns):
+                if not adapters.keys().isdisjoint(map(type, column)):
+                    columns[index] = [adapters[type(value)](value) if type(value) in adapters else value
+                                      for value in column]
         return sql, list(zip(*columns)), names
 
     # --- the pipeline's writing methods ---------------------------------------------------------
