@@ -206,7 +206,7 @@ class ReleaseDumpImporter:
         prepared = built.result() if built is not None else None
         now = utcnow()
         with self.database.atomic():
-            late = self.fetched_from_api(prepared.release_ids if prepared else [])
+            late = self.fetched_from_api(prepared.release_ids if prepared else [record_id(r) for r in records])
             if prepared is None or late:  # no helper, or stored from the API meanwhile
                 records = [record for record in records if record_id(record) not in late]
                 prepared = prepare_batch(records, self.dump_date, self.writer)
