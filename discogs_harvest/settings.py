@@ -157,9 +157,10 @@ STALENESS_DUMP_MAX_AGE_DAYS = _env_float("STALENESS_DUMP_MAX_AGE_DAYS", 45)
 # progress lines.
 DUMP_IMPORT_BATCH_SIZE = 1000
 DUMP_IMPORT_PROGRESS_INTERVAL = 2.0
-# Helper processes that parse and load batches while the import writes the previous one
-# (0: all in the importing process).
-DUMP_IMPORT_WORKERS = 1
+# Helper processes that parse, load and prepare batches while the import writes the previous
+# ones (0: all in the importing process). Two: preparing a release costs about twice what
+# writing it does, so on two cores both helpers run while the importing process writes.
+DUMP_IMPORT_WORKERS = 2
 # scrapy fetch_dump: Discogs' public bucket, and the index page that names each month's files
 # (anonymous listing of the bucket is denied: API_FACTS.md §6).
 DUMP_BASE_URL = _env("DUMP_BASE_URL") or "https://discogs-data-dumps.s3.us-west-2.amazonaws.com/data"

@@ -56,11 +56,13 @@ class Version:
     edit_signal: str | None = None
 
     def columns(self):
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in COLUMNS}
 
 
 # Column names, for the tables and the feed.
 COLUMNS = tuple(f.name for f in fields(Version))
+# What a track with no signal is (most tracks): one shared, immutable value.
+NOTHING = Version()
 
 _FLAGS = re.IGNORECASE
 
@@ -212,6 +214,8 @@ def detect(title, credits=(), heading=None):
     """The :class:`Version` of one track from its title, its credits (objects with ``role``
     and ``display_name``, e.g. :class:`~discogs_harvest.items.CreditItem`) and the heading it
     sits under."""
+    if not credits and not heading and not (title or "").rstrip().endswith((")", "]")):
+        return NOTHING  # no signal can say anything: no credits, no heading, no trailing group
     clues = {CREDITS: from_credits(credits), MARKER: from_markers(title), HEADING: from_heading(heading)}
     found = {}
     for signal in ORDER["version"]:

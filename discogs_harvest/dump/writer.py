@@ -1,31 +1,93 @@
-"""The storage pipeline's writer with its two bulk statements run as ``executemany``.
+"""The storage pipeline's writer with its bulk statements run as ``executemany``, and prepared
+in helper processes.
 
 An import writes hundreds of thousands of releases through
 :meth:`StoragePipeline.write_records <discogs_harvest.pipelines.storage.StoragePipeline.write_records>`
 (the same rows, the same order of tables, the same upsert rules as a harvest). Profiling a
 dump import showed nine tenths of that time in peewee building the text of multi-row
 ``INSERT`` statements (a ``Value`` node per parameter), not in the database. :class:`DumpWriter`
-overrides only the two methods that send rows:
+overrides only the methods that send rows:
 
 - :meth:`upsert`: ``INSERT INTO t (..) VALUES (?, ..) ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c``
   for every column but the kept ones, the statement built once per table and columns and run
   with the DB-API ``executemany`` (PEP 249; sqlite3 and psycopg2 both take it); values go
   through each field's ``db_value`` as peewee would send them. Upserts with an ``update``
   expression (only listings have one) go to the pipeline's own method.
-- :meth:`replace_links`: the same delete, then ``INSERT .. ON CONFLICT DO NOTHING`` by
-  ``executemany`` (SQLite >= 3.24 and PostgreSQL spell it alike).
+- :meth:`replace_links`: ``DELETE .. WHERE album_id = ?`` and ``INSERT .. ON CONFLICT DO NOTHING``,
+  both by ``executemany`` (SQLite >= 3.24 and PostgreSQL spell it alike).
+
+Prepared, then written (:meth:`prepare`, :meth:`write_prepared`): everything but the database
+work (the loader, the row builders, the statements' parameters) runs in the import's helper
+processes, and the importing process only sends what they prepared. :meth:`prepare` runs the
+pipeline's own ``write_records`` with the statements recorded instead of sent, so the tables,
+their order and their rows stay the pipeline's; what needs the database (the ids of genre and
+style names, linking waiting listings, the search index) is recorded as a call that
+:meth:`write_prepared` makes in its turn. A genre or style link is recorded with its name
+(casefolded, as the pipeline keys the ids) and gets the name's id when written.
 
 Settings: as :class:`~discogs_harvest.pipelines.storage.StoragePipeline`.
 """
 
+import copy
+import datetime
+import sqlite3
+from dataclasses import dataclass
 from types import SimpleNamespace
 
-from peewee import chunked
+from operator import itemgetter
 
-from discogs_harvest.models import Track
+from peewee import BooleanField, Field, FloatField, ForeignKeyField, IntegerField, SqliteDatabase, _StringField
+
+from discogs_harvest.models import AlbumGenre, AlbumStyle, CollectionItem, Genre, Style, Track
 from discogs_harvest.pipelines.rows import track_rows
 from discogs_harvest.pipelines.storage import StoragePipeline
 from discogs_harvest.rebuild import Counter
+
+# Link tables whose rows name a genre or style: (the link's column, the names' table).
+NAMED_LINKS = {AlbumGenre: ("genre", Genre), AlbumStyle: ("style", Style)}
+# Rows sent per executemany call.
+CHUNK = 10_000
+
+
+ANY = object()
+# What ``db_value`` returns unchanged, by the field's ``adapt`` (peewee: ``db_value`` is
+# ``None`` or ``adapt(value)`` unless a field overrides it).
+UNCHANGED = {Field.adapt: ANY, IntegerField.adapt: int, FloatField.adapt: float, _StringField.adapt: str,
+             BooleanField.adapt: bool}
+_kept = {}
+
+
+def driver_adapters(database):
+    """``{type: adapter}`` the driver applies to parameters itself: sqlite3's registered adapters
+    for dates and times (its defaults give ISO text). Applied while preparing, the text the
+    database gets is the same and the importing process no longer adapts (or unpickles) them."""
+    if not isinstance(getattr(database, "obj", database), SqliteDatabase):  # a DatabaseProxy's database
+        return {}
+    return {kind: adapter for kind in (datetime.datetime, datetime.date)
+            if (adapter := sqlite3.adapters.get((kind, sqlite3.PrepareProtocol))) is not None}
+
+
+def kept_types(field):
+    """The value types ``field.db_value`` returns as they are (``ANY``: every type)."""
+    if field not in _kept:
+        target = field.rel_field if isinstance(field, ForeignKeyField) else field
+        kept = set()
+        if type(target).db_value is Field.db_value:
+            kept = UNCHANGED.get(type(target).adapt, set())
+            kept = kept if kept is ANY or isinstance(kept, set) else {kept}
+        _kept[field] = kept if kept is ANY else frozenset(kept) | {type(None)}
+    return _kept[field]
+
+
+@dataclass
+class Prepared:
+    """One batch of releases, ready to write: ``steps`` in order, each
+    ``("many", sql, parameter tuples)``, ``("call", method name, args)`` or
+    ``("named", sql, parameter tuples, column index, names' model)``."""
+
+    release_ids: list
+    steps: list
+    rows: int
 
 
 class DumpWriter(StoragePipeline):
@@ -33,10 +95,59 @@ class DumpWriter(StoragePipeline):
         super().__init__(crawler)
         self.keep_bodies = False  # the dump file is the source kept; no API body to keep
         self.statements = {}
+        self.steps = None  # a list while preparing: statements are recorded, not sent
 
     @classmethod
     def for_settings(cls, settings):
         return cls(SimpleNamespace(settings=settings, stats=Counter()))
+
+    # --- prepared, then written -----------------------------------------------------------
+
+    def prepare(self, releases, now):
+        """The batch as :meth:`write_records` would write it, recorded (no database needed)."""
+        recorder = copy.copy(self)
+        recorder.steps = []
+        rows = recorder.write_records(releases, [], now)
+        return Prepared([item.release_id for item in releases], recorder.steps, rows)
+
+    def write_prepared(self, prepared):
+        """Send a prepared batch (in the caller's transaction); returns the rows written."""
+        cursor = None
+        for step in prepared.steps:
+            if step[0] == "call":
+                getattr(self, step[1])(*step[2])
+                continue
+            if step[0] == "named":
+                _, sql, values, column, names = step
+                ids = self.name_ids[names]
+                values = [row[:column] + (ids[row[column]],) + row[column + 1:] for row in values]
+            else:
+                _, sql, values = step
+            cursor = cursor or self.database_of().cursor()
+            for start in range(0, len(values), CHUNK):
+                cursor.executemany(sql, values[start:start + CHUNK])
+        return prepared.rows
+
+    @staticmethod
+    def database_of():
+        return Track._meta.database
+
+    def _run(self, sql, values, named=None):
+        if self.steps is not None:
+            self.steps.append(("many", sql, values) if named is None else ("named", sql, values, *named))
+            return
+        cursor = self.database_of().cursor()
+        for start in range(0, len(values), CHUNK):
+            cursor.executemany(sql, values[start:start + CHUNK])
+
+    def _call(self, name, *args):
+        """Record a call to the pipeline's ``name`` when preparing; True if recorded."""
+        if self.steps is None:
+            return False
+        self.steps.append(("call", name, args))
+        return True
+
+    # --- statements ------------------------------------------------------------------------
 
     def _statement(self, model, names, conflict, keep, ignore):
         key = (model, names, conflict, keep, ignore)
@@ -62,22 +173,49 @@ class DumpWriter(StoragePipeline):
             statement = self.statements[key] = (sql, [field.db_value for field in fields[:len(names)]], defaults)
         return statement
 
-    def _send(self, model, rows, conflict=(), keep=(), ignore=False):
+    def _values(self, model, rows, conflict=(), keep=(), ignore=False, raw=None):
+        """The statement, its parameter tuples and the row keys; column ``raw`` unconverted.
+
+        Values go through their field's ``db_value`` as peewee sends them, a column at a time:
+        a column whose values are all of a type ``db_value`` returns unchanged (:func:`kept_types`)
+        is taken as it is."""
         names = tuple(rows[0])
         sql, converters, defaults = self._statement(model, names, tuple(conflict), tuple(keep), ignore)
-        values = [tuple(convert(row[name]) for convert, name in zip(converters, names))
-                  + tuple(f.db_value(f.default() if callable(f.default) else f.default) for f in defaults)
-                  for row in rows]
-        cursor = model._meta.database.cursor()
-        for chunk in chunked(values, 10_000):
-            cursor.executemany(sql, chunk)
+        if len(names) == 1:
+            columns = [[row[names[0]] for row in rows]]
+        else:
+            columns = list(zip(*map(itemgetter(*names), rows)))
+        for index, (name, convert) in enumerate(zip(names, converters)):
+            if name == raw:
+                continue
+            kept = kept_types(model._meta.fields[name])
+            if kept is not ANY and not kept.issuperset(map(type, columns[index])):
+                columns[index] = [convert(value) for value in columns[index]]
+        # A field the rows leave out: its default, evaluated per row as peewee does.
+        for field in defaults:
+            if callable(field.default):
+                columns.append([field.db_value(field.default()) for _ in rows])
+            else:
+                columns.append([field.db_value(field.default)] * len(rows))
+        adapters = driver_adapters(model._meta.database)
+        if adapters:
+            for index, column in enumerate(columns):
+                if not adapters.keys().isdisjoint(map(type, column)):
+                    columns[index] = [adapters[type(value)](value) if type(value) in adapters else value
+                                      for value in column]
+        return sql, list(zip(*columns)), names
+
+    # --- the pipeline's writing methods ---------------------------------------------------------
 
     def upsert(self, model, rows, conflict_target, keep=(), update=None):
         if update:
+            if self.steps is not None:
+                raise NotImplementedError("an upsert with an update expression cannot be prepared")
             return super().upsert(model, rows, conflict_target, keep, update)
         if not rows:
             return 0
-        self._send(model, rows, conflict_target, keep)
+        sql, values, _ = self._values(model, rows, conflict_target, keep)
+        self._run(sql, values)
         return len(rows)
 
     def write_tracks(self, releases):
@@ -91,19 +229,54 @@ class DumpWriter(StoragePipeline):
         """
         per_release = {str(item.release_id): track_rows(item) for item in releases}
         bounds = [(album_id, len(album_rows)) for album_id, album_rows in per_release.items()]
-        if any(sorted(row["sequence"] for row in per_release[album_id]) != list(range(n)) for album_id, n in bounds):
-            return super().write_tracks(releases)  # not 0 .. n-1: the pipeline's own delete
         count = self.upsert(Track, [row for album_rows in per_release.values() for row in album_rows],
                             [Track.album, Track.sequence])
-        database = Track._meta.database
-        sql = (f'DELETE FROM "{Track._meta.table_name}" WHERE "album_id" = {database.param} '
-               f'AND "sequence" >= {database.param}')
-        database.cursor().executemany(sql, bounds)
+        if any(sorted(row["sequence"] for row in per_release[album_id]) != list(range(n)) for album_id, n in bounds):
+            # not 0 .. n-1: the pipeline's own delete
+            self.delete_stale_tracks({album_id: [row["sequence"] for row in album_rows]
+                                      for album_id, album_rows in per_release.items()})
+            return count
+        param = Track._meta.database.param
+        self._run(f'DELETE FROM "{Track._meta.table_name}" WHERE "album_id" = {param} AND "sequence" >= {param}',
+                  bounds)
         return count
 
+    def delete_stale_tracks(self, kept):
+        if not self._call("delete_stale_tracks", kept):
+            super().delete_stale_tracks(kept)
+
     def replace_links(self, model, album_ids, rows):
-        for chunk in chunked(album_ids, self.max_variables):
-            model.delete().where(model.album.in_(chunk)).execute()
+        column = model.album.column_name
+        self._run(f'DELETE FROM "{model._meta.table_name}" WHERE "{column}" = {model._meta.database.param}',
+                  [(album_id,) for album_id in album_ids])
         if rows:
-            self._send(model, rows, ignore=True)
+            named = NAMED_LINKS.get(model) if self.steps is not None else None
+            # Preparing: the name stays as it is (an id is an int already once mapped).
+            sql, values, keys = self._values(model, rows, ignore=True, raw=named[0] if named else None)
+            self._run(sql, values, (keys.index(named[0]), named[1]) if named else None)
         return len(rows)
+
+    def ids_of_names(self, model, names):
+        if not self._call("ids_of_names", model, list(names)):
+            return super().ids_of_names(model, names)
+        # Preparing: a name stands for its id (the pipeline keys ids by casefolded name) until
+        # write_prepared maps it (see NAMED_LINKS).
+        return {name.casefold(): name.casefold() for name in names}
+
+    def link_listings(self, release_ids):
+        """The pipeline's update, its text built by hand (peewee's query building cost more
+        than the update)."""
+        if self._call("link_listings", list(release_ids)):
+            return
+        database = self.database_of()
+        ids = sorted(release_ids)
+        for start in range(0, len(ids), self.max_variables):
+            chunk = ids[start:start + self.max_variables]
+            database.execute_sql(
+                f'UPDATE "{CollectionItem._meta.table_name}" SET "album_id" = CAST("release_id" AS TEXT) '
+                f'WHERE ("album_id" IS NULL AND "release_id" IN ({", ".join([database.param] * len(chunk))}))',
+                chunk)
+
+    def refresh_search(self, album_ids):
+        if not self._call("refresh_search", list(album_ids)):
+            super().refresh_search(album_ids)

@@ -352,7 +352,7 @@ class StoragePipeline:
             self.crawler.stats.inc_value(watching.HISTORY_STAT, watching.record_release_stats(
                 releases, self.run_id(), now, self.max_variables))
         rows += self.write_tracks(releases)
-        fts.refresh(database_for(self.database_url), album_ids, self.max_variables)  # search (fts.py)
+        self.refresh_search(album_ids)
         rows += self.write_videos(releases, album_ids)
         for model, link, attribute, field in (
             (Genre, AlbumGenre, "genres", "genre"),
@@ -384,6 +384,10 @@ class StoragePipeline:
                                 for item in releases if item.raw is not None])
         return rows
 
+    def refresh_search(self, album_ids):
+        """Re-index ``album_ids`` for full-text search (:mod:`discogs_harvest.fts`), their tracks written."""
+        fts.refresh(database_for(self.database_url), album_ids, self.max_variables)
+
     def write_raw(self, rows):
         """Keep bodies as received: the latest per resource (``first_fetched_at`` stays)."""
         if not self.keep_bodies:
@@ -396,16 +400,21 @@ class StoragePipeline:
         per_release = {str(item.release_id): track_rows(item) for item in releases}
         rows = [row for album_rows in per_release.values() for row in album_rows]
         count = self.upsert(Track, rows, [Track.album, Track.sequence])
+        self.delete_stale_tracks({album_id: [row["sequence"] for row in album_rows]
+                                  for album_id, album_rows in per_release.items()})
+        return count
+
+    def delete_stale_tracks(self, kept):
+        """Delete each album's tracks but the sequences ``kept`` names (``{album_id: [sequence]}``)."""
         # Each release costs 1 + 2 per track parameters in the delete: group accordingly.
-        widest = 1 + 2 * max(len(album_rows) for album_rows in per_release.values())
-        for group in slices(per_release.items(), max(1, self.max_variables // widest)):
+        widest = 1 + 2 * max(len(sequences) for sequences in kept.values())
+        for group in slices(kept.items(), max(1, self.max_variables // widest)):
             album_ids = [album_id for album_id, _ in group]
-            keep = [(album_id, row["sequence"]) for album_id, album_rows in group for row in album_rows]
+            keep = [(album_id, sequence) for album_id, sequences in group for sequence in sequences]
             stale = Track.album.in_(album_ids)
             if keep:
                 stale &= Tuple(Track.album, Track.sequence).not_in(ValuesList(keep))
             Track.delete().where(stale).execute()
-        return count
 
     def write_videos(self, releases, album_ids):
         videos, links = {}, []

@@ -143,3 +143,27 @@ def test_api_releases_are_kept(database_url, generated):
     assert (state.imported, state.kept) == (1, 1)
     assert Album.get_by_id(str(gen.SYNTHETIC_BASE)).have_count == 7
 
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_release_stored_from_the_api_while_its_batch_is_built_is_kept(database_url, generated, workers,
+                                                                         monkeypatch):
+    """The batch is checked again when committed: a harvest may store a release meanwhile."""
+    database_for(database_url)
+    run = importer(database_url, generated, Ids([gen.SYNTHETIC_BASE, gen.SYNTHETIC_BASE + 1], "test"),
+                   workers=workers)
+    checked = run.fetched_from_api
+
+    def stored_meanwhile(release_ids):
+        if gen.SYNTHETIC_BASE in release_ids and not Album.select().where(
+                Album.discogs_release_id == str(gen.SYNTHETIC_BASE)).exists():
+            Album.insert(discogs_release_id=str(gen.SYNTHETIC_BASE), artist="from the API", title="t",
+                         source="api", have_count=7).execute()
+            return set()  # not yet stored when the batch was handed out
+        return checked(release_ids)
+
+    monkeypatch.setattr(run, "fetched_from_api", stored_meanwhile)
+    state = run.run()
+    assert (state.imported, state.kept) == (1, 1)
+    assert Album.get_by_id(str(gen.SYNTHETIC_BASE)).have_count == 7
+    assert Track.select().where(Track.album == str(gen.SYNTHETIC_BASE)).count() == 0
+    assert Album.get_by_id(str(gen.SYNTHETIC_BASE + 1)).source == "dump"
