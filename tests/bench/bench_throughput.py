@@ -23,7 +23,9 @@ for the same URLs. Notes give the CPU seconds of each crawl process.
 """
 
 import asyncio
+import itertools
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +33,7 @@ from urllib.parse import quote
 
 from discogs_harvest.sandbox.process import SandboxProcess
 from tests.bench.bench_sandbox import _run as serve_paths
-from tests.bench.harness import ROOT, TOKEN, Figure, _environment, api_log, run_figures, start_crawl, workdir
+from tests.bench.harness import TOKEN, Figure, _environment, api_log, run_figures, start_crawl, workdir
 
 SELLER = "synthetic-5000-2000"
 BARE_SPIDER = Path(__file__).with_name("bare_spider.py")
@@ -89,8 +91,6 @@ def project(sandbox, folder, command, args, name):
 
 def bare(sandbox, folder, name, first=None, releases=()):
     """The bare spider, run from ``folder`` (no scrapy.cfg: Scrapy's defaults)."""
-    import subprocess
-
     since = len(sandbox.log())
     paths = Path(folder) / f"{name}.paths"
     paths.write_text("\n".join(releases), encoding="utf-8")
@@ -109,8 +109,6 @@ def bare(sandbox, folder, name, first=None, releases=()):
 
 def sandbox_rate(sandbox, paths):
     """Requests per second the sandbox serves ``paths`` (cycled) at the crawls' concurrency."""
-    import itertools
-
     rate, counts = asyncio.run(serve_paths(sandbox.url, itertools.cycle(paths), SANDBOX_SECONDS, CONCURRENCY))
     if set(counts) != {200}:
         sys.exit(f"sandbox answered {counts} to the harvest's URLs")
