@@ -14,9 +14,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
-# pytest-xdist: one worker per core; a module's tests stay on one worker (they share its module
-# fixtures). `make test PYTEST_WORKERS=` runs serially. (--dist loadgroup is not used: with xdist
-# 3.8 and pytest 9 it fails at collection.)
+# pytest-xdist: one worker per core; a file's tests stay on one worker, in order (they share its
+# module fixtures: a sandbox, a harvested database). `make test PYTEST_WORKERS=` runs serially.
+# Not --dist loadgroup: on pytest 9.2 xdist 3.8 silently ignores xdist_group marks
+# (pytest-dev/pytest-xdist issue 1386).
 PYTEST_WORKERS ?= -n auto --dist loadfile
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 

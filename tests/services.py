@@ -70,14 +70,16 @@ def worker_database(base_url):
     if base_url not in _worker_databases:
         parts = urlsplit(base_url)
         name = f"{parts.path.lstrip('/')}_{worker}"
-        create_database(base_url, name)
-        _worker_databases[base_url] = urlunsplit(parts._replace(path=f"/{name}"))
+        # A role that may not create databases keeps the base one: its schemas are still per test.
+        own = create_database(base_url, name)
+        _worker_databases[base_url] = urlunsplit(parts._replace(path=f"/{name}")) if own else base_url
     return _worker_databases[base_url]
 
 
 def create_database(base_url, name):
-    """Create database ``name`` next to ``base_url``'s unless it exists. From ``template0``,
-    which takes no connections, so CREATE DATABASE never finds its template in use."""
+    """Create database ``name`` next to ``base_url``'s unless it exists; False when the role may
+    not create it, or not create schemas in it. From ``template0``, which takes no connections, so CREATE DATABASE never finds its
+    template in use."""
     import psycopg2
     from psycopg2 import errors
 
@@ -89,15 +91,19 @@ def create_database(base_url, name):
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            if cursor.fetchone():
-                return
+            cursor.execute("SELECT has_database_privilege(datname, 'CREATE') FROM pg_database WHERE datname = %s",
+                           (name,))
+            row = cursor.fetchone()
+            if row:
+                return row[0]  # made by another role, it is ours only if we may add schemas to it
             for attempt in range(5):
                 try:
                     cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-                    return
+                    return True
                 except errors.DuplicateDatabase:  # another run created it meanwhile
-                    return
+                    return True
+                except errors.InsufficientPrivilege:
+                    return False
                 except errors.ObjectInUse:  # a concurrent CREATE DATABASE; try again
                     if attempt == 4:
                         raise

@@ -105,17 +105,17 @@ EACH = 60
 def test_three_processes_on_one_token_never_exceed_the_shared_window(url, tmp_path):
     """Three crawls, one token, the sandbox's 30 per 3 s: together they never hold more than 30 in
     any moving window of the sandbox's log, and none is refused."""
-    egress = f"test-{uuid.uuid4().hex}"
+    # A token and an egress of this run's own: its windows (named by them) are shared with no
+    # other test, worker or earlier run, and deleted afterwards.
+    token, egress = f"test-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex}"
     client = redis.Redis.from_url(url)
-    # The token's window is named by the token alone: left from an earlier run it would be shared.
-    window = [name for key in window_keys(token="sandbox-token", egress=egress) for name in (key, f"{key}:last")]
-    client.delete(*window)
+    window = [name for key in window_keys(token=token, egress=egress) for name in (key, f"{key}:last")]
     settings = {"DISCOGS_BUDGET_REDIS_URL": url, "DISCOGS_BUDGET_EGRESS": egress}
     try:
-        with SandboxProcess(*SANDBOX_ARGS) as sandbox:
+        with SandboxProcess(*SANDBOX_ARGS, "--token", token) as sandbox:
             started = time.monotonic()
-            crawls = [bench_spider(sandbox, tmp_path, 91_000_001 + 1000 * n, EACH, name=f"p{n}", settings=settings)
-                      for n in range(3)]
+            crawls = [bench_spider(sandbox, tmp_path, 91_000_001 + 1000 * n, EACH, name=f"p{n}", settings=settings,
+                                   token=token) for n in range(3)]
             for crawl in crawls:
                 crawl.finish(timeout=200)
             entries = api_log(sandbox)

@@ -15,6 +15,14 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(30)]
 TOO_QUICKLY = {"message": "You are making requests too quickly."}
 
 
+@pytest.fixture(autouse=True)
+def frozen_window(sandbox):
+    """The window's clock stands still in every test here (the ``sandbox`` fixture's reset, before
+    each test, starts it again): the requests a test counts stay in one 2 s window however
+    slowly a loaded machine sends them. A test that needs the window to slide advances it."""
+    sandbox.clock(frozen=True)
+
+
 @pytest.mark.parametrize("path, token, ua, status, limit", [
     ("/releases/249504", TOKEN, UA, 200, 30),
     ("/releases/249504", None, UA, 200, 10),
@@ -42,9 +50,8 @@ def test_used_counts_up_and_remaining_down(sandbox):
 
 
 def test_429_after_the_window_is_spent_then_recovery_when_it_slides(sandbox):
-    # The window's clock is frozen and moved by hand: however slowly a loaded machine
-    # answers, the 2 s window neither slides early nor late (it did once, under load).
-    sandbox.clock(frozen=True)
+    # The window's clock is frozen (frozen_window) and moved by hand: however slowly a loaded
+    # machine answers, the 2 s window neither slides early nor late (it did once, under load).
     replies = [get(sandbox, "/releases/249504", token=None) for _ in range(10)]
     assert [(r.status, r.rate()) for r in replies] == [(200, (10, n, 10 - n)) for n in range(1, 11)]
     refused = get(sandbox, "/releases/249504", token=None)
