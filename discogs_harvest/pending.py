@@ -73,8 +73,8 @@ def take(database_url, seller, release_id):
     """The bodies waiting for ``release_id``, in the order they were parked; removes them."""
     database_for(database_url)
     where = (PendingListing.seller == seller.lower()) & (PendingListing.release_id == release_id)
-    bodies = [decompress_body(body) for (body,) in
-              PendingListing.select(PendingListing.body).where(where).order_by(PendingListing.id).tuples()]
-    if bodies:
-        PendingListing.delete().where(where).execute()
-    return bodies
+    # One statement, not a SELECT and a DELETE per release: SQLite >= 3.35 and PostgreSQL both
+    # have DELETE ... RETURNING (sqlite.org/lang_returning.html). Neither promises the order of
+    # the rows it returns, so they are sorted by id, the order they were parked.
+    rows = PendingListing.delete().where(where).returning(PendingListing.id, PendingListing.body).tuples()
+    return [decompress_body(body) for _, body in sorted(rows, key=lambda row: row[0])]

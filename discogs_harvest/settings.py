@@ -338,6 +338,10 @@ AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
+# Scrapy's default, 100, starts that many tasks for every response's output, most of them
+# waiting on one another (a page's listings, a release's tracks); 8 keeps a few items moving
+# through the pipelines and cut the release spider's CPU time by about 13 % (issue 12).
+CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
 # Discogs sets a Cloudflare cookie we have no use for.
 COOKIES_ENABLED = False

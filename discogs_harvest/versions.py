@@ -27,6 +27,7 @@ so "Oliver", "Deliverance" or "UnderMix" hold no marker.
 
 import re
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 CREDITS = "credits"
 MARKER = "marker"
@@ -202,10 +203,18 @@ def from_markers(title):
     return clue
 
 
+@lru_cache(maxsize=1024)
+def _heading_shows(heading):
+    """The ``(kind, name)`` of each :data:`HEADING_RULES` rule the heading matches. Every track
+    under a heading asks the same question, and a harvest meets few distinct headings
+    ("Disc 1", "Live At ..."), so the answers are kept."""
+    return tuple((kind, name) for pattern, kind, name in HEADING_RULES if pattern.search(heading))
+
+
 def from_heading(heading):
     clue = _Clue()
-    for pattern, kind, name in HEADING_RULES:
-        if heading and pattern.search(heading):
+    if heading:
+        for kind, name in _heading_shows(heading):
             clue.show(kind, name)
     return clue
 

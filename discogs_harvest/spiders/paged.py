@@ -175,39 +175,45 @@ class PagedListSpider(DiscogsSpider):
         pagination = data["pagination"]
         page = pagination["page"]
         self.list_total = pagination.get("items")
+        entries = [entry for entry in data[self.entries_key] if isinstance(entry, dict) and "id" in entry]
+        # The page is counted done together with its releases to fetch, before its output goes
+        # out: Scrapy reads a callback's output CONCURRENT_ITEMS at a time, and a page counted
+        # done first would show its releases arriving later (the ETA rising at the last page).
+        releases = self.plan_releases([release_id for release_id in map(self.release_of, entries)
+                                       if isinstance(release_id, int) and release_id > 0])
         self.crawler.stats.set_value(stats.PAGES_TOTAL, pagination.get("pages") or page)
         self.crawler.stats.inc_value(stats.PAGES_DONE)
-        entries = [entry for entry in data[self.entries_key] if isinstance(entry, dict) and "id" in entry]
         self.crawler.stats.inc_value(stats.key("entries", "seen"), len(entries))
         self.entries_seen += len(entries)
         now = utcnow()
-        wanted = []
         for entry in entries:
             resource_id = self.entry_resource_id(entry)
             yield RawBodyItem(resource=self.resource, resource_id=resource_id, body=json.dumps(entry))
             for _, row in records.rows_of(self.resource, resource_id, entry, now)[:1]:
                 yield from_row(self.feed_item_class, row)
-            release_id = self.release_of(entry)
-            if isinstance(release_id, int) and release_id > 0:
-                wanted.append(release_id)
-        yield from self.enrich_releases(wanted)
+        yield from self.enrich_releases(*releases)
         next_url = (pagination.get("urls") or {}).get("next")
         if next_url:
             yield self.page_request(self.on_api(next_url), page + 1)
         else:
             self.finish_list()
 
-    def enrich_releases(self, release_ids):
-        """Requests for the releases not requested yet in this run and not fresh in the database;
-        the fresh ones read back from it when a feed of tracks wants them (no request)."""
+    def plan_releases(self, release_ids):
+        """``(new, fresh)``: the releases not requested yet in this run, and those of them fresh
+        in the database; counted at once (the others are to fetch). Nothing without enrichment."""
         if not self.options["enrich"] or not self.enriches:
-            return
+            return [], {}
         new = list(dict.fromkeys(r for r in release_ids if r not in self.requested and r not in self.retrying))
         self.requested.update(new)
         fresh = self.fresh(new) if new else {}
         self.crawler.stats.inc_value(stats.RELEASES_FRESH, len(fresh))
+        self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, sum(release_id not in fresh for release_id in new))
+        return new, fresh
+
+    def enrich_releases(self, new, fresh):
+        """Requests for the releases of :meth:`plan_releases` not fresh in the database; the fresh
+        ones read back from it when a feed of tracks wants them (no request)."""
         to_fetch = [release_id for release_id in new if release_id not in fresh]
-        self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, len(to_fetch))
         for release_id in to_fetch:
             yield self.release_request(release_id)
         yield from self.stored_for_feed([release_id for release_id in new if release_id in fresh])

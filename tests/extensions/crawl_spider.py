@@ -82,20 +82,27 @@ class InventorySpider(scrapy.Spider):
         yield self.page(1)
 
     def parse_page(self, response):
+        """A page is counted done together with its releases to fetch, before its output goes
+        out: Scrapy reads a callback's output only ``CONCURRENT_ITEMS`` at a time, so a page
+        counted done first would show its releases arriving later and the ETA rising."""
         data = response.json()
         stats = self.crawler.stats
         pagination = data["pagination"]
+        new = [release_id for release_id in dict.fromkeys(listing["release"]["id"] for listing in data["listings"])
+               if release_id not in self.requested]
+        self.requested.update(new)
         stats.set_value(keys.PAGES_TOTAL, pagination["pages"])
+        stats.inc_value(keys.RELEASES_TO_FETCH, len(new))
         stats.inc_value(keys.PAGES_DONE)
         if pagination["page"] == 1:
             for number in range(2, pagination["pages"] + 1):
                 yield self.page(number)
+        new = set(new)
         for listing in data["listings"]:
             release_id = listing["release"]["id"]
             yield {"listing": listing["id"], "release": release_id}
-            if release_id not in self.requested:
-                self.requested.add(release_id)
-                stats.inc_value(keys.RELEASES_TO_FETCH)
+            if release_id in new:
+                new.discard(release_id)
                 yield self.request(f"/releases/{release_id}", self.parse_release)
 
     def parse_release(self, response):
