@@ -4,7 +4,8 @@ Items are buffered and written in one transaction per batch: when
 ``STORAGE_BATCH_SIZE`` items are waiting, every ``STORAGE_FLUSH_INTERVAL`` seconds
 (so a crash loses a few seconds of work at most) and when the spider closes.
 Every table is written with ``INSERT ... ON CONFLICT DO UPDATE`` (peewee
-``insert_many(...).on_conflict(...)``), never ``REPLACE`` (which deletes and
+``insert_many(...).on_conflict(...)``, its text rendered once per shape:
+:mod:`~discogs_harvest.pipelines.inserts`), never ``REPLACE`` (which deletes and
 re-inserts, losing ids and ``created_at``): harvesting the same data twice leaves
 the same rows, only ``updated_at``/``fetched_at``/``last_seen_at`` move;
 ``created_at`` and ``first_seen_at`` stay.
