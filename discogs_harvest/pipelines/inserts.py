@@ -5,9 +5,9 @@ Storage writes the same few statements batch after batch: ``INSERT INTO tracks (
 changing. peewee builds each one node by node (a ``Value`` per cell, the conflict clause, the
 quoting), which was most of storage's cost on the event loop, far more than SQLite's own work
 (issue 12's profile). :class:`Inserts` asks peewee for the text of a shape once (the model,
-the columns of the rows, the conflict clause and the number of rows) and keeps it; a later
-batch of that shape gets its parameters the way peewee computes them (the fields' defaults
-for absent columns, each field's ``db_value``) and runs the kept text with them.
+the columns of the rows, the conflict clause), for one row and for two, and keeps its parts;
+a batch of that shape gets the text for its number of rows from them, and its parameters the
+way peewee computes them (the fields' defaults for absent columns, each field's ``db_value``).
 
 The text is peewee's own, so it is the same on SQLite and PostgreSQL (with PostgreSQL's
 ``RETURNING``); ``tests/pipelines/test_inserts.py`` compares text and parameters with peewee's
@@ -31,29 +31,45 @@ class Inserts:
 
     def __init__(self, database):
         self.database = database
-        self.texts = {}  # (shape, model, columns, row count) -> (sql, plan, parameters after the rows)
+        self.templates = {}  # (shape, model, columns) -> Template, or None: peewee writes that shape
         self.queries = {}  # run_query's key -> sql
-        self.rendered = 0  # shapes peewee rendered (a test reads it)
+        self.rendered = 0  # texts peewee rendered (a test reads it)
 
     def run(self, shape, model, rows, build):
-        key = (shape, model, tuple(rows[0]), len(rows))
-        kept = self.texts.get(key)
-        if kept is not None:
-            sql, plan, tail = kept
-            params = values(plan, rows)
-            if params is not None:
-                return self.database.execute_sql(sql, params + tail)
-        query = build(rows)
-        sql, params = query.sql()
-        plan = column_plan(model, rows[0])
-        own = values(plan, rows, called=_CALLED) if plan is not None else None
+        key = (shape, model, tuple(rows[0]))
+        if key not in self.templates:
+            self.templates[key] = self.template(model, rows[0], build)
+        template = self.templates[key]
+        params = values(template.plan, rows) if template is not None else None
+        if params is None:
+            return build(rows).execute()  # a shape or a row this module cannot repeat: peewee's way
+        return self.database.execute_sql(template.text(len(rows)), params + template.tail)
+
+    def template(self, model, row, build):
+        """The shape of ``build``'s statement, from peewee's texts for one row and for two; or None.
+
+        The text of n rows is then peewee's prefix, n copies of the row's group of parameters
+        (``(?, ?, ...)``) and peewee's suffix (the conflict clause): the text for two rows
+        proves the pattern before it is used."""
+        plan = column_plan(model, row)
+        if plan is None:
+            return None
+        one, params = build([row]).sql()
+        two, _ = build([row, row]).sql()
+        self.rendered += 1
+        own = values(plan, [row], called=_CALLED)
         if own is None or len(params) < len(own) or any(
                 mine is not _CALLED and _unwrapped(mine) != _unwrapped(theirs) for mine, theirs in zip(own, params)):
-            return query.execute()  # a shape this module does not know how to repeat: peewee's way
-        self.texts[key] = (sql, plan, params[len(own):])
-        self.rendered += 1
-        return self.database.execute_sql(sql, params)
-
+            return None
+        group = "(" + ", ".join([self.database.param] * len(plan)) + ")"
+        start = one.find(" VALUES " + group)
+        if start < 0:
+            return None
+        start += len(" VALUES ")
+        prefix, suffix = one[:start], one[start + len(group):]
+        if two != f"{prefix}{group}, {group}{suffix}":
+            return None
+        return Template(prefix, group, suffix, plan, params[len(own):])
 
     def run_query(self, key, params, build):
         """Run ``build()`` (a delete or update whose parameters are ``params``), its text
@@ -67,6 +83,22 @@ class Inserts:
             self.queries[key] = sql
             self.rendered += 1
         return self.database.execute_sql(sql, params)
+
+
+class Template:
+    """A statement's text for any number of rows, and how to compute each row's parameters."""
+
+    __slots__ = ("prefix", "group", "suffix", "plan", "tail", "texts")
+
+    def __init__(self, prefix, group, suffix, plan, tail):
+        self.prefix, self.group, self.suffix, self.plan, self.tail = prefix, group, suffix, plan, tail
+        self.texts = {}  # row count -> text
+
+    def text(self, rows):
+        text = self.texts.get(rows)
+        if text is None:
+            text = self.texts[rows] = self.prefix + ", ".join([self.group] * rows) + self.suffix
+        return text
 
 
 def _unwrapped(value):

@@ -74,7 +74,8 @@ def test_kept_texts_are_peewee_own_and_rendered_once_a_shape(make_crawler, check
         tables.add(model._meta.table_name)
     assert {"albums", "tracks", "collection_items", "sellers", "raw_bodies", "inventory_pages",
             "album_genres", "youtube_videos", "album_videos"} <= tables
-    assert {model._meta.table_name for _, model, _, _ in pipeline.inserts.texts} == tables  # none fell back
+    assert {model._meta.table_name for (_, model, _), template in pipeline.inserts.templates.items()
+            if template is not None} == tables  # none fell back to peewee
     # Deletes and updates: rendered (and their parameters checked against peewee's) once a key.
     assert {key[0] for key in pipeline.inserts.queries} == {"replace links", "link listings",
                                                           "failed releases stored"}
@@ -89,4 +90,16 @@ def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypa
     inserts = Inserts(database_for(database_url))
     inserts.run("ignore", Genre, [{"name": SQL("'Jazz'")}],
                 lambda rows: Genre.insert_many(rows).on_conflict_ignore())
-    assert inserts.rendered == 0 and [g.name for g in Genre.select()] == ["Jazz"]
+    assert inserts.templates == {("ignore", Genre, ("name",)): None} and [g.name for g in Genre.select()] == ["Jazz"]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_the_text_of_any_row_count_is_peewee_own(database_url, checked, count):
+    from discogs_harvest.freshness import database_for
+    from discogs_harvest.models import Genre
+
+    inserts = Inserts(database_for(database_url))
+    rows = [{"name": f"Genre {n}"} for n in range(count)]
+    inserts.run("ignore", Genre, rows, lambda rows: Genre.insert_many(rows).on_conflict_ignore())
+    [(_, (sql, params), executed)] = checked
+    assert executed == [(sql, params)] and Genre.select().count() == count
