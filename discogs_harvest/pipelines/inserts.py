@@ -24,6 +24,9 @@ _CALLED = object()  # where a callable default's value goes when checking a shap
 class Inserts:
     """Kept statement texts of one database; ``run(shape, model, rows, build)`` writes ``rows``.
 
+    ``database()`` gives the database to run them on: the one the models are bound to now
+    (:func:`~discogs_harvest.freshness.database_for`), whose transaction they join.
+
     ``build(rows)`` returns the peewee query for ``rows`` (``model.insert_many(rows)...``);
     ``shape`` names its conflict clause (the same clause for the same name, and parameters in
     it, if any, the same every time: they are kept with the text).
@@ -36,6 +39,7 @@ class Inserts:
         self.rendered = 0  # texts peewee rendered (a test reads it)
 
     def run(self, shape, model, rows, build):
+        database = self.database()  # (also points the models at it, for peewee's way below)
         key = (shape, model, tuple(rows[0]))
         if key not in self.templates:
             self.templates[key] = self.template(model, rows[0], build)
@@ -43,7 +47,7 @@ class Inserts:
         params = values(template.plan, rows) if template is not None else None
         if params is None:
             return build(rows).execute()  # a shape or a row this module cannot repeat: peewee's way
-        return self.database.execute_sql(template.text(len(rows)), params + template.tail)
+        return database.execute_sql(template.text(len(rows)), params + template.tail)
 
     def template(self, model, row, build):
         """The shape of ``build``'s statement, from peewee's texts for one row and for two; or None.
@@ -61,7 +65,7 @@ class Inserts:
         if own is None or len(params) < len(own) or any(
                 mine is not _CALLED and _unwrapped(mine) != _unwrapped(theirs) for mine, theirs in zip(own, params)):
             return None
-        group = "(" + ", ".join([self.database.param] * len(plan)) + ")"
+        group = "(" + ", ".join([self.database().param] * len(plan)) + ")"
         start = one.find(" VALUES " + group)
         if start < 0:
             return None
@@ -74,6 +78,7 @@ class Inserts:
     def run_query(self, key, params, build):
         """Run ``build()`` (a delete or update whose parameters are ``params``), its text
         rendered once per ``key`` (which must name everything the text depends on)."""
+        database = self.database()
         sql = self.queries.get(key)
         if sql is None:
             query = build()
@@ -82,7 +87,7 @@ class Inserts:
                 return query.execute()  # parameters this caller does not know how to give: peewee's way
             self.queries[key] = sql
             self.rendered += 1
-        return self.database.execute_sql(sql, params)
+        return database.execute_sql(sql, params)
 
 
 class Template:

@@ -168,9 +168,9 @@ class StoragePipeline:
             raise HarvestConfigError(f"STORAGE_FLUSH_INTERVAL must be > 0, not {self.flush_interval}")
         self.database_url = settings.get("DATABASE_URL")
         # Opening now makes a bad URL fail the crawl before anything is fetched.
-        database = database_for(self.database_url)
-        self.max_variables = variable_limit(database)
-        self.inserts = Inserts(database)  # statement texts rendered once per shape (inserts.py)
+        self.max_variables = variable_limit(database_for(self.database_url))
+        # Statement texts rendered once per shape (inserts.py), run in write()'s transaction.
+        self.inserts = Inserts(lambda: database_for(self.database_url))
         self.releases = {}  # release_id -> ReleaseItem, waiting for the next flush
         self.listings = {}  # listing_id -> ListingItem, waiting for the next flush
         self.pages = {}  # (seller, status, page) -> InventoryPageItem

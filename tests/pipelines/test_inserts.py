@@ -41,17 +41,18 @@ def checked(monkeypatch):
     def checking(self, shape, model, rows, build):
         expected = build(rows).sql()
         executed = []
-        real = self.database.execute_sql
+        database = self.database()
+        real = database.execute_sql
 
         def capture(sql, params=None, *args, **kwargs):
             executed.append((sql, params))
             return real(sql, params, *args, **kwargs)
 
-        monkeypatch.setattr(self.database, "execute_sql", capture)
+        monkeypatch.setattr(database, "execute_sql", capture)
         try:
             result = run(self, shape, model, rows, build)
         finally:
-            monkeypatch.setattr(self.database, "execute_sql", real)
+            monkeypatch.setattr(database, "execute_sql", real)
         seen.append((model, expected, executed))
         return result
 
@@ -87,7 +88,7 @@ def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypa
     from discogs_harvest.freshness import database_for
     from discogs_harvest.models import Genre
 
-    inserts = Inserts(database_for(database_url))
+    inserts = Inserts(lambda: database_for(database_url))
     inserts.run("ignore", Genre, [{"name": SQL("'Jazz'")}],
                 lambda rows: Genre.insert_many(rows).on_conflict_ignore())
     assert inserts.templates == {("ignore", Genre, ("name",)): None} and [g.name for g in Genre.select()] == ["Jazz"]
@@ -98,7 +99,7 @@ def test_the_text_of_any_row_count_is_peewee_own(database_url, checked, count):
     from discogs_harvest.freshness import database_for
     from discogs_harvest.models import Genre
 
-    inserts = Inserts(database_for(database_url))
+    inserts = Inserts(lambda: database_for(database_url))
     rows = [{"name": f"Genre {n}"} for n in range(count)]
     inserts.run("ignore", Genre, rows, lambda rows: Genre.insert_many(rows).on_conflict_ignore())
     [(_, (sql, params), executed)] = checked
