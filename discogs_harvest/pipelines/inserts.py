@@ -36,6 +36,7 @@ class Inserts:
         self.database = database
         self.templates = {}  # (shape, model, columns) -> Template, or None: peewee writes that shape
         self.queries = {}  # run_query's key -> sql
+        self.lists = {}  # run_lists' key -> its text for any list lengths, or None
         self.rendered = 0  # texts peewee rendered (a test reads it)
 
     def run(self, shape, model, rows, build):
@@ -88,6 +89,60 @@ class Inserts:
             self.queries[key] = sql
             self.rendered += 1
         return database.execute_sql(sql, params)
+
+
+    def run_lists(self, key, lists, build):
+        """Run ``build(*lists)``, a statement whose parameters are ``lists`` one after the other:
+        an ``IN (?, ...)`` list of values, or a ``(VALUES (?, ?), ...)`` list of equal tuples.
+
+        Its text is peewee's for one item a list with each list's parameter group repeated
+        (checked against peewee's text for two and three items a list when first kept)."""
+        database = self.database()
+        if key not in self.lists:
+            self.lists[key] = self.list_template(database, lists, build)
+        template = self.lists[key]
+        if template is None or any(not items for items in lists):
+            return build(*lists).execute()
+        sql = template(*(len(items) for items in lists))
+        params = [value for items in lists for item in items
+                  for value in (item if isinstance(item, tuple) else (item,))]
+        return database.execute_sql(sql, params)
+
+    def list_template(self, database, lists, build):
+        """:meth:`run_lists`' text as a function of the list lengths, or None (peewee's way)."""
+        if any(not items for items in lists):
+            return None
+        groups = []  # (one item's list as peewee renders it, its opening, one item's group, closing)
+        for items in lists:
+            if isinstance(items[0], tuple):
+                group = "(" + ", ".join([database.param] * len(items[0])) + ")"
+                groups.append((f"(VALUES {group})", "(VALUES ", group, ")"))
+            else:
+                groups.append((f"IN ({database.param})", "IN (", database.param, ")"))
+        one, _ = build(*[items[:1] for items in lists]).sql()
+        parts = [one]
+        for single, opening, _, closing in groups:
+            head, found, tail = parts[-1].partition(single)
+            if not found:
+                return None
+            parts[-1:] = [head + opening, closing + tail]
+
+        def render(*counts):
+            out = [parts[0]]
+            for (_, _, group, _), count, part in zip(groups, counts, parts[1:]):
+                out.append(", ".join([group] * count))
+                out.append(part)
+            return "".join(out)
+
+        self.rendered += 1
+        for count in (2, 3):
+            sample = [(items * count)[:count] for items in lists]
+            expected, params = build(*sample).sql()
+            mine = [value for items in sample for item in items
+                    for value in (item if isinstance(item, tuple) else (item,))]
+            if render(*[count] * len(lists)) != expected or [_unwrapped(p) for p in params] != mine:
+                return None
+        return render
 
 
 class Template:

@@ -402,10 +402,11 @@ class StoragePipeline:
         for group in slices(per_release.items(), max(1, self.max_variables // widest)):
             album_ids = [album_id for album_id, _ in group]
             keep = [(album_id, row["sequence"]) for album_id, album_rows in group for row in album_rows]
-            stale = Track.album.in_(album_ids)
-            if keep:
-                stale &= Tuple(Track.album, Track.sequence).not_in(ValuesList(keep))
-            Track.delete().where(stale).execute()
+            if keep:  # its text kept once (inserts.py), the lists' lengths vary every batch
+                self.inserts.run_lists("stale tracks", [album_ids, keep], lambda album_ids, keep: Track.delete().where(
+                    Track.album.in_(album_ids) & Tuple(Track.album, Track.sequence).not_in(ValuesList(keep))))
+            else:
+                Track.delete().where(Track.album.in_(album_ids)).execute()
         return count
 
     def write_videos(self, releases, album_ids):

@@ -80,6 +80,29 @@ def test_kept_texts_are_peewee_own_and_rendered_once_a_shape(make_crawler, check
     # Deletes and updates: rendered (and their parameters checked against peewee's) once a key.
     assert {key[0] for key in pipeline.inserts.queries} == {"replace links", "link listings",
                                                           "failed releases stored"}
+    assert pipeline.inserts.lists["stale tracks"] is not None
+
+
+@pytest.mark.parametrize(("albums", "keep"), [(1, 1), (1, 4), (3, 2), (5, 9)])
+def test_a_list_statement_is_peewee_own_for_any_lengths(database_url, monkeypatch, albums, keep):
+    from peewee import Tuple, ValuesList
+
+    from discogs_harvest.freshness import database_for
+    from discogs_harvest.models import Track
+
+    database = database_for(database_url)
+    inserts = Inserts(lambda: database_for(database_url))
+    album_ids = [str(n) for n in range(albums)]
+    pairs = [(str(n % albums), n) for n in range(keep)]
+    build = lambda album_ids, keep: Track.delete().where(  # noqa: E731
+        Track.album.in_(album_ids) & Tuple(Track.album, Track.sequence).not_in(ValuesList(keep)))
+    executed = []
+    real = database.execute_sql
+    monkeypatch.setattr(database, "execute_sql", lambda sql, params=None: executed.append((sql, params)) or real(
+        sql, params))
+    inserts.run_lists("stale tracks", [album_ids, pairs], build)
+    assert inserts.lists["stale tracks"] is not None
+    assert executed == [build(album_ids, pairs).sql()]
 
 
 def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypatch):
