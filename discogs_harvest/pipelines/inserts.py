@@ -12,7 +12,12 @@ way peewee computes them (the fields' defaults for absent columns, each field's 
 The text is peewee's own, so it is the same on SQLite and PostgreSQL (with PostgreSQL's
 ``RETURNING``); ``tests/pipelines/test_inserts.py`` compares text and parameters with peewee's
 for every shape storage writes. A row holding a peewee expression, or a shape whose conflict
-clause carries parameters that are not constant, falls back to peewee for that batch.
+clause carries parameters that are not constant, falls back to peewee.
+
+A batch's deletes and updates are kept the same way: :meth:`Inserts.run_query` keeps a text
+per key (the table and the number of ids), :meth:`Inserts.run_lists` one for any lengths of
+its ``IN`` and ``VALUES`` lists (the stale-tracks delete); each checks its parameters against
+peewee's before it keeps a text.
 """
 
 from peewee import Node
