@@ -5,14 +5,19 @@ Storage writes the same few statements batch after batch: ``INSERT INTO tracks (
 changing. peewee builds each one node by node (a ``Value`` per cell, the conflict clause, the
 quoting), which was most of storage's cost on the event loop, far more than SQLite's own work
 (issue 12's profile). :class:`Inserts` asks peewee for the text of a shape once (the model,
-the columns of the rows, the conflict clause and the number of rows) and keeps it; a later
-batch of that shape gets its parameters the way peewee computes them (the fields' defaults
-for absent columns, each field's ``db_value``) and runs the kept text with them.
+the columns of the rows, the conflict clause), for one row and for two, and keeps its parts;
+a batch of that shape gets the text for its number of rows from them, and its parameters the
+way peewee computes them (the fields' defaults for absent columns, each field's ``db_value``).
 
 The text is peewee's own, so it is the same on SQLite and PostgreSQL (with PostgreSQL's
 ``RETURNING``); ``tests/pipelines/test_inserts.py`` compares text and parameters with peewee's
 for every shape storage writes. A row holding a peewee expression, or a shape whose conflict
-clause carries parameters that are not constant, falls back to peewee for that batch.
+clause carries parameters that are not constant, falls back to peewee.
+
+A batch's deletes and updates are kept the same way: :meth:`Inserts.run_query` keeps a text
+per key (the table and the number of ids), :meth:`Inserts.run_lists` one for any lengths of
+its ``IN`` and ``VALUES`` lists (the stale-tracks delete); each checks its parameters against
+peewee's before it keeps a text.
 """
 
 from peewee import Node
@@ -24,6 +29,9 @@ _CALLED = object()  # where a callable default's value goes when checking a shap
 class Inserts:
     """Kept statement texts of one database; ``run(shape, model, rows, build)`` writes ``rows``.
 
+    ``database()`` gives the database to run them on: the one the models are bound to now
+    (:func:`~discogs_harvest.freshness.database_for`), whose transaction they join.
+
     ``build(rows)`` returns the peewee query for ``rows`` (``model.insert_many(rows)...``);
     ``shape`` names its conflict clause (the same clause for the same name, and parameters in
     it, if any, the same every time: they are kept with the text).
@@ -31,33 +39,52 @@ class Inserts:
 
     def __init__(self, database):
         self.database = database
-        self.texts = {}  # (shape, model, columns, row count) -> (sql, plan, parameters after the rows)
+        self.templates = {}  # (shape, model, columns) -> Template, or None: peewee writes that shape
         self.queries = {}  # run_query's key -> sql
-        self.rendered = 0  # shapes peewee rendered (a test reads it)
+        self.lists = {}  # run_lists' key -> its text for any list lengths, or None
+        self.rendered = 0  # texts peewee rendered (a test reads it)
 
     def run(self, shape, model, rows, build):
-        key = (shape, model, tuple(rows[0]), len(rows))
-        kept = self.texts.get(key)
-        if kept is not None:
-            sql, plan, tail = kept
-            params = values(plan, rows)
-            if params is not None:
-                return self.database.execute_sql(sql, params + tail)
-        query = build(rows)
-        sql, params = query.sql()
-        plan = column_plan(model, rows[0])
-        own = values(plan, rows, called=_CALLED) if plan is not None else None
+        database = self.database()  # (also points the models at it, for peewee's way below)
+        key = (shape, model, tuple(rows[0]))
+        if key not in self.templates:
+            self.templates[key] = self.template(model, rows[0], build)
+        template = self.templates[key]
+        params = values(template.plan, rows) if template is not None else None
+        if params is None:
+            return build(rows).execute()  # a shape or a row this module cannot repeat: peewee's way
+        return database.execute_sql(template.text(len(rows)), params + template.tail)
+
+    def template(self, model, row, build):
+        """The shape of ``build``'s statement, from peewee's texts for one row and for two; or None.
+
+        The text of n rows is then peewee's prefix, n copies of the row's group of parameters
+        (``(?, ?, ...)``) and peewee's suffix (the conflict clause): the text for two rows
+        proves the pattern before it is used."""
+        plan = column_plan(model, row)
+        if plan is None:
+            return None
+        one, params = build([row]).sql()
+        two, _ = build([row, row]).sql()
+        self.rendered += 1
+        own = values(plan, [row], called=_CALLED)
         if own is None or len(params) < len(own) or any(
                 mine is not _CALLED and _unwrapped(mine) != _unwrapped(theirs) for mine, theirs in zip(own, params)):
-            return query.execute()  # a shape this module does not know how to repeat: peewee's way
-        self.texts[key] = (sql, plan, params[len(own):])
-        self.rendered += 1
-        return self.database.execute_sql(sql, params)
-
+            return None
+        group = "(" + ", ".join([self.database().param] * len(plan)) + ")"
+        start = one.find(" VALUES " + group)
+        if start < 0:
+            return None
+        start += len(" VALUES ")
+        prefix, suffix = one[:start], one[start + len(group):]
+        if two != f"{prefix}{group}, {group}{suffix}":
+            return None
+        return Template(prefix, group, suffix, plan, params[len(own):])
 
     def run_query(self, key, params, build):
         """Run ``build()`` (a delete or update whose parameters are ``params``), its text
         rendered once per ``key`` (which must name everything the text depends on)."""
+        database = self.database()
         sql = self.queries.get(key)
         if sql is None:
             query = build()
@@ -66,7 +93,77 @@ class Inserts:
                 return query.execute()  # parameters this caller does not know how to give: peewee's way
             self.queries[key] = sql
             self.rendered += 1
-        return self.database.execute_sql(sql, params)
+        return database.execute_sql(sql, params)
+
+
+    def run_lists(self, key, lists, build):
+        """Run ``build(*lists)``, a statement whose parameters are ``lists`` one after the other:
+        an ``IN (?, ...)`` list of values, or a ``(VALUES (?, ?), ...)`` list of equal tuples.
+
+        Its text is peewee's for one item a list with each list's parameter group repeated
+        (checked against peewee's text for two and three items a list when first kept)."""
+        database = self.database()
+        if key not in self.lists:
+            self.lists[key] = self.list_template(database, lists, build)
+        template = self.lists[key]
+        if template is None or any(not items for items in lists):
+            return build(*lists).execute()
+        sql = template(*(len(items) for items in lists))
+        params = [value for items in lists for item in items
+                  for value in (item if isinstance(item, tuple) else (item,))]
+        return database.execute_sql(sql, params)
+
+    def list_template(self, database, lists, build):
+        """:meth:`run_lists`' text as a function of the list lengths, or None (peewee's way)."""
+        if any(not items for items in lists):
+            return None
+        groups = []  # (one item's list as peewee renders it, its opening, one item's group, closing)
+        for items in lists:
+            if isinstance(items[0], tuple):
+                group = "(" + ", ".join([database.param] * len(items[0])) + ")"
+                groups.append((f"(VALUES {group})", "(VALUES ", group, ")"))
+            else:
+                groups.append((f"IN ({database.param})", "IN (", database.param, ")"))
+        one, _ = build(*[items[:1] for items in lists]).sql()
+        parts = [one]
+        for single, opening, _, closing in groups:
+            head, found, tail = parts[-1].partition(single)
+            if not found:
+                return None
+            parts[-1:] = [head + opening, closing + tail]
+
+        def render(*counts):
+            out = [parts[0]]
+            for (_, _, group, _), count, part in zip(groups, counts, parts[1:]):
+                out.append(", ".join([group] * count))
+                out.append(part)
+            return "".join(out)
+
+        self.rendered += 1
+        for count in (2, 3):
+            sample = [(items * count)[:count] for items in lists]
+            expected, params = build(*sample).sql()
+            mine = [value for items in sample for item in items
+                    for value in (item if isinstance(item, tuple) else (item,))]
+            if render(*[count] * len(lists)) != expected or [_unwrapped(p) for p in params] != mine:
+                return None
+        return render
+
+
+class Template:
+    """A statement's text for any number of rows, and how to compute each row's parameters."""
+
+    __slots__ = ("prefix", "group", "suffix", "plan", "tail", "texts")
+
+    def __init__(self, prefix, group, suffix, plan, tail):
+        self.prefix, self.group, self.suffix, self.plan, self.tail = prefix, group, suffix, plan, tail
+        self.texts = {}  # row count -> text
+
+    def text(self, rows):
+        text = self.texts.get(rows)
+        if text is None:
+            text = self.texts[rows] = self.prefix + ", ".join([self.group] * rows) + self.suffix
+        return text
 
 
 def _unwrapped(value):

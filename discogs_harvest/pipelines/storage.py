@@ -4,7 +4,8 @@ Items are buffered and written in one transaction per batch: when
 ``STORAGE_BATCH_SIZE`` items are waiting, every ``STORAGE_FLUSH_INTERVAL`` seconds
 (so a crash loses a few seconds of work at most) and when the spider closes.
 Every table is written with ``INSERT ... ON CONFLICT DO UPDATE`` (peewee
-``insert_many(...).on_conflict(...)``), never ``REPLACE`` (which deletes and
+``insert_many(...).on_conflict(...)``, its text rendered once per shape:
+:mod:`~discogs_harvest.pipelines.inserts`), never ``REPLACE`` (which deletes and
 re-inserts, losing ids and ``created_at``): harvesting the same data twice leaves
 the same rows, only ``updated_at``/``fetched_at``/``last_seen_at`` move;
 ``created_at`` and ``first_seen_at`` stay.
@@ -167,9 +168,9 @@ class StoragePipeline:
             raise HarvestConfigError(f"STORAGE_FLUSH_INTERVAL must be > 0, not {self.flush_interval}")
         self.database_url = settings.get("DATABASE_URL")
         # Opening now makes a bad URL fail the crawl before anything is fetched.
-        database = database_for(self.database_url)
-        self.max_variables = variable_limit(database)
-        self.inserts = Inserts(database)  # statement texts rendered once per shape (inserts.py)
+        self.max_variables = variable_limit(database_for(self.database_url))
+        # Statement texts rendered once per shape (inserts.py), run in write()'s transaction.
+        self.inserts = Inserts(lambda: database_for(self.database_url))
         self.releases = {}  # release_id -> ReleaseItem, waiting for the next flush
         self.listings = {}  # listing_id -> ListingItem, waiting for the next flush
         self.pages = {}  # (seller, status, page) -> InventoryPageItem
@@ -411,10 +412,11 @@ class StoragePipeline:
         for group in slices(kept.items(), max(1, self.max_variables // widest)):
             album_ids = [album_id for album_id, _ in group]
             keep = [(album_id, sequence) for album_id, sequences in group for sequence in sequences]
-            stale = Track.album.in_(album_ids)
-            if keep:
-                stale &= Tuple(Track.album, Track.sequence).not_in(ValuesList(keep))
-            Track.delete().where(stale).execute()
+            if keep:  # its text kept once (inserts.py), the lists' lengths vary every batch
+                self.inserts.run_lists("stale tracks", [album_ids, keep], lambda album_ids, keep: Track.delete().where(
+                    Track.album.in_(album_ids) & Tuple(Track.album, Track.sequence).not_in(ValuesList(keep))))
+            else:
+                Track.delete().where(Track.album.in_(album_ids)).execute()
 
     def write_videos(self, releases, album_ids):
         videos, links = {}, []

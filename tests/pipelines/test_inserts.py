@@ -41,17 +41,18 @@ def checked(monkeypatch):
     def checking(self, shape, model, rows, build):
         expected = build(rows).sql()
         executed = []
-        real = self.database.execute_sql
+        database = self.database()
+        real = database.execute_sql
 
         def capture(sql, params=None, *args, **kwargs):
             executed.append((sql, params))
             return real(sql, params, *args, **kwargs)
 
-        monkeypatch.setattr(self.database, "execute_sql", capture)
+        monkeypatch.setattr(database, "execute_sql", capture)
         try:
             result = run(self, shape, model, rows, build)
         finally:
-            monkeypatch.setattr(self.database, "execute_sql", real)
+            monkeypatch.setattr(database, "execute_sql", real)
         seen.append((model, expected, executed))
         return result
 
@@ -74,10 +75,34 @@ def test_kept_texts_are_peewee_own_and_rendered_once_a_shape(make_crawler, check
         tables.add(model._meta.table_name)
     assert {"albums", "tracks", "collection_items", "sellers", "raw_bodies", "inventory_pages",
             "album_genres", "youtube_videos", "album_videos"} <= tables
-    assert {model._meta.table_name for _, model, _, _ in pipeline.inserts.texts} == tables  # none fell back
+    assert {model._meta.table_name for (_, model, _), template in pipeline.inserts.templates.items()
+            if template is not None} == tables  # none fell back to peewee
     # Deletes and updates: rendered (and their parameters checked against peewee's) once a key.
     assert {key[0] for key in pipeline.inserts.queries} == {"replace links", "link listings",
                                                           "failed releases stored"}
+    assert pipeline.inserts.lists["stale tracks"] is not None
+
+
+@pytest.mark.parametrize(("albums", "keep"), [(1, 1), (1, 4), (3, 2), (5, 9)])
+def test_a_list_statement_is_peewee_own_for_any_lengths(database_url, monkeypatch, albums, keep):
+    from peewee import Tuple, ValuesList
+
+    from discogs_harvest.freshness import database_for
+    from discogs_harvest.models import Track
+
+    database = database_for(database_url)
+    inserts = Inserts(lambda: database_for(database_url))
+    album_ids = [str(n) for n in range(albums)]
+    pairs = [(str(n % albums), n) for n in range(keep)]
+    build = lambda album_ids, keep: Track.delete().where(  # noqa: E731
+        Track.album.in_(album_ids) & Tuple(Track.album, Track.sequence).not_in(ValuesList(keep)))
+    executed = []
+    real = database.execute_sql
+    monkeypatch.setattr(database, "execute_sql", lambda sql, params=None: executed.append((sql, params)) or real(
+        sql, params))
+    inserts.run_lists("stale tracks", [album_ids, pairs], build)
+    assert inserts.lists["stale tracks"] is not None
+    assert executed == [build(album_ids, pairs).sql()]
 
 
 def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypatch):
@@ -86,7 +111,19 @@ def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypa
     from discogs_harvest.freshness import database_for
     from discogs_harvest.models import Genre
 
-    inserts = Inserts(database_for(database_url))
+    inserts = Inserts(lambda: database_for(database_url))
     inserts.run("ignore", Genre, [{"name": SQL("'Jazz'")}],
                 lambda rows: Genre.insert_many(rows).on_conflict_ignore())
-    assert inserts.rendered == 0 and [g.name for g in Genre.select()] == ["Jazz"]
+    assert inserts.templates == {("ignore", Genre, ("name",)): None} and [g.name for g in Genre.select()] == ["Jazz"]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_the_text_of_any_row_count_is_peewee_own(database_url, checked, count):
+    from discogs_harvest.freshness import database_for
+    from discogs_harvest.models import Genre
+
+    inserts = Inserts(lambda: database_for(database_url))
+    rows = [{"name": f"Genre {n}"} for n in range(count)]
+    inserts.run("ignore", Genre, rows, lambda rows: Genre.insert_many(rows).on_conflict_ignore())
+    [(_, (sql, params), executed)] = checked
+    assert executed == [(sql, params)] and Genre.select().count() == count
