@@ -57,6 +57,8 @@ class Version:
     edit_signal: str | None = None
 
     def columns(self):
+        if self is NOTHING:
+            return NOTHING_COLUMNS.copy()
         return {name: getattr(self, name) for name in COLUMNS}
 
 
@@ -64,6 +66,7 @@ class Version:
 COLUMNS = tuple(f.name for f in fields(Version))
 # What a track with no signal is (most tracks): one shared, immutable value.
 NOTHING = Version()
+NOTHING_COLUMNS = {name: getattr(NOTHING, name) for name in COLUMNS}
 
 _FLAGS = re.IGNORECASE
 

@@ -32,6 +32,7 @@ import datetime
 import logging
 import os
 import re
+import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -80,9 +81,19 @@ def build_items(records, dump_date):
 _writer = None
 
 
-def _start_helper(writer):
+def _start_helper(writer, parent):
     global _writer
     _writer = writer
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-importer", daemon=True).start()
+
+
+def _exit_with(parent, interval=0.5):
+    """End this helper once the importing process is gone. Killed (SIGKILL, or a crash), it
+    cannot stop its helpers, which would wait for work for ever: forked, each holds the write
+    end of the others' work queue open, so no end of file reaches them."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 def prepare_batch(records, dump_date, writer=None):
@@ -166,7 +177,7 @@ class ReleaseDumpImporter:
         # file order, so the checkpoint stays a prefix. A forked helper inherits the writer
         # (and the open connection, which it never uses).
         executor = (ProcessPoolExecutor(self.workers, mp_context=get_context("fork"), initializer=_start_helper,
-                                        initargs=(self.writer,))
+                                        initargs=(self.writer, os.getpid()))
                     if self.workers else None)
         pending = deque()
 
