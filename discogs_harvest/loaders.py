@@ -59,14 +59,18 @@ from discogs_harvest.items import (
 
 # --- reading decoded JSON -----------------------------------------------------
 
-_DOTTED_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+# A plain path: names joined by dots, each optionally followed by list indexes (``labels[0].name``).
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\[[0-9]+\])*"
+_PLAIN_PATH = re.compile(rf"{_NAME}(?:\.{_NAME})*")
+_STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]")
 
 
 @lru_cache(maxsize=512)
 def _compile(query):
-    """A plain dotted path as a tuple of keys, anything else as a compiled JMESPath."""
-    if _DOTTED_PATH.fullmatch(query):
-        return tuple(query.split("."))
+    """A plain path as a tuple of steps (a key, or an ``int`` list index), anything else as a
+    compiled JMESPath."""
+    if _PLAIN_PATH.fullmatch(query):
+        return tuple(key if key else int(index) for key, index in _STEP.findall(query))
     return jmespath.compile(query)
 
 
@@ -78,13 +82,22 @@ class _Values(list):
 
 
 def _search(root, compiled):
-    """What a query :func:`_compile` d to ``compiled`` selects in ``root`` (``None``: nothing)."""
+    """What a query :func:`_compile` d to ``compiled`` selects in ``root`` (``None``: nothing).
+
+    A plain path is walked step by step as JMESPath does: a key of a non-object, an index of
+    a non-list or one past its end select nothing (JMESPath specification, "Index
+    Expressions": an index out of range is ``null``)."""
     if compiled.__class__ is tuple:
         result = root
-        for key in compiled:
-            if not isinstance(result, dict):
+        for step in compiled:
+            if step.__class__ is str:
+                if not isinstance(result, dict):
+                    return None
+                result = result.get(step)
+            elif isinstance(result, list) and step < len(result):
+                result = result[step]
+            else:
                 return None
-            result = result.get(key)
         return result
     return compiled.search(root)
 
@@ -324,7 +337,11 @@ class LeanLoader(ItemLoader):
         return _run_input(entry, field_name, value)
 
     def _add_value(self, field_name, value):
-        processed = self._process_input_value(field_name, _as_list(value))
+        entry = self._compiled.get((field_name, _IN)) or self._processor(field_name, _IN)
+        if entry is not _PER_CALL and entry[0].__class__ is Identity:  # values in as given
+            processed = _as_list(value)
+        else:
+            processed = self._process_input_value(field_name, _as_list(value))
         if processed:
             _collect(self._values, field_name, _as_list(processed))
 
@@ -503,6 +520,8 @@ def load_credit(artist: dict) -> CreditItem:
 
 
 def load_credits(artists):
+    if not artists:  # most tracks have no credits of their own
+        return []
     return [load_credit(artist) for artist in _dicts(artists)]
 
 

@@ -162,6 +162,12 @@ def duration_seconds(value):
     """
     if not isinstance(value, str):
         return None
+    return _duration_seconds(value)
+
+
+# A dump's or a release's durations repeat ("3:45", ""): answers are cached per text.
+@lru_cache(maxsize=4096)
+def _duration_seconds(value):
     match = _DURATION.fullmatch(value.strip())
     if match is None:
         return None
@@ -422,8 +428,15 @@ def track_side(position):
     parts of a track, not sides (565473 is a CD whose track 13 has parts
     ``"a"`` .. ``"d"``).
     """
-    text = clean_text(position)
-    if text is None:
+    if not isinstance(position, str):
+        return None
+    return _track_side(position)
+
+
+@lru_cache(maxsize=4096)  # positions repeat from release to release ("A1", "B2", "3")
+def _track_side(position):
+    text = position.strip()
+    if not text:
         return None
     match = _SIDE.match(text)
     return match.group(0) if match else None

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import jmespath
 import pytest
 from itemloaders import ItemLoader
 from itemloaders.processors import Compose, MapCompose, TakeFirst
@@ -397,6 +398,19 @@ def test_seller_with_minimum_order():
 QUERIES = ["id", "release.stats.community.in_collection", "shipping_price.value", "seller.stats.rating",
            "labels[0].name", "genres", "styles", "images[?type=='primary'].uri", "tracklist[].title",
            "no.such.path", "release.images", "community.rating.average", "year"]
+
+
+# Plain paths with list indexes are walked step by step, not by jmespath: the edge cases.
+INDEXED = {"labels": [{"name": "A", "catno": ""}, {"name": "B"}], "one": {"name": "x"}, "nested": [[1, 2], [3]],
+           "text": "abc", "empty": []}
+
+
+@pytest.mark.parametrize("query", ["labels[0].name", "labels[1].name", "labels[1].catno", "labels[2].name",
+                                   "labels[0]", "one[0].name", "text[0]", "empty[0]", "nested[0][1]",
+                                   "nested[1][1]", "nested[0][1].x", "missing[0]", "labels[0].name.more"])
+def test_indexed_paths_answer_like_jmespath(query):
+    assert JsonSelector(INDEXED).search(query) == jmespath.search(query, INDEXED)
+    assert JsonSelector(INDEXED).jmespath(query).getall() == Selector(root=INDEXED).jmespath(query).getall()
 
 
 @pytest.mark.parametrize("query", QUERIES)
