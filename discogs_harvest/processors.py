@@ -199,8 +199,15 @@ def strip_name_suffix(value):
     ``"John Cameron (2)"`` -> ``"John Cameron"``, ``"Ascension Records (5)"`` ->
     ``"Ascension Records"``. Only a trailing ``" (<digits>)"`` is removed.
     """
-    text = clean_text(value)
-    if text is None:
+    if not isinstance(value, str):
+        return None
+    return _strip_name_suffix(value)
+
+
+@lru_cache(maxsize=8192)
+def _strip_name_suffix(value):
+    text = value.strip()
+    if not text:
         return None
     return _NAME_SUFFIX.sub("", text)
 
@@ -212,6 +219,13 @@ def display_name(value):
     """A canonical name as Discogs shows it: no ``" (n)"`` suffix, and the old sort form
     ``"Persuader, The"`` as ``"The Persuader"`` (API_FACTS.md §5: older data, and the docs'
     example, use that form; the 2020 dump has "The Persuader")."""
+    if not isinstance(value, str):
+        return None
+    return _display_name(value)
+
+
+@lru_cache(maxsize=8192)  # a dump names the same artists and labels over and over
+def _display_name(value):
     text = strip_name_suffix(value)
     if text is None:
         return None
