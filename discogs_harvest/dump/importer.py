@@ -29,6 +29,7 @@ Settings: ``DATABASE_URL``, ``DUMP_IMPORT_BATCH_SIZE``, ``DUMP_IMPORT_PROGRESS_I
 """
 
 import datetime
+import gc
 import logging
 import os
 import re
@@ -81,9 +82,35 @@ def build_items(records, dump_date):
 _writer = None
 
 
+# Garbage collection while importing. A batch allocates millions of short-lived containers
+# (bodies, items, rows, parameter tuples) freed by reference counting, yet each allocation
+# counts towards CPython's collection thresholds (700 in the youngest generation): on a
+# generated dump the collector took about a third of a helper's CPU (a release's preparation
+# cost 345 us with it, 256 us with it off), most of it re-scanning objects that live for the
+# whole import (Scrapy, peewee, the models). ``gc.freeze()`` moves what exists when the import
+# starts out of the collector's sight (Python docs, gc.freeze: "move all objects tracked by the
+# garbage collector into a permanent generation"), and a larger youngest generation makes
+# collections rarer; cycles are still collected, so memory stays flat.
+GC_THRESHOLD = 50_000
+
+
+def tune_gc():
+    """Freeze what exists now and collect less often; returns the thresholds to restore."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])
+    return thresholds
+
+
+def restore_gc(thresholds):
+    gc.set_threshold(*thresholds)
+    gc.unfreeze()
+
+
 def _start_helper(writer, parent):
     global _writer
     _writer = writer
+    tune_gc()  # a helper lives for the import only
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-importer", daemon=True).start()
 
 
@@ -180,6 +207,7 @@ class ReleaseDumpImporter:
                                         initargs=(self.writer, os.getpid()))
                     if self.workers else None)
         pending = deque()
+        thresholds = tune_gc()
 
         def submit(records, end, read, finished=False):
             # A release stored from the API is kept (its body holds more than the dump's): left
@@ -208,6 +236,7 @@ class ReleaseDumpImporter:
                     self.commit(state, *pending.popleft())
                 progress.update(reader.bytes_read, read - first, state.imported, final=True)
         finally:
+            restore_gc(thresholds)
             if executor is not None:
                 executor.shutdown(wait=False, cancel_futures=True)
         return state
