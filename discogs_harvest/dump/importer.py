@@ -95,16 +95,18 @@ GC_THRESHOLD = 50_000
 
 
 def tune_gc():
-    """Freeze what exists now and collect less often; returns the thresholds to restore."""
-    thresholds = gc.get_threshold()
+    """Freeze what exists now and collect less often; returns what :func:`restore_gc` restores."""
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
     gc.freeze()
     gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])
-    return thresholds
+    return thresholds, frozen
 
 
-def restore_gc(thresholds):
+def restore_gc(saved):
+    thresholds, frozen = saved
     gc.set_threshold(*thresholds)
-    gc.unfreeze()
+    if not frozen:  # objects someone else froze stay frozen
+        gc.unfreeze()
 
 
 def _start_helper(writer, parent):
@@ -207,7 +209,7 @@ class ReleaseDumpImporter:
                                         initargs=(self.writer, os.getpid()))
                     if self.workers else None)
         pending = deque()
-        thresholds = tune_gc()
+        saved_gc = tune_gc()
 
         def submit(records, end, read, finished=False):
             # A release stored from the API is kept (its body holds more than the dump's): left
@@ -236,7 +238,7 @@ class ReleaseDumpImporter:
                     self.commit(state, *pending.popleft())
                 progress.update(reader.bytes_read, read - first, state.imported, final=True)
         finally:
-            restore_gc(thresholds)
+            restore_gc(saved_gc)
             if executor is not None:
                 executor.shutdown(wait=False, cancel_futures=True)
         return state

@@ -1,5 +1,6 @@
 """scrapy import_dump's importer: rows, selections, resume after a kill, bad files."""
 
+import gc
 import gzip
 import os
 import shutil
@@ -51,6 +52,20 @@ def test_full_import_of_a_generated_dump(database_url, generated, workers):
     first = synthetic_release(gen.SYNTHETIC_BASE)
     album = Album.get_by_id(str(gen.SYNTHETIC_BASE))
     assert (album.title, album.country, album.master_id) == (first["title"], first["country"], first.get("master_id"))
+
+
+def test_an_import_leaves_garbage_collection_as_it_found_it(database_url, generated, tmp_path):
+    # The import freezes the collector's objects and collects less often while it runs
+    # (importer.tune_gc), also when it fails.
+    before = (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled())
+    importer(database_url, generated, workers=0).run()
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
+    cut = tmp_path / "discogs_20200806_releases.xml"
+    with gzip.open(generated, "rb") as source:
+        cut.write_bytes(source.read()[:-5000])
+    with pytest.raises(DumpError):
+        importer(database_url, str(cut), workers=0).run()
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
 
 
 def test_selective_imports_skip_the_rest(database_url, generated, tmp_path):
