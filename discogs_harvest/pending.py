@@ -26,6 +26,7 @@ from discogs_harvest.batches import slices
 from discogs_harvest.freshness import database_for, variable_limit
 from discogs_harvest.items import ListingItem, SellerItem
 from discogs_harvest.models import PendingListing
+from discogs_harvest.pipelines.inserts import Inserts
 from discogs_harvest.pipelines.rows import compress_body, decompress_body
 
 _LISTING_NAMES = tuple(f.name for f in fields(ListingItem))
@@ -60,6 +61,7 @@ def listing_item(body):
 
 _MARSHALLED = b"m"  # a body's first byte in the marshal form (a zlib stream starts with 0x78)
 _dictionaries = {}  # (database_url, seller lower) -> the preset dictionary of its bodies
+_inserts = {}  # database_url -> Inserts
 
 
 def encode(database_url, seller, body):
@@ -99,11 +101,14 @@ def park(database_url, seller, listings):
     database = database_for(database_url)
     rows = [{"listing_id": listing_id, "seller": seller.lower(), "release_id": release_id,
              "body": encode(database_url, seller, body)} for listing_id, release_id, body in listings]
+    inserts = _inserts.get(database_url)
+    if inserts is None:  # the statement's text rendered once (inserts.py), not for every page
+        inserts = _inserts[database_url] = Inserts(lambda: database_for(database_url))
     with database.atomic():
         for chunk in slices(rows, max(1, variable_limit(database) // 5)):
-            PendingListing.insert_many(chunk).on_conflict(
+            inserts.run("park", PendingListing, chunk, lambda chunk: PendingListing.insert_many(chunk).on_conflict(
                 conflict_target=[PendingListing.listing_id],
-                preserve=[PendingListing.seller, PendingListing.release_id, PendingListing.body]).execute()
+                preserve=[PendingListing.seller, PendingListing.release_id, PendingListing.body]))
 
 
 def take(database_url, seller, release_id):
