@@ -478,7 +478,7 @@ class PendingListing(BaseModel):
     listing_id = IntegerField(unique=True)
     seller = TextField(index=True)  # lower-cased username
     release_id = IntegerField(null=True, index=True)
-    body = BlobField()  # the listing object, compressed (pending.encode)
+    body = BlobField()  # the listing object, zlib-compressed JSON
     created_at = DateTimeField(default=utcnow)
 
     class Meta:

@@ -9,17 +9,8 @@ it has been fetched or given up (:func:`take`). A run clears its seller's leftov
 
 Written and read by the spider directly (not through the item pipelines), so a listing is on
 disk before its page's checkpoint is committed. Settings: ``DATABASE_URL`` (through the caller).
-
-A body is written as :mod:`marshal` data compressed at level 1 with a preset dictionary: the
-first body this process parked for the seller (listings of one seller repeat their keys,
-URLs and the seller's texts), so a body costs about a third of what compressed JSON did and
-takes half the room. Rows live only within a run (:func:`clear` first), so the interpreter's
-own format and a dictionary kept in memory are enough; a body marshal cannot write, or a row
-in the older compressed-JSON form, is read and written as before.
 """
 
-import marshal
-import zlib
 from dataclasses import fields
 
 from discogs_harvest.batches import slices
@@ -59,38 +50,12 @@ def listing_item(body):
     return ListingItem(**values)
 
 
-_MARSHALLED = b"m"  # a body's first byte in the marshal form (a zlib stream starts with 0x78)
-_dictionaries = {}  # (database_url, seller lower) -> the preset dictionary of its bodies
 _inserts = {}  # database_url -> Inserts
-
-
-def encode(database_url, seller, body):
-    """A body's ``pending_listings.body``: marshal data, compressed with the seller's dictionary."""
-    try:
-        data = marshal.dumps(body)
-    except ValueError:  # not plain data (a subclass of str or dict): as JSON, as before
-        return compress_body(body)
-    dictionary = _dictionaries.setdefault((database_url, seller.lower()), data)
-    packer = zlib.compressobj(1, zdict=dictionary)
-    return _MARSHALLED + packer.compress(data) + packer.flush()
-
-
-def decode(database_url, seller, blob):
-    """The body :func:`encode` wrote."""
-    blob = bytes(blob)
-    if not blob.startswith(_MARSHALLED):
-        return decompress_body(blob)
-    dictionary = _dictionaries.get((database_url, seller.lower()))
-    if dictionary is None:
-        raise RuntimeError(f"pending listings of {seller} were parked by another process: clear() them first")
-    unpacker = zlib.decompressobj(zdict=dictionary)
-    return marshal.loads(unpacker.decompress(memoryview(blob)[1:]) + unpacker.flush())
 
 
 def clear(database_url, seller):
     database_for(database_url)
     PendingListing.delete().where(PendingListing.seller == seller.lower()).execute()
-    _dictionaries.pop((database_url, seller.lower()), None)
 
 
 def park(database_url, seller, listings):
@@ -100,7 +65,7 @@ def park(database_url, seller, listings):
         return
     database = database_for(database_url)
     rows = [{"listing_id": listing_id, "seller": seller.lower(), "release_id": release_id,
-             "body": encode(database_url, seller, body)} for listing_id, release_id, body in listings]
+             "body": compress_body(body)} for listing_id, release_id, body in listings]
     inserts = _inserts.get(database_url)
     if inserts is None:  # the statement's text rendered once (inserts.py), not for every page
         inserts = _inserts[database_url] = Inserts(lambda: database_for(database_url))
@@ -119,4 +84,4 @@ def take(database_url, seller, release_id):
     # have DELETE ... RETURNING (sqlite.org/lang_returning.html). Neither promises the order of
     # the rows it returns, so they are sorted by id, the order they were parked.
     rows = PendingListing.delete().where(where).returning(PendingListing.id, PendingListing.body).tuples()
-    return [decode(database_url, seller, body) for _, body in sorted(rows, key=lambda row: row[0])]
+    return [decompress_body(body) for _, body in sorted(rows, key=lambda row: row[0])]
