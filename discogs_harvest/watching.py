@@ -59,11 +59,13 @@ def listing_events(before, row, run_id, now):
     return events
 
 
-def record_listing_events(listing_rows, run_id, now, max_variables):
+def record_listing_events(listing_rows, run_id, now, max_variables, inserts=None):
     """Insert the events of ``listing_rows`` against the rows stored now; returns how many.
 
     Call in the transaction that then upserts the rows. Rows without a listing id (none come
-    from the API) are left out.
+    from the API) are left out. ``inserts``: storage's
+    :class:`~discogs_harvest.pipelines.inserts.Inserts`, so the statement's text is rendered
+    once, not for every page's hundred events (peewee's rendering was most of this cost).
     """
     rows = {row["listing_id"]: row for row in listing_rows if row.get("listing_id") is not None}
     stored = {}
@@ -75,16 +77,25 @@ def record_listing_events(listing_rows, run_id, now, max_variables):
         stored.update((row["listing_id"], row) for row in query.dicts())
     events = [event for listing_id, row in rows.items()
               for event in listing_events(stored.get(listing_id), row, run_id, now)]
-    return insert_events(events, max_variables)
+    return insert_events(events, max_variables, inserts)
 
 
-def insert_events(events, max_variables):
-    fields = [ListingEvent.listing_id, ListingEvent.seller, ListingEvent.run_id, ListingEvent.kind,
-              ListingEvent.old_value, ListingEvent.new_value, ListingEvent.old_price, ListingEvent.new_price,
-              ListingEvent.old_currency, ListingEvent.new_currency, ListingEvent.seen_at]
-    tuples = [tuple(event.get(f.name) for f in fields) for event in events]
-    for chunk in slices(tuples, max(1, max_variables // len(fields))):
-        ListingEvent.insert_many(chunk, fields=fields).execute()
+EVENT_FIELDS = (ListingEvent.listing_id, ListingEvent.seller, ListingEvent.run_id, ListingEvent.kind,
+                ListingEvent.old_value, ListingEvent.new_value, ListingEvent.old_price, ListingEvent.new_price,
+                ListingEvent.old_currency, ListingEvent.new_currency, ListingEvent.seen_at)
+_EVENT_NAMES = tuple(field.name for field in EVENT_FIELDS)
+
+
+def insert_events(events, max_variables, inserts=None):
+    per_statement = max(1, max_variables // len(EVENT_FIELDS))
+    if inserts is not None:  # the same columns, every one given (None where the event has none)
+        rows = [{name: event.get(name) for name in _EVENT_NAMES} for event in events]
+        for chunk in slices(rows, per_statement):
+            inserts.run("events", ListingEvent, chunk, lambda chunk: ListingEvent.insert_many(chunk))
+        return len(events)
+    tuples = [tuple(event.get(name) for name in _EVENT_NAMES) for event in events]
+    for chunk in slices(tuples, per_statement):
+        ListingEvent.insert_many(chunk, fields=list(EVENT_FIELDS)).execute()
     return len(events)
 
 

@@ -20,7 +20,7 @@ its ``IN`` and ``VALUES`` lists (the stale-tracks delete); each checks its param
 peewee's before it keeps a text.
 """
 
-from peewee import Node
+from peewee import BooleanField, Field, FloatField, IntegerField, Node, _StringField
 
 _MISSING = object()
 _CALLED = object()  # where a callable default's value goes when checking a shape
@@ -172,7 +172,8 @@ def _unwrapped(value):
 
 
 def column_plan(model, row):
-    """``[(key in the row or None, default, nullable, db_value)]`` in peewee's column order, or None.
+    """``[(key in the row or None, default, nullable, db_value, unchanged types)]`` in peewee's column
+    order, or None.
 
     peewee (``Insert._generate_insert``) inserts the row's keys plus every field with a default
     that the row lacks, sorted by field order; a value absent from a row is the field's default
@@ -189,7 +190,25 @@ def column_plan(model, row):
     for field in defaults:
         columns.setdefault(field, None)
     ordered = sorted(columns, key=lambda field: field._sort_key)
-    return [(columns[field], defaults.get(field, _MISSING), field.null, field.db_value) for field in ordered]
+    return [(columns[field], defaults.get(field, _MISSING), field.null, field.db_value, unchanged(field))
+            for field in ordered]
+
+
+# peewee's ``Field.db_value`` is ``None`` for ``None``, else ``adapt(value)``; these adapters give a
+# value of exactly these types back unchanged (``int(3)``, ``str("a")``...), so ``values`` skips the call.
+_ADAPTED = {IntegerField.adapt: (int,), FloatField.adapt: (float,), _StringField.adapt: (str,),
+            BooleanField.adapt: (bool,)}
+
+
+def unchanged(field):
+    """The types whose values ``field.db_value`` returns as they are (``None`` always among them),
+    or None when its ``db_value`` or ``adapt`` is another (blobs, dates...): then it is always called."""
+    if type(field).db_value is not Field.db_value:
+        return None
+    adapt = getattr(type(field), "adapt", None)
+    if adapt not in _ADAPTED:
+        return None
+    return frozenset((type(None), *_ADAPTED[adapt]))
 
 
 def values(plan, rows, called=None):
@@ -199,7 +218,7 @@ def values(plan, rows, called=None):
     params = []
     append = params.append
     for row in rows:
-        for key, default, nullable, db_value in plan:
+        for key, default, nullable, db_value, same in plan:
             value = row.get(key, _MISSING) if key is not None else _MISSING
             if value is _MISSING:
                 if default is not _MISSING and callable(default):
@@ -213,6 +232,9 @@ def values(plan, rows, called=None):
                     value = None
                 else:
                     return None
+            if same is not None and type(value) in same:
+                append(value)  # what db_value would return
+                continue
             if isinstance(value, Node):
                 return None
             append(db_value(value))

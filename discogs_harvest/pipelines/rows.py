@@ -181,11 +181,11 @@ def image_rows(item):
     ]
 
 
-def compress_body(body):
+def compress_body(body, level=RAW_COMPRESSION):
     """A body (the text as received, or a decoded object) as zlib-compressed UTF-8 JSON."""
     if not isinstance(body, str):
         body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(body.encode("utf-8"), RAW_COMPRESSION)
+    return zlib.compress(body.encode("utf-8"), level)
 
 
 def decompress_body(blob):

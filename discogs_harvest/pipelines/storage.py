@@ -489,7 +489,7 @@ class StoragePipeline:
             listing_rows.append(listing_row(item, album_id if album_id in present else None, now))
         if self.keep_bodies:  # a crawl, not `scrapy rebuild`: record what changed (watching.py)
             self.crawler.stats.inc_value(watching.EVENTS_STAT, watching.record_listing_events(
-                listing_rows, self.run_id(), now, self.max_variables))
+                listing_rows, self.run_id(), now, self.max_variables, self.inserts))
         rows += self.upsert(
             CollectionItem,
             listing_rows,
