@@ -39,6 +39,8 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
+from peewee import SqliteDatabase
+
 from discogs_harvest.dump.models import DumpImport
 from discogs_harvest.dump.reader import DumpReader, parse_batch
 from discogs_harvest.dump.selection import record_id
@@ -253,7 +255,7 @@ class ReleaseDumpImporter:
                 records = [record for record in records if record_id(record) not in late]
                 prepared = prepare_batch(records, self.dump_date, self.writer)
             if prepared.release_ids:
-                self.writer.write_prepared(prepared)
+                self.writer.write_prepared(prepared, self.stored_albums(prepared.release_ids))
             state.offset, state.records = end, read
             state.imported += len(prepared.release_ids)
             state.kept += kept + len(late)
@@ -264,14 +266,28 @@ class ReleaseDumpImporter:
 
     def fetched_from_api(self, release_ids):
         """Those of ``release_ids`` stored from the API (or by an earlier harvest)."""
+        return {int(album_id) for album_id in self.albums_among(
+            release_ids, f'AND ("source" IS NULL OR "source" != {self.database.param})', ["dump"])}
+
+    def stored_albums(self, release_ids):
+        """Those of ``release_ids`` (as album ids: text) in the albums table, or None (unknown).
+
+        Read in the batch's transaction before it writes, so a batch sends no deletes for the
+        albums it adds (:meth:`.writer.DumpWriter.write_prepared`): on SQLite only, where the
+        transaction keeps one snapshot and another writer's commit in between fails this
+        one's writes (SQLite docs, rescode.html: SQLITE_BUSY_SNAPSHOT). On PostgreSQL a
+        statement sees what others committed after the read, so every delete is sent."""
+        if not isinstance(self.database, SqliteDatabase):
+            return None
+        return set(self.albums_among(release_ids))
+
+    def albums_among(self, release_ids, condition="", params=()):
+        """The album ids (text) of ``release_ids`` stored and meeting ``condition`` (SQL)."""
         ids = [str(i) for i in release_ids if i is not None]
-        found = set()
         param = self.database.param
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             cursor = self.database.execute_sql(
                 f'SELECT "discogs_release_id" FROM "{Album._meta.table_name}" WHERE "discogs_release_id" IN '
-                f'({", ".join([param] * len(chunk))}) AND ("source" IS NULL OR "source" != {param})',
-                [*chunk, "dump"])
-            found.update(int(album_id) for (album_id,) in cursor.fetchall())
-        return found
+                f'({", ".join([param] * len(chunk))}) {condition}', [*chunk, *params])
+            yield from (album_id for (album_id,) in cursor.fetchall())

@@ -116,8 +116,9 @@ def kept_types(field):
 @dataclass
 class Prepared:
     """One batch of releases, ready to write: ``steps`` in order, each
-    ``("many", sql, parameter tuples)``, ``("call", method name, args)`` or
-    ``("named", sql, parameter tuples, column index, names' model)``."""
+    ``("many", sql, parameter tuples)``, ``("delete", sql, parameter tuples, the album id
+    first)``, ``("call", method name, args)`` or ``("named", sql, parameter tuples, column
+    index, names' model)``."""
 
     release_ids: list
     steps: list
@@ -144,8 +145,13 @@ class DumpWriter(StoragePipeline):
         rows = recorder.write_records(releases, [], now)
         return Prepared([item.release_id for item in releases], recorder.steps, rows)
 
-    def write_prepared(self, prepared):
-        """Send a prepared batch (in the caller's transaction); returns the rows written."""
+    def write_prepared(self, prepared, stored=None):
+        """Send a prepared batch (in the caller's transaction); returns the rows written.
+
+        ``stored``, when given, holds those of the batch's album ids (text) that the albums
+        table held before the batch, read in the same transaction: a ``delete`` step (the rows
+        of an album that the batch replaces) is sent for those only. An album not stored has
+        none to delete: every table those steps clear references ``albums`` by a foreign key."""
         cursor = None
         database = self.database_of()
         with nulls_adapted(database):
@@ -153,7 +159,11 @@ class DumpWriter(StoragePipeline):
                 if step[0] == "call":
                     getattr(self, step[1])(*step[2])
                     continue
-                if step[0] == "named":
+                if step[0] == "delete":
+                    _, sql, values = step
+                    if stored is not None:
+                        values = [row for row in values if row[0] in stored]
+                elif step[0] == "named":
                     _, sql, values, column, names = step
                     ids = self.name_ids[names]
                     values = [row[:column] + (ids[row[column]],) + row[column + 1:] for row in values]
@@ -168,9 +178,9 @@ class DumpWriter(StoragePipeline):
     def database_of():
         return Track._meta.database
 
-    def _run(self, sql, values, named=None):
+    def _run(self, sql, values, named=None, kind="many"):
         if self.steps is not None:
-            self.steps.append(("many", sql, values) if named is None else ("named", sql, values, *named))
+            self.steps.append((kind, sql, values) if named is None else ("named", sql, values, *named))
             return
         database = self.database_of()
         cursor = database.cursor()
@@ -276,7 +286,7 @@ class DumpWriter(StoragePipeline):
             return count
         param = Track._meta.database.param
         self._run(f'DELETE FROM "{Track._meta.table_name}" WHERE "album_id" = {param} AND "sequence" >= {param}',
-                  bounds)
+                  bounds, kind="delete")
         return count
 
     def delete_stale_tracks(self, kept):
@@ -286,7 +296,7 @@ class DumpWriter(StoragePipeline):
     def replace_links(self, model, album_ids, rows):
         column = model.album.column_name
         self._run(f'DELETE FROM "{model._meta.table_name}" WHERE "{column}" = {model._meta.database.param}',
-                  [(album_id,) for album_id in album_ids])
+                  [(album_id,) for album_id in album_ids], kind="delete")
         if rows:
             named = NAMED_LINKS.get(model) if self.steps is not None else None
             # Preparing: the name stays as it is (an id is an int already once mapped).
