@@ -45,7 +45,7 @@ from discogs_harvest.dump.models import DumpImport
 from discogs_harvest.dump.reader import DumpReader, parse_batch
 from discogs_harvest.dump.selection import record_id
 from discogs_harvest.dump.release import release_body
-from discogs_harvest.dump.writer import DumpWriter
+from discogs_harvest.dump.writer import DumpWriter, Prepared
 from discogs_harvest.freshness import database_for
 from discogs_harvest.loaders import load_release
 from discogs_harvest.models import Album, utcnow
@@ -131,6 +131,12 @@ def prepare_batch(records, dump_date, writer=None):
     """A batch of record bytes built and prepared for writing (:meth:`.writer.DumpWriter.prepare`):
     all of a batch's work but the database's, done in a helper process."""
     return (writer or _writer).prepare(build_items(records, dump_date), utcnow())
+
+
+def prepare_packed(records, dump_date):
+    """:func:`prepare_batch` in a helper process, packed for the importing process
+    (:meth:`.writer.Prepared.pack`)."""
+    return prepare_batch(records, dump_date).pack()
 
 
 def format_eta(seconds):
@@ -219,7 +225,7 @@ class ReleaseDumpImporter:
             api = self.fetched_from_api([record_id(record) for record in records])
             if api:
                 records = [record for record in records if record_id(record) not in api]
-            built = (executor.submit(prepare_batch, records, self.dump_date) if executor and records
+            built = (executor.submit(prepare_packed, records, self.dump_date) if executor and records
                      else None)
             pending.append((built, records, end, read, finished, len(api)))
             while len(pending) > self.workers:
@@ -247,7 +253,7 @@ class ReleaseDumpImporter:
 
     def commit(self, state, built, records, end, read, finished=False, kept=0):
         """Write one batch and move the checkpoint, in one transaction."""
-        prepared = built.result() if built is not None else None
+        prepared = Prepared.unpack(built.result()) if built is not None else None
         now = utcnow()
         with self.database.atomic():
             late = self.fetched_from_api(prepared.release_ids if prepared else [record_id(r) for r in records])

@@ -8,7 +8,7 @@ import pytest
 from scrapy.settings import Settings
 
 from discogs_harvest.dump.importer import dump_item
-from discogs_harvest.dump.writer import DumpWriter
+from discogs_harvest.dump.writer import DumpWriter, Prepared
 from discogs_harvest.freshness import close_database, database_for
 from discogs_harvest.models import Album, utcnow
 from discogs_harvest.rebuild import writer_for
@@ -61,3 +61,13 @@ def test_dump_writer_writes_what_storage_writes(tmp_path, make_writer):
     expected = written(tmp_path / "storage.db", writer_for, rounds)
     got = written(tmp_path / "dump.db", make_writer, rounds)
     assert expected["albums"] and got == expected
+
+
+@pytest.mark.parametrize("value, kind", [("2020-08-06 00:00:00", b"m"), (NOW, b"p")], ids=["marshal", "pickle"])
+def test_a_packed_batch_unpacks_as_it_was(value, kind):
+    """Helpers send a batch with marshal, or pickle when a value is of a type marshal refuses."""
+    prepared = Prepared([1, 2], [("many", "INSERT ..", [("1", None, 2.5, True, value)]),
+                                 ("call", "delete_stale_tracks", ({"1": [0, 1]},)),
+                                 ("named", "INSERT ..", [("1", "jazz", 0)], 1, "genres")], 3)
+    packed = prepared.pack()
+    assert packed[:1] == kind and Prepared.unpack(packed) == prepared
