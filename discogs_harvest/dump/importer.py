@@ -23,9 +23,12 @@ loaded, turned into rows and those into statement parameters (:meth:`.writer.Dum
 so the importing process only reads the file and sends prepared statements
 (:meth:`.writer.DumpWriter.write_prepared`); batches are committed in file order. Profiled on a
 generated dump, preparing a release cost about twice what sending it did (the loader most).
+A helper prepares ``DUMP_IMPORT_PREPARE_SIZE`` releases at a time (a batch is split so, and
+its parts written in order in the batch's transaction): a helper's memory holds one part,
+however large a transaction is.
 
-Settings: ``DATABASE_URL``, ``DUMP_IMPORT_BATCH_SIZE``, ``DUMP_IMPORT_PROGRESS_INTERVAL``,
-``DUMP_IMPORT_WORKERS``.
+Settings: ``DATABASE_URL``, ``DUMP_IMPORT_BATCH_SIZE``, ``DUMP_IMPORT_PREPARE_SIZE``,
+``DUMP_IMPORT_PROGRESS_INTERVAL``, ``DUMP_IMPORT_WORKERS``.
 """
 
 import datetime
@@ -178,7 +181,8 @@ class ReleaseDumpImporter:
         self.path = path
         self.selection = selection
         self.dump_date = dump_date_of(path, dump_date)
-        self.batch_size = max(1, settings.getint("DUMP_IMPORT_BATCH_SIZE", 1000))
+        self.batch_size = max(1, settings.getint("DUMP_IMPORT_BATCH_SIZE", 5000))
+        self.prepare_size = max(1, settings.getint("DUMP_IMPORT_PREPARE_SIZE", 1000))
         self.interval = settings.getfloat("DUMP_IMPORT_PROGRESS_INTERVAL", 2.0)
         self.workers = max(0, settings.getint("DUMP_IMPORT_WORKERS", 1))
         self.database = database_for(settings.get("DATABASE_URL"))
@@ -210,9 +214,9 @@ class ReleaseDumpImporter:
         records, read = [], state.records
         first = state.records
         # Batches are built and prepared (parsed, loaded, turned into statement parameters) by
-        # `workers` helper processes while this one reads and writes; they are committed in
-        # file order, so the checkpoint stays a prefix. A forked helper inherits the writer
-        # (and the open connection, which it never uses).
+        # `workers` helper processes, in parts of `prepare_size` releases, while this one reads
+        # and writes; they are committed in file order, so the checkpoint stays a prefix. A
+        # forked helper inherits the writer (and the open connection, which it never uses).
         executor = (ProcessPoolExecutor(self.workers, mp_context=get_context("fork"), initializer=_start_helper,
                                         initargs=(self.writer, os.getpid()))
                     if self.workers else None)
@@ -225,10 +229,12 @@ class ReleaseDumpImporter:
             api = self.fetched_from_api([record_id(record) for record in records])
             if api:
                 records = [record for record in records if record_id(record) not in api]
-            built = (executor.submit(prepare_packed, records, self.dump_date) if executor and records
-                     else None)
+            built = ([executor.submit(prepare_packed, records[start:start + self.prepare_size], self.dump_date)
+                      for start in range(0, len(records), self.prepare_size)] if executor else None)
             pending.append((built, records, end, read, finished, len(api)))
-            while len(pending) > self.workers:
+            # The oldest batch is written once the later ones keep every helper busy meanwhile.
+            while pending and sum(max(1, len(batch[0] or ())) for batch in pending) - max(
+                    1, len(pending[0][0] or ())) >= self.workers:
                 self.commit(state, *pending.popleft())
 
         try:
@@ -252,19 +258,25 @@ class ReleaseDumpImporter:
         return state
 
     def commit(self, state, built, records, end, read, finished=False, kept=0):
-        """Write one batch and move the checkpoint, in one transaction."""
-        prepared = Prepared.unpack(built.result()) if built is not None else None
+        """Write one batch (its parts in order: ``built`` holds a helper's result for each) and
+        move the checkpoint, in one transaction."""
         now = utcnow()
         with self.database.atomic():
-            late = self.fetched_from_api(prepared.release_ids if prepared else [record_id(r) for r in records])
-            if prepared is None or late:  # no helper, or stored from the API meanwhile
-                records = [record for record in records if record_id(record) not in late]
-                prepared = prepare_batch(records, self.dump_date, self.writer)
-            if prepared.release_ids:
-                self.writer.write_prepared(prepared, self.stored_albums(prepared.release_ids))
+            for part, start in enumerate(range(0, len(records), self.prepare_size)):
+                prepared = Prepared.unpack(built[part].result()) if built else None
+                part_records = records[start:start + self.prepare_size]
+                late = self.fetched_from_api(prepared.release_ids if prepared
+                                             else [record_id(r) for r in part_records])
+                if prepared is None or late:  # no helper, or stored from the API meanwhile
+                    part_records = [record for record in part_records if record_id(record) not in late]
+                    prepared = prepare_batch(part_records, self.dump_date, self.writer)
+                if prepared.release_ids:
+                    self.writer.write_prepared(prepared, self.stored_albums(prepared.release_ids))
+                state.imported += len(prepared.release_ids)
+                kept += len(late)
+                del prepared  # one part's rows in memory at a time
             state.offset, state.records = end, read
-            state.imported += len(prepared.release_ids)
-            state.kept += kept + len(late)
+            state.kept += kept
             state.updated_at = now
             if finished:
                 state.finished_at = now
