@@ -223,6 +223,9 @@ class ReleaseDumpImporter:
         pending = deque()
         saved_gc = tune_gc()
 
+        def parts(batch):  # the helpers' parts of a pending batch; an empty one counts as one
+            return max(1, len(batch[0] or ()))
+
         def submit(records, end, read, finished=False):
             # A release stored from the API is kept (its body holds more than the dump's): left
             # out before it is built, and checked again when its batch is committed.
@@ -233,8 +236,7 @@ class ReleaseDumpImporter:
                       for start in range(0, len(records), self.prepare_size)] if executor else None)
             pending.append((built, records, end, read, finished, len(api)))
             # The oldest batch is written once the later ones keep every helper busy meanwhile.
-            while pending and sum(max(1, len(batch[0] or ())) for batch in pending) - max(
-                    1, len(pending[0][0] or ())) >= self.workers:
+            while pending and sum(map(parts, pending)) - parts(pending[0]) >= self.workers:
                 self.commit(state, *pending.popleft())
 
         try:
