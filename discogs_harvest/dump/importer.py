@@ -23,9 +23,12 @@ loaded, turned into rows and those into statement parameters (:meth:`.writer.Dum
 so the importing process only reads the file and sends prepared statements
 (:meth:`.writer.DumpWriter.write_prepared`); batches are committed in file order. Profiled on a
 generated dump, preparing a release cost about twice what sending it did (the loader most).
+A helper prepares ``DUMP_IMPORT_PREPARE_SIZE`` releases at a time (a batch is split so, and
+its parts written in order in the batch's transaction): a helper's memory holds one part,
+however large a transaction is.
 
-Settings: ``DATABASE_URL``, ``DUMP_IMPORT_BATCH_SIZE``, ``DUMP_IMPORT_PROGRESS_INTERVAL``,
-``DUMP_IMPORT_WORKERS``.
+Settings: ``DATABASE_URL``, ``DUMP_IMPORT_BATCH_SIZE``, ``DUMP_IMPORT_PREPARE_SIZE``,
+``DUMP_IMPORT_PROGRESS_INTERVAL``, ``DUMP_IMPORT_WORKERS``.
 """
 
 import datetime
@@ -39,11 +42,13 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
+from peewee import SqliteDatabase
+
 from discogs_harvest.dump.models import DumpImport
 from discogs_harvest.dump.reader import DumpReader, parse_batch
 from discogs_harvest.dump.selection import record_id
 from discogs_harvest.dump.release import release_body
-from discogs_harvest.dump.writer import DumpWriter
+from discogs_harvest.dump.writer import DumpWriter, Prepared
 from discogs_harvest.freshness import database_for
 from discogs_harvest.loaders import load_release
 from discogs_harvest.models import Album, utcnow
@@ -131,6 +136,12 @@ def prepare_batch(records, dump_date, writer=None):
     return (writer or _writer).prepare(build_items(records, dump_date), utcnow())
 
 
+def prepare_packed(records, dump_date):
+    """:func:`prepare_batch` in a helper process, packed for the importing process
+    (:meth:`.writer.Prepared.pack`)."""
+    return prepare_batch(records, dump_date).pack()
+
+
 def format_eta(seconds):
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
@@ -170,7 +181,8 @@ class ReleaseDumpImporter:
         self.path = path
         self.selection = selection
         self.dump_date = dump_date_of(path, dump_date)
-        self.batch_size = max(1, settings.getint("DUMP_IMPORT_BATCH_SIZE", 1000))
+        self.batch_size = max(1, settings.getint("DUMP_IMPORT_BATCH_SIZE", 5000))
+        self.prepare_size = max(1, settings.getint("DUMP_IMPORT_PREPARE_SIZE", 1000))
         self.interval = settings.getfloat("DUMP_IMPORT_PROGRESS_INTERVAL", 2.0)
         self.workers = max(0, settings.getint("DUMP_IMPORT_WORKERS", 1))
         self.database = database_for(settings.get("DATABASE_URL"))
@@ -202,14 +214,17 @@ class ReleaseDumpImporter:
         records, read = [], state.records
         first = state.records
         # Batches are built and prepared (parsed, loaded, turned into statement parameters) by
-        # `workers` helper processes while this one reads and writes; they are committed in
-        # file order, so the checkpoint stays a prefix. A forked helper inherits the writer
-        # (and the open connection, which it never uses).
+        # `workers` helper processes, in parts of `prepare_size` releases, while this one reads
+        # and writes; they are committed in file order, so the checkpoint stays a prefix. A
+        # forked helper inherits the writer (and the open connection, which it never uses).
         executor = (ProcessPoolExecutor(self.workers, mp_context=get_context("fork"), initializer=_start_helper,
                                         initargs=(self.writer, os.getpid()))
                     if self.workers else None)
         pending = deque()
         saved_gc = tune_gc()
+
+        def parts(batch):  # the helpers' parts of a pending batch; an empty one counts as one
+            return max(1, len(batch[0] or ()))
 
         def submit(records, end, read, finished=False):
             # A release stored from the API is kept (its body holds more than the dump's): left
@@ -217,10 +232,11 @@ class ReleaseDumpImporter:
             api = self.fetched_from_api([record_id(record) for record in records])
             if api:
                 records = [record for record in records if record_id(record) not in api]
-            built = (executor.submit(prepare_batch, records, self.dump_date) if executor and records
-                     else None)
+            built = ([executor.submit(prepare_packed, records[start:start + self.prepare_size], self.dump_date)
+                      for start in range(0, len(records), self.prepare_size)] if executor else None)
             pending.append((built, records, end, read, finished, len(api)))
-            while len(pending) > self.workers:
+            # The oldest batch is written once the later ones keep every helper busy meanwhile.
+            while pending and sum(map(parts, pending)) - parts(pending[0]) >= self.workers:
                 self.commit(state, *pending.popleft())
 
         try:
@@ -244,19 +260,25 @@ class ReleaseDumpImporter:
         return state
 
     def commit(self, state, built, records, end, read, finished=False, kept=0):
-        """Write one batch and move the checkpoint, in one transaction."""
-        prepared = built.result() if built is not None else None
+        """Write one batch (its parts in order: ``built`` holds a helper's result for each) and
+        move the checkpoint, in one transaction."""
         now = utcnow()
         with self.database.atomic():
-            late = self.fetched_from_api(prepared.release_ids if prepared else [record_id(r) for r in records])
-            if prepared is None or late:  # no helper, or stored from the API meanwhile
-                records = [record for record in records if record_id(record) not in late]
-                prepared = prepare_batch(records, self.dump_date, self.writer)
-            if prepared.release_ids:
-                self.writer.write_prepared(prepared)
+            for part, start in enumerate(range(0, len(records), self.prepare_size)):
+                prepared = Prepared.unpack(built[part].result()) if built else None
+                part_records = records[start:start + self.prepare_size]
+                late = self.fetched_from_api(prepared.release_ids if prepared
+                                             else [record_id(r) for r in part_records])
+                if prepared is None or late:  # no helper, or stored from the API meanwhile
+                    part_records = [record for record in part_records if record_id(record) not in late]
+                    prepared = prepare_batch(part_records, self.dump_date, self.writer)
+                if prepared.release_ids:
+                    self.writer.write_prepared(prepared, self.stored_albums(prepared.release_ids))
+                state.imported += len(prepared.release_ids)
+                kept += len(late)
+                del prepared  # one part's rows in memory at a time
             state.offset, state.records = end, read
-            state.imported += len(prepared.release_ids)
-            state.kept += kept + len(late)
+            state.kept += kept
             state.updated_at = now
             if finished:
                 state.finished_at = now
@@ -264,14 +286,28 @@ class ReleaseDumpImporter:
 
     def fetched_from_api(self, release_ids):
         """Those of ``release_ids`` stored from the API (or by an earlier harvest)."""
+        return {int(album_id) for album_id in self.albums_among(
+            release_ids, f'AND ("source" IS NULL OR "source" != {self.database.param})', ["dump"])}
+
+    def stored_albums(self, release_ids):
+        """Those of ``release_ids`` (as album ids: text) in the albums table, or None (unknown).
+
+        Read in the batch's transaction before it writes, so a batch sends no deletes for the
+        albums it adds (:meth:`.writer.DumpWriter.write_prepared`): on SQLite only, where the
+        transaction keeps one snapshot and another writer's commit in between fails this
+        one's writes (SQLite docs, rescode.html: SQLITE_BUSY_SNAPSHOT). On PostgreSQL a
+        statement sees what others committed after the read, so every delete is sent."""
+        if not isinstance(self.database, SqliteDatabase):
+            return None
+        return set(self.albums_among(release_ids))
+
+    def albums_among(self, release_ids, condition="", params=()):
+        """The album ids (text) of ``release_ids`` stored and meeting ``condition`` (SQL)."""
         ids = [str(i) for i in release_ids if i is not None]
-        found = set()
         param = self.database.param
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             cursor = self.database.execute_sql(
                 f'SELECT "discogs_release_id" FROM "{Album._meta.table_name}" WHERE "discogs_release_id" IN '
-                f'({", ".join([param] * len(chunk))}) AND ("source" IS NULL OR "source" != {param})',
-                [*chunk, "dump"])
-            found.update(int(album_id) for (album_id,) in cursor.fetchall())
-        return found
+                f'({", ".join([param] * len(chunk))}) {condition}', [*chunk, *params])
+            yield from (album_id for (album_id,) in cursor.fetchall())

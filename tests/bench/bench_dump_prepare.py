@@ -5,7 +5,8 @@ Prints process CPU time (not wall time: the machine is shared) per release for e
 helper process runs on a batch (:func:`discogs_harvest.dump.importer.prepare_batch`): ``lxml``
 parsing, :func:`~discogs_harvest.dump.release.release_body`,
 :func:`~discogs_harvest.loaders.load_release`, the row builders and statement parameters
-(:meth:`~discogs_harvest.dump.writer.DumpWriter.prepare`), then the whole of ``prepare_batch``;
+(:meth:`~discogs_harvest.dump.writer.DumpWriter.prepare`), then the whole of ``prepare_batch``
+and the packing of its batch for the importing process (:meth:`~discogs_harvest.dump.writer.Prepared.pack`);
 best of ``--repeat`` runs. ``--gc tuned`` (the default) collects garbage as the import's helpers
 do (:func:`~discogs_harvest.dump.importer.tune_gc`), ``default`` as plain CPython, ``off`` not
 at all. The dump is the one ``bench_dump`` writes for the same size.
@@ -81,7 +82,10 @@ def main(argv=None):
         now = utcnow()
         phase("rows and parameters", lambda: [writer.prepare(batch, now) for batch in items])
         del elements, bodies, items
-        phase("prepare_batch (all)", lambda: [importer.prepare_batch(b, "2020-08-06", writer) for b in batches])
+        prepared = phase("prepare_batch (all)", lambda: [importer.prepare_batch(b, "2020-08-06", writer)
+                                                          for b in batches])
+        phase("packed to send", lambda: [batch.pack() for batch in prepared])
+        del prepared
 
     print(f"{len(records):,} releases of a generated dump, gc {args.gc}, best of {args.repeat}, CPU time:")
     for label, seconds in best.items():

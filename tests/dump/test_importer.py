@@ -28,9 +28,9 @@ def generated(tmp_path_factory):
     return write_dump(str(tmp_path_factory.mktemp("dump")), COUNT)
 
 
-def importer(database_url, path, selection=None, batch=100, workers=1):
+def importer(database_url, path, selection=None, batch=100, workers=1, prepare=1000):
     settings = Settings({"DATABASE_URL": database_url, "DUMP_IMPORT_BATCH_SIZE": batch, "STORAGE_BATCH_SIZE": 200,
-                         "DUMP_IMPORT_WORKERS": workers})
+                         "DUMP_IMPORT_WORKERS": workers, "DUMP_IMPORT_PREPARE_SIZE": prepare})
     return ReleaseDumpImporter(settings, path, selection or Everything())
 
 
@@ -52,6 +52,26 @@ def test_full_import_of_a_generated_dump(database_url, generated, workers):
     first = synthetic_release(gen.SYNTHETIC_BASE)
     album = Album.get_by_id(str(gen.SYNTHETIC_BASE))
     assert (album.title, album.country, album.master_id) == (first["title"], first["country"], first.get("master_id"))
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_batch_prepared_in_parts_is_written_in_file_order_in_one_transaction(database_url, generated, workers,
+                                                                               monkeypatch):
+    commits = []
+    original = ReleaseDumpImporter.commit
+
+    def counted(self, state, *args, **kwargs):
+        original(self, state, *args, **kwargs)
+        commits.append(state.imported)
+
+    monkeypatch.setattr(ReleaseDumpImporter, "commit", counted)
+    state = importer(database_url, generated, batch=200, workers=workers, prepare=70).run()
+    assert (state.records, state.imported) == (COUNT, COUNT)
+    assert commits == [200, 400, 500]
+    # Rows get their ids in file order, part after part, as one batch of 200 would give them.
+    tracks = list(Track.select(Track.album, Track.sequence).order_by(Track.id).tuples())
+    assert tracks == sorted(tracks, key=lambda track: (int(track[0]), track[1]))
+    assert len({album for album, _ in tracks}) == COUNT
 
 
 def test_an_import_leaves_garbage_collection_as_it_found_it(database_url, generated, tmp_path):
