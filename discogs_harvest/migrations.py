@@ -33,15 +33,20 @@ BACKFILL = {
 }
 
 
-def missing_columns(database, models=ALL_MODELS):
-    """``[(model, field)]`` for columns the models declare and existing tables lack."""
+def existing_columns(database, models=ALL_MODELS):
+    """``(model, [ColumnMetadata])`` for each of the models whose table exists."""
     tables = set(database.get_tables())
-    missing = []
     for model in models:
         table = model._meta.table_name
-        if table not in tables:
-            continue
-        present = {column.name for column in database.get_columns(table)}
+        if table in tables:
+            yield model, database.get_columns(table)
+
+
+def missing_columns(database, models=ALL_MODELS):
+    """``[(model, field)]`` for columns the models declare and existing tables lack."""
+    missing = []
+    for model, columns in existing_columns(database, models):
+        present = {column.name for column in columns}
         missing += [(model, field) for field in model._meta.sorted_fields if field.column_name not in present]
     return missing
 
@@ -126,14 +131,10 @@ def relax_not_null_postgres(database, models=ALL_MODELS):
     be NULL (``labels.fetched_at``: a row imported from a dump was never fetched). PostgreSQL
     alters a column in place, and in the caller's transaction; returns how many changed.
     """
-    tables = set(database.get_tables())
     changes = []
-    for model in models:
-        table = model._meta.table_name
-        if table not in tables:
-            continue
-        not_null = {column.name for column in database.get_columns(table) if not column.null}
-        changes += [(table, field.column_name) for field in model._meta.sorted_fields
+    for model, columns in existing_columns(database, models):
+        not_null = {column.name for column in columns if not column.null}
+        changes += [(model._meta.table_name, field.column_name) for field in model._meta.sorted_fields
                     if field.null and not field.primary_key and field.column_name in not_null]
     if not changes:
         return 0
