@@ -32,7 +32,6 @@ Settings: ``DATABASE_URL``, ``DUMP_IMPORT_BATCH_SIZE``, ``DUMP_IMPORT_PREPARE_SI
 """
 
 import datetime
-import gc
 import logging
 import os
 import re
@@ -44,6 +43,7 @@ from multiprocessing import get_context
 
 from peewee import SqliteDatabase
 
+from discogs_harvest.extensions import collector
 from discogs_harvest.dump.models import DumpImport
 from discogs_harvest.dump.reader import DumpReader, parse_batch
 from discogs_harvest.dump.selection import record_id
@@ -101,17 +101,10 @@ GC_THRESHOLD = 50_000
 
 def tune_gc():
     """Freeze what exists now and collect less often; returns what :func:`restore_gc` restores."""
-    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
-    gc.freeze()
-    gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])
-    return thresholds, frozen
+    return collector.tune(GC_THRESHOLD)
 
 
-def restore_gc(saved):
-    thresholds, frozen = saved
-    gc.set_threshold(*thresholds)
-    if not frozen:  # objects someone else froze stay frozen
-        gc.unfreeze()
+restore_gc = collector.restore
 
 
 def _start_helper(writer, parent):

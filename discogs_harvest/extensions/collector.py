@@ -40,18 +40,28 @@ class CollectorTuning:
         return cls(crawler)
 
     def engine_started(self):
-        thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
-        gc.freeze()
-        gc.set_threshold(max(self.threshold, thresholds[0]), *thresholds[1:])
-        self.saved = thresholds, frozen
+        self.saved = tune(self.threshold)
         logger.debug("Collector: %s objects frozen, youngest generation %s", gc.get_freeze_count(),
                      gc.get_threshold()[0])
 
     def engine_stopped(self):
-        if self.saved is None:
-            return
-        thresholds, frozen = self.saved
-        self.saved = None
-        gc.set_threshold(*thresholds)
-        if not frozen:  # objects someone else froze stay frozen
-            gc.unfreeze()
+        if self.saved is not None:
+            restore(self.saved)
+            self.saved = None
+
+
+def tune(threshold):
+    """Freeze what exists now and let the youngest generation grow to ``threshold``; returns what
+    :func:`restore` puts back. The dump import's processes use it too."""
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    gc.freeze()
+    gc.set_threshold(max(threshold, thresholds[0]), *thresholds[1:])
+    return thresholds, frozen
+
+
+def restore(saved):
+    """Put back the thresholds :func:`tune` found; unfreeze unless someone else had frozen objects."""
+    thresholds, frozen = saved
+    gc.set_threshold(*thresholds)
+    if not frozen:  # objects someone else froze stay frozen
+        gc.unfreeze()
