@@ -21,6 +21,7 @@ FTS5, or another database engine, has no search; the harvest works the same.
 """
 
 import logging
+import weakref
 
 from peewee import SqliteDatabase
 
@@ -46,13 +47,15 @@ COUNTS = (f"SELECT (SELECT count(*) FROM albums WHERE {NUMERIC_ID.format(row='al
           f"(SELECT count(*) FROM {TABLE})")
 
 
-_available = {}  # id(database) -> bool, learnt by ensure(): refresh() runs once per batch
+# database -> bool, learnt by ensure(): refresh() runs once per batch. Weak keys: a database object
+# closed and collected must not lend its answer to a new one that happens to get its id().
+_available = weakref.WeakKeyDictionary()
 
 
 def available(database):
-    if id(database) not in _available:
-        _available[id(database)] = isinstance(database, SqliteDatabase) and TABLE in database.get_tables()
-    return _available[id(database)]
+    if database not in _available:
+        _available[database] = isinstance(database, SqliteDatabase) and TABLE in database.get_tables()
+    return _available[database]
 
 
 def ensure(database):
@@ -78,9 +81,9 @@ def ensure(database):
         if "fts5" not in str(exc):
             raise
         logger.warning("This SQLite has no FTS5: full-text search over albums is off (%s)", exc)
-        _available[id(database)] = False
+        _available[database] = False
         return False
-    _available[id(database)] = True
+    _available[database] = True
     return True
 
 

@@ -70,3 +70,24 @@ def test_an_existing_database_gains_search_over_what_it_holds(tmp_path):
     database = open_database(f"sqlite:///{path}")  # a second open changes nothing
     assert database.execute_sql("SELECT count(*) FROM albums_fts").fetchone() == (1,)
     database.close()
+
+
+def test_what_search_learnt_of_a_database_goes_with_it(tmp_path):
+    """``available`` remembers per database object, not per ``id()``: a later database given a
+    collected one's id must not inherit its answer."""
+    import gc
+
+    from peewee import SqliteDatabase
+
+    with_search = SqliteDatabase(str(tmp_path / "with.db"))
+    with_search.execute_sql("CREATE TABLE albums (discogs_release_id TEXT, artist, title, label)")
+    with_search.execute_sql("CREATE TABLE tracks (album_id TEXT, title)")
+    assert fts.ensure(with_search) and fts.available(with_search)
+    without = SqliteDatabase(str(tmp_path / "without.db"))
+    assert not fts.available(without)
+    remembered = len(fts._available)
+    with_search.close()
+    del with_search
+    gc.collect()
+    assert len(fts._available) == remembered - 1
+    assert not fts.available(without)
