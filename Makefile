@@ -57,7 +57,7 @@ sandbox: install
 	$(PY) -m discogs_harvest.sandbox --port 8765
 
 readme-check: install-test
-	$(PY) -m pytest $(PYTEST_ARGS) -s tests/integration/test_readme.py
+	$(PY) -m pytest $(PYTEST_ARGS) -s tests/integration/test_readme.py tests/integration/test_readme_sandbox.py
 
 # BROWSE_ARGS: e.g. --port 8002, --db path/to/other.db (default: DATABASE_URL's file)
 browse: install-browse
