@@ -147,7 +147,8 @@ class Newcomer:
                 self.env[name] = self.port(value)
             return
         assert self.sandbox is not None, f"{line!r} would run without a sandbox (against the real API)"
-        since = self.sandbox.log()[-1]["seq"] if self.sandbox.log() else 0
+        log = self.sandbox.log()
+        since = log[-1]["seq"] if log else 0
         for feed in feeds(words):
             (self.folder / feed).unlink(missing_ok=True)
         result = subprocess.run(["bash", "-c", self.port(line)], cwd=self.folder, env=self.env,
