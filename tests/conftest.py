@@ -31,11 +31,11 @@ from tests.services import PostgresSchema, postgres_base_url
 from discogs_harvest.sandbox.process import SandboxProcess
 
 # The files that take most of a worker's time, longest first (rough seconds from `--durations` on
-# a lightly loaded two-core machine; most wait on a sandbox's rate window or run several harvests). They run
-# before every other file: under `--dist loadfile` a file is one unit of work, and a long one
-# handed out last keeps one worker busy while the other has nothing left to do. The Makefile
-# passes --no-loadscope-reorder, or xdist would sort the files by their number of tests, which
-# puts these (one to three tests each) at the very end.
+# a lightly loaded two-core machine; most wait on a sandbox's rate window or run several
+# harvests). They run before every other file: under `--dist loadfile` a file is one unit of
+# work, and a long one handed out last keeps one worker busy while the other has nothing left to
+# do. The Makefile passes --no-loadscope-reorder, or xdist would sort the files by their number
+# of tests, which puts these (one to three tests each) at the very end.
 RUN_FIRST = (
     "tests/integration/test_readme.py",  # ~95: the README's Harvesting section, 24 commands
     "tests/integration/test_readme_sandbox.py",  # ~65
