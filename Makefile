@@ -17,8 +17,10 @@ PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
 # pytest-xdist: one worker per core; a file's tests stay on one worker, in order (they share its
 # module fixtures: a sandbox, a harvested database). `make test PYTEST_WORKERS=` runs serially.
 # Not --dist loadgroup: on pytest 9.2 xdist 3.8 silently ignores xdist_group marks
-# (pytest-dev/pytest-xdist issue 1386).
-PYTEST_WORKERS ?= -n auto --dist loadfile
+# (pytest-dev/pytest-xdist issue 1386). --no-loadscope-reorder: files go out in collection order,
+# which tests/conftest.py starts with the longest files (RUN_FIRST); xdist's default order (most
+# tests first) would hand out those one-test files last, and one worker would finish alone.
+PYTEST_WORKERS ?= -n auto --dist loadfile --no-loadscope-reorder
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: install install-test install-browse test demo bench sandbox readme-check browse scrapyd deploy clean
@@ -57,7 +59,7 @@ sandbox: install
 	$(PY) -m discogs_harvest.sandbox --port 8765
 
 readme-check: install-test
-	$(PY) -m pytest $(PYTEST_ARGS) -s tests/integration/test_readme.py
+	$(PY) -m pytest $(PYTEST_ARGS) -s tests/integration/test_readme.py tests/integration/test_readme_sandbox.py
 
 # BROWSE_ARGS: e.g. --port 8002, --db path/to/other.db (default: DATABASE_URL's file)
 browse: install-browse

@@ -1,5 +1,8 @@
 import pytest
 
+# The README check's lines assert in a helper module: pytest explains its failed asserts too.
+pytest.register_assert_rewrite("tests.integration.readme")
+
 from discogs_harvest.sandbox.process import SandboxProcess
 
 # A 1 s window with room for 100 requests: Discogs' arithmetic, sixty times faster.

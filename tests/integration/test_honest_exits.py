@@ -18,6 +18,7 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
 from tests.integration.crawling import ROOT, TOKEN, api_requests, crawl, crawl_command, logical_snapshot, rows
+from tests.integration.inprocess import crawl_in_process
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -138,7 +139,8 @@ def close_spider(url, reason):
 @pytest.fixture(scope="module")
 def reference(module_sandbox, tmp_path_factory):
     database = tmp_path_factory.mktemp("reference") / "clean.db"
-    result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}")
+    # Rows to compare with, nothing about the process: crawled in this one.
+    result = crawl_in_process("seller_inventory", module_sandbox, database, f"seller={SELLER}")
     assert result.returncode == 0, result.stderr[-2000:]
     return logical_snapshot(database)
 
@@ -157,7 +159,8 @@ def test_an_interrupted_harvest_exits_6_saying_what_is_left_and_resumes(module_s
         assert answers[0]["error"]["code"] == -32602 and answers[1]["result"]["reason"] == reason
     assert rows(database, "SELECT finish_reason FROM harvest_runs") == [{"finish_reason": reason}]
 
-    result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}")
+    # The resume is about the rows it leaves: in this process (the exit above was a process's).
+    result = crawl_in_process("seller_inventory", module_sandbox, database, f"seller={SELLER}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert logical_snapshot(database) == reference
 
@@ -211,7 +214,8 @@ def test_a_seller_that_changed_between_the_interrupted_run_and_its_resume(module
     sold = stored[10:40]  # listings of pages 1-3 sold since: later listings move to earlier pages
     try:
         module_sandbox.mutate(SELLER, drop=sold)
-        result = crawl("seller_inventory", module_sandbox, database, f"seller={SELLER}")
+        # The resume's rows and log line are the point: in this process.
+        result = crawl_in_process("seller_inventory", module_sandbox, database, f"seller={SELLER}")
         still_listed = listed(module_sandbox, SELLER)
     finally:
         module_sandbox.reset()
