@@ -78,6 +78,12 @@ class RateHeaders:
 
 def _header(headers, name):
     """Last value of header ``name`` from a Scrapy ``Headers`` or a plain dict, as str."""
+    getlist = getattr(headers, "getlist", None)
+    if getlist is not None:
+        # Scrapy's Headers: one key per name, looked up case-insensitively. Walking items()
+        # instead built a list of every header's values, three times an answer (issue 12).
+        values = getlist(name)
+        return _text(values[-1]) if values else None
     lowered = name.lower()
     for key, value in headers.items():
         key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
@@ -85,10 +91,14 @@ def _header(headers, name):
             continue
         if isinstance(value, (list, tuple)):
             value = value[-1] if value else None
-        if isinstance(value, bytes):
-            value = value.decode("latin-1")
-        return None if value is None else str(value).strip()
+        return _text(value)
     return None
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return None if value is None else str(value).strip()
 
 
 def _int(value):

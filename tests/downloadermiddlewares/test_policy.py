@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from scrapy.http import Headers
 
 from discogs_harvest.downloadermiddlewares.policy import (
     INF,
@@ -33,6 +34,10 @@ from discogs_harvest.downloadermiddlewares.policy import (
         ({b"x-discogs-ratelimit": [b"25"], b"x-discogs-ratelimit-remaining": [b"24"]}, RateHeaders(25, None, 24)),
         ({"X-Discogs-Ratelimit-Used": "abc", "X-Discogs-Ratelimit": "60"}, RateHeaders(60, None, None)),
         ({"Content-Type": "application/json"}, None),
+        # Scrapy's Headers themselves (what the middleware passes): any case, the last value
+        (Headers({b"x-discogs-ratelimit": [b"25", b" 30 "], "X-Discogs-Ratelimit-Remaining": "24"}),
+         RateHeaders(30, None, 24)),
+        (Headers({"Content-Type": "application/json", "X-Discogs-Ratelimit-Used": []}), None),
     ],
 )
 def test_parse_rate_headers(headers, expected):
