@@ -14,10 +14,9 @@ The text is peewee's own, so it is the same on SQLite and PostgreSQL (with Postg
 for every shape storage writes. A row holding a peewee expression, or a shape whose conflict
 clause carries parameters that are not constant, falls back to peewee.
 
-A batch's deletes and updates are kept the same way: :meth:`Inserts.run_query` keeps a text
-per key (the table and the number of ids), :meth:`Inserts.run_lists` one for any lengths of
-its ``IN`` and ``VALUES`` lists (the stale-tracks delete); each checks its parameters against
-peewee's before it keeps a text.
+A batch's deletes and updates are kept the same way: :meth:`Inserts.run_lists` keeps one text
+for any lengths of its ``IN`` and ``VALUES`` lists (the links replaced, the stale-tracks
+delete), checked against peewee's parameters before it is kept.
 """
 
 from peewee import BooleanField, Field, FloatField, IntegerField, Node, _StringField
@@ -40,7 +39,6 @@ class Inserts:
     def __init__(self, database):
         self.database = database
         self.templates = {}  # (shape, model, columns) -> Template, or None: peewee writes that shape
-        self.queries = {}  # run_query's key -> sql
         self.lists = {}  # run_lists' key -> its text for any list lengths, or None
         self.rendered = 0  # texts peewee rendered (a test reads it)
 
@@ -80,21 +78,6 @@ class Inserts:
         if two != f"{prefix}{group}, {group}{suffix}":
             return None
         return Template(prefix, group, suffix, plan, params[len(own):])
-
-    def run_query(self, key, params, build):
-        """Run ``build()`` (a delete or update whose parameters are ``params``), its text
-        rendered once per ``key`` (which must name everything the text depends on)."""
-        database = self.database()
-        sql = self.queries.get(key)
-        if sql is None:
-            query = build()
-            sql, theirs = query.sql()
-            if [_unwrapped(p) for p in theirs] != [_unwrapped(p) for p in params]:
-                return query.execute()  # parameters this caller does not know how to give: peewee's way
-            self.queries[key] = sql
-            self.rendered += 1
-        return database.execute_sql(sql, params)
-
 
     def run_lists(self, key, lists, build):
         """Run ``build(*lists)``, a statement whose parameters are ``lists`` one after the other:
