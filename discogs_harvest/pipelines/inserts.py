@@ -19,7 +19,7 @@ for any lengths of its ``IN`` and ``VALUES`` lists (the links replaced, the stal
 delete), checked against peewee's parameters before it is kept.
 """
 
-from peewee import BooleanField, Field, FloatField, IntegerField, Node, _StringField
+from peewee import BooleanField, Field, FloatField, ForeignKeyField, IntegerField, Node, _StringField
 
 _MISSING = object()
 _CALLED = object()  # where a callable default's value goes when checking a shape
@@ -185,7 +185,12 @@ _ADAPTED = {IntegerField.adapt: (int,), FloatField.adapt: (float,), _StringField
 
 def unchanged(field):
     """The types whose values ``field.db_value`` returns as they are (``None`` always among them),
-    or None when its ``db_value`` or ``adapt`` is another (blobs, dates...): then it is always called."""
+    or None when its ``db_value`` or ``adapt`` is another (blobs, dates...): then it is always called.
+
+    A foreign key's ``db_value`` is its related field's for any value but a model instance
+    (never of these types): the ``album`` column of every link table, a call a cell otherwise."""
+    if isinstance(field, ForeignKeyField) and type(field).db_value is ForeignKeyField.db_value:
+        return unchanged(field.rel_field)
     if type(field).db_value is not Field.db_value:
         return None
     adapt = getattr(type(field), "adapt", None)
