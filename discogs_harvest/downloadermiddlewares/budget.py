@@ -51,6 +51,7 @@ from discogs_harvest import stats
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
 from discogs_harvest.downloadermiddlewares.policy import Budget, parse_rate_headers, parse_retry_after
 from discogs_harvest.downloadermiddlewares.redis_window import RedisWindow, window_keys
+from discogs_harvest.logformatter import emitted
 
 logger = logging.getLogger(__name__)
 
@@ -64,27 +65,6 @@ PACED = "discogs_budget_paced"
 # Discogs' default tiers (API_FACTS.md §1).
 LIMIT_AUTHENTICATED = 60
 LIMIT_ANONYMOUS = 25
-
-
-def emitted(log, level):
-    """True when a record of ``level`` from ``log`` reaches a handler that takes it.
-
-    ``isEnabledFor`` alone says yes to DEBUG in a crawl at any LOG_LEVEL (Scrapy leaves the
-    root logger's level unset and filters at its handler), so the answer-by-answer line
-    below scanned the window for its figures after every answer, to be dropped (issue 12).
-    Handlers are walked as ``Logger.callHandlers`` walks them: one added later (a test's
-    ``caplog``, ``LOG_LEVEL=DEBUG``) gets the line again.
-    """
-    if not log.isEnabledFor(level):
-        return False
-    current, found = log, False
-    while current is not None:
-        for handler in current.handlers:
-            found = True
-            if level >= handler.level:
-                return True
-        current = current.parent if current.propagate else None
-    return not found and logging.lastResort is not None and level >= logging.lastResort.level
 
 
 def has_credentials(settings):
@@ -247,6 +227,7 @@ class RequestBudgetMiddleware:
             self._publish_limit()
         if foreign:
             self.stats.inc_value(stats.BUDGET_HEADER_SYNCS)
+        # Not just isEnabledFor: that is true at any LOG_LEVEL, and the figures scan the window.
         if emitted(logger, logging.DEBUG):
             logger.debug("%s %s: server counts %s/%s, ours in window %s, foreign %s (held %s)",
                          response.status, request.url, headers and headers.server_used, headers and headers.limit,

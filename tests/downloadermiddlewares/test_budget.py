@@ -257,29 +257,3 @@ def test_open_and_close_record_the_limit_and_log_one_line(paced, caplog):
 
 def test_summary_without_requests(paced):
     assert paced().summary().startswith("0 requests in 0.0 s, 0.0/min, budget use 0 %")
-
-
-@pytest.mark.parametrize(("handler_level", "logger_level", "expected"), [
-    (logging.WARNING, logging.NOTSET, False),  # a crawl at LOG_LEVEL=WARNING: no DEBUG line goes anywhere
-    (logging.DEBUG, logging.NOTSET, True),  # LOG_LEVEL=DEBUG
-    (logging.NOTSET, logging.NOTSET, True),  # a handler taking everything (caplog's)
-    (logging.DEBUG, logging.INFO, False),  # the logger itself above DEBUG
-])
-def test_the_answer_line_is_made_only_when_a_handler_takes_it(handler_level, logger_level, expected):
-    from discogs_harvest.downloadermiddlewares.budget import emitted
-
-    parent = logging.getLogger("test_budget_emitted")
-    log = logging.getLogger("test_budget_emitted.child")
-    handler = logging.NullHandler()
-    handler.setLevel(handler_level)
-    parent.addHandler(handler)
-    parent.propagate = False
-    parent.setLevel(logging.DEBUG)  # as Scrapy leaves the root logger: every level passes it
-    log.setLevel(logger_level)
-    try:
-        assert emitted(log, logging.DEBUG) is expected
-        assert emitted(log, logging.ERROR) is (logger_level <= logging.ERROR)
-    finally:
-        parent.removeHandler(handler)
-        parent.setLevel(logging.NOTSET)
-        log.setLevel(logging.NOTSET)
