@@ -116,8 +116,11 @@ def stats_row(item):
             "price_currency": item.price_currency, "num_for_sale": item.num_for_sale}
 
 
-def record_release_stats(releases, run_id, now, max_variables):
-    """Append each release's figures when they differ from its latest history row; returns how many."""
+def record_release_stats(releases, run_id, now, max_variables, inserts=None):
+    """Append each release's figures when they differ from its latest history row; returns how many.
+
+    ``inserts``: storage's :class:`~discogs_harvest.pipelines.inserts.Inserts`, so the insert's
+    text is rendered once, not for every batch of releases (as :func:`record_listing_events`)."""
     latest = {}
     ids = sorted({item.release_id for item in releases})
     for chunk in slices(ids, IN_CHUNK):
@@ -131,7 +134,11 @@ def record_release_stats(releases, run_id, now, max_variables):
         if latest.get(item.release_id) != figures:
             appended.append({"release_id": item.release_id, "run_id": run_id, "fetched_at": now, **figures})
     for chunk in slices(appended, max(1, max_variables // 11)):
-        ReleaseStatsHistory.insert_many(chunk).execute()
+        if inserts is not None:
+            inserts.run("stats history", ReleaseStatsHistory, chunk,
+                        lambda chunk: ReleaseStatsHistory.insert_many(chunk))
+        else:
+            ReleaseStatsHistory.insert_many(chunk).execute()
     return len(appended)
 
 

@@ -12,6 +12,9 @@ def api_prefix(api_url):
     return (api_url or "").strip().rstrip("/")
 
 
+# Each request is asked about by every middleware on its way out and its answer's way back
+# (nine times with the foreign services' budgets): the few in flight are kept.
+@lru_cache(maxsize=256)
 def is_api_url(url, prefix):
     """True when ``url`` is ``prefix`` or below it (same scheme, host and port)."""
     if not prefix:

@@ -51,6 +51,7 @@ from discogs_harvest import stats
 from discogs_harvest.downloadermiddlewares.apiurl import api_prefix, is_api_request
 from discogs_harvest.downloadermiddlewares.policy import Budget, parse_rate_headers, parse_retry_after
 from discogs_harvest.downloadermiddlewares.redis_window import RedisWindow, window_keys
+from discogs_harvest.logformatter import emitted
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +227,8 @@ class RequestBudgetMiddleware:
             self._publish_limit()
         if foreign:
             self.stats.inc_value(stats.BUDGET_HEADER_SYNCS)
-        if logger.isEnabledFor(logging.DEBUG):
+        # Not just isEnabledFor: that is true at any LOG_LEVEL, and the figures scan the window.
+        if emitted(logger, logging.DEBUG):
             logger.debug("%s %s: server counts %s/%s, ours in window %s, foreign %s (held %s)",
                          response.status, request.url, headers and headers.server_used, headers and headers.limit,
                          self.budget.in_window(now), foreign, self.budget.foreign(now))

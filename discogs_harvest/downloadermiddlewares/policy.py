@@ -44,9 +44,12 @@ our window: the server does not count 429s.
 import collections
 import email.utils
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
+from operator import attrgetter
 
 INF = math.inf
+_RESERVED = attrgetter("reserved")
 
 CLOSED = "closed"  # requests flow, paced by the window
 PAUSED = "paused"  # after a 429: nothing until resume_at, then one probe
@@ -78,6 +81,12 @@ class RateHeaders:
 
 def _header(headers, name):
     """Last value of header ``name`` from a Scrapy ``Headers`` or a plain dict, as str."""
+    getlist = getattr(headers, "getlist", None)
+    if getlist is not None:
+        # Scrapy's Headers: one key per name, looked up case-insensitively. Walking items()
+        # instead built a list of every header's values, three times an answer (issue 12).
+        values = getlist(name)
+        return _text(values[-1]) if values else None
     lowered = name.lower()
     for key, value in headers.items():
         key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
@@ -85,10 +94,14 @@ def _header(headers, name):
             continue
         if isinstance(value, (list, tuple)):
             value = value[-1] if value else None
-        if isinstance(value, bytes):
-            value = value.decode("latin-1")
-        return None if value is None else str(value).strip()
+        return _text(value)
     return None
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return None if value is None else str(value).strip()
 
 
 def _int(value):
@@ -360,6 +373,11 @@ class Budget:
         # headers then count the other processes' requests too, so they are not "foreign".
         self.window = window
         self.sends = []
+        # While ``sends`` stay in reservation order (they do unless reserve() is given an
+        # earlier time), the window is searched by bisection instead of scanned: a crawl far
+        # from its limit keeps every send of the last period, hundreds with the budget lifted.
+        self._ordered = True
+        self._open = {}  # the unanswered sends (done is None), in reservation order
         self.observations = []  # (expires, foreign count)
         self.last_reserved = -INF
         self.breaker = Breaker(self.period, threshold, retry_after_max)
@@ -395,7 +413,10 @@ class Budget:
     def reserve(self, now):
         """Count a request as sent at ``now`` (call when :meth:`delay` is 0)."""
         send = Send(reserved=now, probe=self.breaker.sent(now))
+        if self.sends and now < self.sends[-1].reserved:
+            self._ordered = False
         self.sends.append(send)
+        self._open[send] = None
         self.last_reserved = now
         return send
 
@@ -448,6 +469,7 @@ class Budget:
         kept = {s.reserved for s in self.sends}
         restored = [Send(reserved=r, done=d) for r, d in self.accepted if d + self.period > now and r not in kept]
         self.sends = sorted(self.sends + restored, key=lambda s: s.reserved)
+        self._ordered = True
         # These 429s are explained now: the window is full, nobody is refusing us.
         self.breaker.consecutive = 0
         return old, evidence
@@ -462,6 +484,7 @@ class Budget:
         """No answer at all (timeout, connection lost): the server may still have counted it."""
         if send.done is None:
             send.done = now
+            self._open.pop(send, None)
         self.breaker.lost(send.probe)
 
     # -- internals
@@ -482,21 +505,44 @@ class Budget:
     def _close(self, send, now, headers):
         if send.done is None:
             send.done = now
+            self._open.pop(send, None)
         if headers is None:
             return 0
         if headers.limit is not None and headers.limit > 0:
             self.server_limit = headers.limit
         if not self.window:
             return 0
-        foreign = foreign_count(headers, own_upper_bound(self.sends, send, self.period))
+        own = self._own_upper_bound(send) if self._ordered else own_upper_bound(self.sends, send, self.period)
+        foreign = foreign_count(headers, own)
         if foreign > 0:
             self.observations.append((send.done + self.period, foreign))
         return foreign
 
+    def _own_upper_bound(self, answered):
+        """:func:`own_upper_bound` over ``sends`` in reservation order: a send reserved after
+        ``answered.reserved - period`` (and not after ``answered.done``) was answered after
+        it, if at all, so only the older ones are looked at one by one. A refused send leaves
+        ``sends`` as soon as it is closed: ``answered`` is the only one there can be."""
+        sends, low = self.sends, answered.reserved - self.period
+        high = bisect_right(sends, answered.done, key=_RESERVED)
+        older = bisect_right(sends, low, hi=high, key=_RESERVED)
+        count = high - older - (1 if answered.refused and answered in sends[older:high] else 0)
+        return count + sum(1 for s in sends[:older]
+                           if not s.refused and (s.done is None or s.done > low))
+
     def _prune(self, now):
         # Keep what a later answer's header sync may still need: sends answered after
         # (oldest unanswered reservation - period).
-        unanswered = [s.reserved for s in self.sends if s.done is None]
-        horizon = min([now, *unanswered]) - self.period
-        self.sends = [s for s in self.sends if s.done is None or s.done > horizon]
-        self.observations = [o for o in self.observations if o[0] > now]
+        if self._ordered:
+            oldest = next(iter(self._open)).reserved if self._open else INF
+            horizon = min(now, oldest) - self.period
+            # Sends reserved after the horizon stay whatever their answer: only older ones can go.
+            cut = bisect_right(self.sends, horizon, key=_RESERVED)
+            if cut:
+                self.sends = [s for s in self.sends[:cut] if s.done is None or s.done > horizon] + self.sends[cut:]
+        else:
+            unanswered = [s.reserved for s in self.sends if s.done is None]
+            horizon = min([now, *unanswered]) - self.period
+            self.sends = [s for s in self.sends if s.done is None or s.done > horizon]
+        if self.observations:
+            self.observations = [o for o in self.observations if o[0] > now]

@@ -14,13 +14,16 @@ The text is peewee's own, so it is the same on SQLite and PostgreSQL (with Postg
 for every shape storage writes. A row holding a peewee expression, or a shape whose conflict
 clause carries parameters that are not constant, falls back to peewee.
 
-A batch's deletes and updates are kept the same way: :meth:`Inserts.run_query` keeps a text
-per key (the table and the number of ids), :meth:`Inserts.run_lists` one for any lengths of
-its ``IN`` and ``VALUES`` lists (the stale-tracks delete); each checks its parameters against
-peewee's before it keeps a text.
+A batch's deletes and updates are kept the same way: :meth:`Inserts.run_lists` keeps one text
+for any lengths of its ``IN`` and ``VALUES`` lists (the links replaced, the stale-tracks
+delete), checked against peewee's parameters before it is kept.
 """
 
-from peewee import BooleanField, Field, FloatField, IntegerField, Node, _StringField
+import datetime
+from operator import contains, itemgetter
+
+from peewee import (BooleanField, DateTimeField, Field, FloatField, ForeignKeyField, IntegerField, Node,
+                    _StringField)
 
 _MISSING = object()
 _CALLED = object()  # where a callable default's value goes when checking a shape
@@ -40,7 +43,6 @@ class Inserts:
     def __init__(self, database):
         self.database = database
         self.templates = {}  # (shape, model, columns) -> Template, or None: peewee writes that shape
-        self.queries = {}  # run_query's key -> sql
         self.lists = {}  # run_lists' key -> its text for any list lengths, or None
         self.rendered = 0  # texts peewee rendered (a test reads it)
 
@@ -80,21 +82,6 @@ class Inserts:
         if two != f"{prefix}{group}, {group}{suffix}":
             return None
         return Template(prefix, group, suffix, plan, params[len(own):])
-
-    def run_query(self, key, params, build):
-        """Run ``build()`` (a delete or update whose parameters are ``params``), its text
-        rendered once per ``key`` (which must name everything the text depends on)."""
-        database = self.database()
-        sql = self.queries.get(key)
-        if sql is None:
-            query = build()
-            sql, theirs = query.sql()
-            if [_unwrapped(p) for p in theirs] != [_unwrapped(p) for p in params]:
-                return query.execute()  # parameters this caller does not know how to give: peewee's way
-            self.queries[key] = sql
-            self.rendered += 1
-        return database.execute_sql(sql, params)
-
 
     def run_lists(self, key, lists, build):
         """Run ``build(*lists)``, a statement whose parameters are ``lists`` one after the other:
@@ -197,12 +184,17 @@ def column_plan(model, row):
 # peewee's ``Field.db_value`` is ``None`` for ``None``, else ``adapt(value)``; these adapters give a
 # value of exactly these types back unchanged (``int(3)``, ``str("a")``...), so ``values`` skips the call.
 _ADAPTED = {IntegerField.adapt: (int,), FloatField.adapt: (float,), _StringField.adapt: (str,),
-            BooleanField.adapt: (bool,)}
+            BooleanField.adapt: (bool,), DateTimeField.adapt: (datetime.datetime,)}
 
 
 def unchanged(field):
     """The types whose values ``field.db_value`` returns as they are (``None`` always among them),
-    or None when its ``db_value`` or ``adapt`` is another (blobs, dates...): then it is always called."""
+    or None when its ``db_value`` or ``adapt`` is another (blobs...): then it is always called.
+
+    A foreign key's ``db_value`` is its related field's for any value but a model instance
+    (never of these types): the ``album`` column of every link table, a call a cell otherwise."""
+    if isinstance(field, ForeignKeyField) and type(field).db_value is ForeignKeyField.db_value:
+        return unchanged(field.rel_field)
     if type(field).db_value is not Field.db_value:
         return None
     adapt = getattr(type(field), "adapt", None)
@@ -211,13 +203,35 @@ def unchanged(field):
     return frozenset((type(None), *_ADAPTED[adapt]))
 
 
+def direct(plan):
+    """``(getter, types)`` when every column of ``plan`` is a key of the row whose values of
+    some types go in unchanged: ``getter(row)`` is the row's cells in column order, and a row
+    whose cells are all of their column's ``types`` needs nothing more. Else None."""
+    if not plan or any(key is None or same is None for key, _, _, _, same in plan):
+        return None
+    keys = [key for key, *_ in plan]
+    getter = itemgetter(*keys) if len(keys) > 1 else (lambda row, key=keys[0]: (row[key],))
+    return getter, tuple(same for *_, same in plan)
+
+
 def values(plan, rows, called=None):
     """The parameters of ``rows`` as peewee gives them, or None when a row needs peewee itself.
 
-    With ``called``, a value a callable default would give (a timestamp) is ``called`` instead."""
+    With ``called``, a value a callable default would give (a timestamp) is ``called`` instead.
+    A row that has every column and only values that go in unchanged (:func:`direct`) is
+    taken whole; any other row cell by cell."""
     params = []
     append = params.append
+    fast = direct(plan)
     for row in rows:
+        if fast is not None:
+            try:
+                cells = fast[0](row)
+            except KeyError:
+                cells = None
+            if cells is not None and all(map(contains, fast[1], map(type, cells))):
+                params += cells
+                continue
         for key, default, nullable, db_value, same in plan:
             value = row.get(key, _MISSING) if key is not None else _MISSING
             if value is _MISSING:

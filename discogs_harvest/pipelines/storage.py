@@ -324,9 +324,9 @@ class StoragePipeline:
 
     def replace_links(self, model, album_ids, rows):
         """Make ``rows`` the only links of ``album_ids`` in a link table (no ids to keep there)."""
-        for chunk in slices(album_ids, self.max_variables):
-            self.inserts.run_query(("replace links", model, len(chunk)), chunk,
-                                   lambda: model.delete().where(model.album.in_(chunk)))
+        for chunk in slices(album_ids, self.max_variables):  # one text for any number of ids
+            self.inserts.run_lists(("replace links", model), [chunk],
+                                   lambda chunk: model.delete().where(model.album.in_(chunk)))
         columns = len(rows[0]) if rows else 1
         for chunk in slices(rows, max(1, self.max_variables // columns)):
             self.inserts.run("ignore", model, chunk, lambda chunk: model.insert_many(chunk).on_conflict_ignore())
@@ -351,7 +351,7 @@ class StoragePipeline:
         rows = self.write_albums(releases, now)
         if self.keep_bodies:
             self.crawler.stats.inc_value(watching.HISTORY_STAT, watching.record_release_stats(
-                releases, self.run_id(), now, self.max_variables))
+                releases, self.run_id(), now, self.max_variables, self.inserts))
         rows += self.write_tracks(releases)
         self.refresh_search(album_ids)
         rows += self.write_videos(releases, album_ids)
@@ -470,7 +470,7 @@ class StoragePipeline:
     def link_listings(self, release_ids):
         """Point listings stored before their album (in any run) at the albums just written."""
         for chunk in slices(sorted(release_ids), self.max_variables):
-            self.inserts.run_query(("link listings", len(chunk)), chunk, lambda: CollectionItem.update(
+            self.inserts.run_lists("link listings", [chunk], lambda chunk: CollectionItem.update(
                 album=CollectionItem.release_id.cast("TEXT")).where(
                 CollectionItem.album.is_null() & CollectionItem.release_id.in_(chunk)))
 
@@ -535,8 +535,8 @@ class StoragePipeline:
             ).execute()
         stored = [item.release_id for item in releases]
         for chunk in slices(stored, self.max_variables):
-            self.inserts.run_query(("failed releases stored", len(chunk)), chunk,
-                                   lambda: FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)))
+            self.inserts.run_lists("failed releases stored", [chunk],
+                                   lambda chunk: FailedRelease.delete().where(FailedRelease.release_id.in_(chunk)))
         return rows + len(failures)
 
     def refresh_album_counts(self, listings, present, now):

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from scrapy.http import Headers
 
 from discogs_harvest.downloadermiddlewares.policy import (
     INF,
@@ -33,6 +34,10 @@ from discogs_harvest.downloadermiddlewares.policy import (
         ({b"x-discogs-ratelimit": [b"25"], b"x-discogs-ratelimit-remaining": [b"24"]}, RateHeaders(25, None, 24)),
         ({"X-Discogs-Ratelimit-Used": "abc", "X-Discogs-Ratelimit": "60"}, RateHeaders(60, None, None)),
         ({"Content-Type": "application/json"}, None),
+        # Scrapy's Headers themselves (what the middleware passes): any case, the last value
+        (Headers({b"x-discogs-ratelimit": [b"25", b" 30 "], "X-Discogs-Ratelimit-Remaining": "24"}),
+         RateHeaders(30, None, 24)),
+        (Headers({"Content-Type": "application/json", "X-Discogs-Ratelimit-Used": []}), None),
     ],
 )
 def test_parse_rate_headers(headers, expected):
@@ -480,3 +485,18 @@ def test_delays_and_kept_sends_are_those_of_a_full_scan(seed, limit, headroom):
                 budget.refused(send, now, RateHeaders(limit, limit, 0))
             else:
                 budget.lost(send, now)
+            # The window searched in reservation order counts what a full scan counts.
+            assert budget._ordered
+            assert budget._own_upper_bound(send) == own_upper_bound(budget.sends, send, budget.period)
+            assert list(budget._open) == [s for s in budget.sends if s.done is None]
+
+
+def test_reservations_out_of_order_are_counted_by_full_scans():
+    budget = Budget(5, 1.0, spacing=False)
+    late, early = budget.reserve(2.0), budget.reserve(1.0)  # a clock that went back
+    assert not budget._ordered
+    # Both can have been in the server's window: 4 reported, 2 of them ours.
+    assert budget.answered(early, 2.1, RateHeaders(5, 4, 1)) == 2
+    assert budget.delay(2.2) == 0 and budget.sends == [late, early]
+    assert budget.answered(late, 2.3, RateHeaders(5, 2, 3)) == 0
+    assert budget.delay(3.4) == 0 and budget.sends == []

@@ -77,10 +77,10 @@ def test_kept_texts_are_peewee_own_and_rendered_once_a_shape(make_crawler, check
             "album_genres", "youtube_videos", "album_videos"} <= tables
     assert {model._meta.table_name for (_, model, _), template in pipeline.inserts.templates.items()
             if template is not None} == tables  # none fell back to peewee
-    # Deletes and updates: rendered (and their parameters checked against peewee's) once a key.
-    assert {key[0] for key in pipeline.inserts.queries} == {"replace links", "link listings",
-                                                          "failed releases stored"}
-    assert pipeline.inserts.lists["stale tracks"] is not None
+    # Deletes and updates: one text a key for any list lengths (parameters checked against peewee's).
+    assert {key if isinstance(key, str) else key[0] for key in pipeline.inserts.lists} == {
+        "replace links", "link listings", "failed releases stored", "stale tracks"}
+    assert all(template is not None for template in pipeline.inserts.lists.values())
 
 
 @pytest.mark.parametrize(("albums", "keep"), [(1, 1), (1, 4), (3, 2), (5, 9)])
@@ -103,6 +103,25 @@ def test_a_list_statement_is_peewee_own_for_any_lengths(database_url, monkeypatc
     inserts.run_lists("stale tracks", [album_ids, pairs], build)
     assert inserts.lists["stale tracks"] is not None
     assert executed == [build(album_ids, pairs).sql()]
+
+
+@pytest.mark.parametrize("albums", [1, 2, 7])
+def test_an_in_list_statement_is_peewee_own_for_any_length(database_url, monkeypatch, albums):
+    from discogs_harvest.freshness import database_for
+    from discogs_harvest.models import AlbumGenre
+
+    database = database_for(database_url)
+    inserts = Inserts(lambda: database_for(database_url))
+    build = lambda album_ids: AlbumGenre.delete().where(AlbumGenre.album.in_(album_ids))  # noqa: E731
+    inserts.run_lists("replace links", [["0"]], build)  # the text is kept from a first batch of one
+    executed = []
+    real = database.execute_sql
+    monkeypatch.setattr(database, "execute_sql", lambda sql, params=None: executed.append((sql, params)) or real(
+        sql, params))
+    album_ids = [str(n) for n in range(albums)]
+    inserts.run_lists("replace links", [album_ids], build)
+    assert inserts.lists["replace links"] is not None
+    assert executed == [build(album_ids).sql()]
 
 
 def test_a_row_holding_an_expression_is_written_by_peewee(database_url, monkeypatch):
