@@ -321,7 +321,10 @@ class SellerInventorySpider(DiscogsSpider):
             else:
                 if release_id not in self.retrying:
                     self.to_fetch.setdefault(release_id)
-                waiting.append((listing.listing_id, release_id, pending.listing_body(listing)))
+                # Parked without what waiting_listings has anyway (its seller) or no longer
+                # needs (the listing as received, when phase 1 stores the listing now).
+                waiting.append((listing.listing_id, release_id,
+                                pending.listing_body(listing, raw=self.filtering, seller=False)))
                 if not self.filtering:
                     yield ListingRowItem(listing)
         pending.park(self.database_url, self.seller, waiting)
