@@ -361,6 +361,9 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # CSV feeds write list columns (genres, styles, tracks, videos) as JSON arrays, not reprs.
 FEED_EXPORTERS = {"csv": "discogs_harvest.exporters.CsvItemExporter"}
 LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+# Scrapy's DEBUG line per scraped item is built even when no handler takes it (a record per
+# listing); this formatter skips it then, and logs it as Scrapy does otherwise (logformatter.py).
+LOG_FORMATTER = "discogs_harvest.logformatter.HarvestLogFormatter"
 # Leave Scrapy's own start-up and stats lines out of the console (console.py) unless the
 # user chose a LOG_LEVEL (-L, -s LOG_LEVEL=..., or LOG_LEVEL in the environment / .env).
 HARVEST_LOG_QUIET = _env("LOG_LEVEL") is None
