@@ -544,6 +544,8 @@ class SellerInventorySpider(DiscogsSpider):
             # Written again, not only fed: stored on arrival while the other harvest's album write
             # was still uncommitted, the row missed that harvest's link_listings and kept a NULL
             # album (seen on PostgreSQL). The album is committed now, so this write links it.
+            # (Without a filter the listing as received was not parked: its raw_bodies row stays
+            # as phase 1 wrote it, the same body.)
             listing.stored_on_arrival = False
             yield from self.decide(listing, genres, styles, release_format)
         yield from self.next_releases()
