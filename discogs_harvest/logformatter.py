@@ -7,7 +7,9 @@ arguments gathered, referer and flags included) and then dropped by a handler at
 WARNING (issue 12's profile of the release spider). This formatter returns ``None`` for them,
 which Scrapy's engine and scraper read as "no line", unless a handler would take a DEBUG
 record from their loggers (``LOG_LEVEL=DEBUG``, a test's ``caplog``): then the lines are
-Scrapy's own. Every other message is :class:`scrapy.logformatter.LogFormatter`'s.
+Scrapy's own. A dropped item's line (at its ``DropItem``'s level: DEBUG for the dedup
+pipeline's duplicates) is likewise built only when a handler takes that level. Every other
+message is :class:`scrapy.logformatter.LogFormatter`'s.
 
 Setting: ``LOG_FORMATTER`` (settings.py).
 """
@@ -48,3 +50,8 @@ class HarvestLogFormatter(LogFormatter):
         if not emitted(SCRAPER_LOGGER, logging.DEBUG):
             return None
         return super().scraped(item, response, spider)
+
+    def dropped(self, item, exception, response, spider):
+        # A drop logs at the DropItem's level (the dedup pipeline's duplicates: DEBUG).
+        line = super().dropped(item, exception, response, spider)
+        return line if emitted(SCRAPER_LOGGER, line["level"]) else None

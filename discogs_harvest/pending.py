@@ -25,16 +25,27 @@ _LISTING_FIELDS = set(_LISTING_NAMES)
 _SELLER_NAMES = tuple(f.name for f in fields(SellerItem))
 
 
-def listing_body(item):
+def listing_body(item, raw=True, seller=True):
     """A loaded ListingItem as JSON-able data: taken back without running the loaders again.
 
     What ``dataclasses.asdict`` gives, without its deep copy of every value (the raw listing
     object included): :func:`park` encodes it at once, and nothing changes it in between.
+    Encoding and compressing it is most of what parking costs, so a caller leaves out what it
+    does not need back: ``raw=False`` the listing object as received (the spider's phase 1
+    already stored it with the listing's row; only a listing first written when decided needs
+    it), ``seller=False`` all of the seller but its id (the spider keeps every seller it
+    loaded, by id, and puts that one back: a page repeats its seller's payment and shipping
+    texts in every listing). A seller without an id is kept whole.
     """
     body = {name: getattr(item, name) for name in _LISTING_NAMES}
-    seller = body["seller"]
-    if seller is not None:
-        body["seller"] = {name: getattr(seller, name) for name in _SELLER_NAMES}
+    if not raw:
+        del body["raw"]
+    owner = body["seller"]
+    if owner is not None:
+        if seller or owner.seller_id is None:
+            body["seller"] = {name: getattr(owner, name) for name in _SELLER_NAMES}
+        else:
+            body["seller"] = {"seller_id": owner.seller_id}
     return body
 
 

@@ -81,3 +81,11 @@ def test_failed_releases_are_counted_and_forgotten_once_stored(database_url):
     assert failed_release_ids(database_url) == [7, 8]
     store(database_url, ReleaseItem(release_id=7, artist="A", title="T"))
     assert failed_release_ids(database_url) == [8]
+
+
+def test_a_page_is_kept_as_received(database_url):
+    # Compressed at its own level (rows.PAGE_COMPRESSION): what comes back is the body unchanged.
+    item = page(1)
+    store(database_url, item)
+    blob = RawBody.get((RawBody.resource == "inventory_page") & (RawBody.resource_id == "someseller/For Sale/1")).body
+    assert zlib.decompress(bytes(blob)).decode("utf-8") == item.body

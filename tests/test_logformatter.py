@@ -69,3 +69,15 @@ def test_crawled_and_scraped_are_scrapy_own_lines_or_none(level):
     else:
         assert crawled is None and scraped is None
     assert item_error == scrapy.item_error(item, error, response, None)
+
+
+@pytest.mark.parametrize(("drop_level", "logged"), [("DEBUG", False), ("INFO", True), ("WARNING", True)])
+def test_a_drop_is_scrapys_own_line_when_its_level_is_taken(drop_level, logged):
+    from scrapy.exceptions import DropItem
+
+    request = Request("http://127.0.0.1/releases/1")
+    response = TextResponse(request.url, body=b"{}", request=request)
+    item, drop = {"release_id": 1}, DropItem("duplicate", log_level=drop_level)
+    with only(logging.INFO):
+        line = HarvestLogFormatter().dropped(item, drop, response, None)
+    assert line == (LogFormatter().dropped(item, drop, response, None) if logged else None)

@@ -29,6 +29,9 @@ NO_VERSION = dict.fromkeys(VERSION_COLUMNS)
 
 # Compression of kept bodies: zlib's default level (a 30 KB release body keeps about 5 KB).
 RAW_COMPRESSION = 6
+# An inventory page (about 330 KB of JSON for 100 listings) at level 3: 48 KB instead of 44, in
+# under half the time (1.4 ms instead of 3.2 a page, measured on the sandbox's pages; issue 12).
+PAGE_COMPRESSION = 3
 
 
 def inventory_collection_id(seller_username):
@@ -198,8 +201,8 @@ def page_resource_id(seller_username, status, page):
     return f"{seller_username.lower()}/{status}/{page}"
 
 
-def raw_row(resource, resource_id, body, now):
-    return {"resource": resource, "resource_id": str(resource_id), "body": compress_body(body),
+def raw_row(resource, resource_id, body, now, level=RAW_COMPRESSION):
+    return {"resource": resource, "resource_id": str(resource_id), "body": compress_body(body, level),
             "fetched_at": now, "first_fetched_at": now}
 
 

@@ -100,6 +100,7 @@ from discogs_harvest.models import (
 )
 from discogs_harvest.pipelines.inserts import Inserts
 from discogs_harvest.pipelines.rows import (
+    PAGE_COMPRESSION,
     album_row,
     credit_rows,
     entity_rows,
@@ -516,11 +517,10 @@ class StoragePipeline:
              "next_url": without_credentials(item.next_url), "pages_total": item.pages_total,
              "body": "" if self.keep_bodies else item.body, "fetched_at": now} for item in pages
         ], [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
-        rows += self.write_raw([raw_row("inventory_page", page_resource_id(item.seller_username, item.status,
-                                                                           item.page), item.body, now)
-                                for item in pages if item.body]
-                               + [raw_row(item.resource, item.resource_id, item.body, now)
-                                  for item in items if isinstance(item, RawBodyItem)])
+        kept_pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
+                              item.body, now, PAGE_COMPRESSION) for item in pages if item.body]
+        rows += self.write_raw(kept_pages + [raw_row(item.resource, item.resource_id, item.body, now)
+                                             for item in items if isinstance(item, RawBodyItem)])
         # Records of the other ways in (collections, wants, labels, ...): their rows (records.py).
         rows += records.write(self.upsert, [(item.resource, item.resource_id, records.decode(item.body))
                                             for item in items if isinstance(item, RawBodyItem)

@@ -13,7 +13,9 @@ seen so the staleness pipeline can mark the others unavailable.
 Two phases: while paging, listings whose release is not known yet wait on disk
 (:mod:`discogs_harvest.pending`), and without a filter each also goes to storage at once as a
 :class:`ListingRowItem` (the app sees the inventory as pages arrive); each page's checkpoint is
-yielded after its listings, so storage commits them together. Then releases are requested
+yielded after its listings, so storage commits them together. A fetched page requests the next
+one before its listings go out, so the fetch overlaps their work; the next page is still handled
+only after this one (:class:`~discogs_harvest.spiders.ahead.OnePageAhead`). Then releases are requested
 ``RELEASES_IN_FLIGHT`` at a time, and each answer decides the listings waiting for it.
 
 Filters (comma-separated, case-insensitive) are applied here because the API has none: a
@@ -70,6 +72,7 @@ from discogs_harvest.items import (
 )
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.scrub import drop_credentials, scrub
+from discogs_harvest.spiders.ahead import OnePageAhead
 from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
 from discogs_harvest.spiders.owner import OwnerInventory, parse_via
 from discogs_harvest.sortwindows import FIRST, SortWindows, order_name
@@ -151,6 +154,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.facts = {}  # release id -> figures ReleaseKeeper reads, while it is active
         self.windows = None  # SortWindows, once paging reached Discogs' page cap
         self.quick = self.options["quick"]
+        self.ahead = OnePageAhead()  # the next page fetched while one goes out, handled in turn
 
     async def start(self):
         logger.info("Harvesting the inventory of %s (filter: %s; keepers: %s%s)", self.seller, self.filter.describe(),
@@ -215,13 +219,16 @@ class SellerInventorySpider(DiscogsSpider):
     # --- inventory pages -----------------------------------------------------------
 
     def parse_page(self, response):
-        """An inventory page: its checkpoint item, then the next page (listings wait for releases).
+        """An inventory page: the next page, then its checkpoint item (listings wait for releases).
 
         @api /users/brotherlogic/inventory?status=For+Sale&sort=listed&sort_order=asc&per_page=100&page=1
         @meta {"page": 1}
         @returns items 1
         @returns requests 1 1
         """
+        yield from self.ahead.run(self.page_output, response)
+
+    def page_output(self, response):
         data = response.json()  # well-formed: the retry middleware checked its shape
         pagination = data["pagination"]
         page = pagination["page"]
@@ -276,7 +283,15 @@ class SellerInventorySpider(DiscogsSpider):
         return listing
 
     def process_page(self, page, pages_total, listings, next_url, checkpoint=None):
-        """One page's listings, then the next page or the end of paging."""
+        """One page's listings, then the next page or the end of paging.
+
+        A fetched page below ``max_pages`` with a next URL requests it first, whatever its
+        listings: the fetch overlaps their work, and :class:`OnePageAhead` keeps the next page's
+        callback from starting before this page is out."""
+        if checkpoint is not None and next_url and page < self.options["max_pages"]:
+            yield self.page_request(self.on_api(next_url), page=page + 1)
+            yield from self.handle_page(page, pages_total, listings, checkpoint)
+            return
         yield from self.handle_page(page, pages_total, listings, checkpoint)
         if (next_url and page >= MAX_PAGES and self.options["max_pages"] == MAX_PAGES and self.windows is not None
                 and not self.owner.owned):  # the owner is not capped: paging simply goes on
@@ -321,7 +336,10 @@ class SellerInventorySpider(DiscogsSpider):
             else:
                 if release_id not in self.retrying:
                     self.to_fetch.setdefault(release_id)
-                waiting.append((listing.listing_id, release_id, pending.listing_body(listing)))
+                # Parked without what waiting_listings has anyway (its seller) or no longer
+                # needs (the listing as received, when phase 1 stores the listing now).
+                waiting.append((listing.listing_id, release_id,
+                                pending.listing_body(listing, raw=self.filtering, seller=False)))
                 if not self.filtering:
                     yield ListingRowItem(listing)
         pending.park(self.database_url, self.seller, waiting)
@@ -485,6 +503,10 @@ class SellerInventorySpider(DiscogsSpider):
         yield from self.finish_inventory()
 
     def page_failed(self, failure):
+        """A page that failed every retry (or was refused): in turn, as its answer would have been."""
+        yield from self.ahead.run(self.page_failure, failure)
+
+    def page_failure(self, failure):
         response = getattr(failure.value, "response", None)
         if failure.check(DiscogsOutageError):
             self.pages_failed = self.page_error = True  # the run is stopping: keep the checkpoint
@@ -522,6 +544,8 @@ class SellerInventorySpider(DiscogsSpider):
             # Written again, not only fed: stored on arrival while the other harvest's album write
             # was still uncommitted, the row missed that harvest's link_listings and kept a NULL
             # album (seen on PostgreSQL). The album is committed now, so this write links it.
+            # (Without a filter the listing as received was not parked: its raw_bodies row stays
+            # as phase 1 wrote it, the same body.)
             listing.stored_on_arrival = False
             yield from self.decide(listing, genres, styles, release_format)
         yield from self.next_releases()
