@@ -234,17 +234,28 @@ class DumpWriter(StoragePipeline):
                         and not (f.primary_key and f.name == "id")]
             fields = [model._meta.fields[name] for name in names] + defaults
             columns = ", ".join(f'"{field.column_name}"' for field in fields)
-            sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({", ".join([param] * len(fields))})'
+            head = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ('
             if ignore:
-                sql += " ON CONFLICT DO NOTHING"
+                tail = ") ON CONFLICT DO NOTHING"
             else:
                 target = ", ".join(f'"{field.column_name}"' for field in conflict)
                 fixed = {field.name for field in conflict} | set(keep)
                 sets = ", ".join(f'"{f.column_name}" = EXCLUDED."{f.column_name}"' for f in fields
                                  if f.name not in fixed and f.name in names)
-                sql += f" ON CONFLICT ({target}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
-            statement = self.statements[key] = (sql, [field.db_value for field in fields[:len(names)]], defaults)
+                tail = f") ON CONFLICT ({target}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
+            statement = self.statements[key] = ((head, param, len(fields), tail),
+                                                [field.db_value for field in fields[:len(names)]], defaults)
         return statement
+
+    def _text(self, parts, nulls=()):
+        """A statement's text with ``NULL`` written in place of the parameters at ``nulls``."""
+        key = (parts, nulls)
+        text = self.statements.get(key)
+        if text is None:
+            head, param, count, tail = parts
+            text = self.statements[key] = head + ", ".join(
+                "NULL" if index in nulls else param for index in range(count)) + tail
+        return text
 
     def _values(self, model, rows, conflict=(), keep=(), ignore=False, raw=None):
         """The statement, its parameter tuples and the row keys; column ``raw`` unconverted.
@@ -276,7 +287,18 @@ class DumpWriter(StoragePipeline):
                 if not adapters.keys().isdisjoint(map(type, column)):
                     columns[index] = [adapters[type(value)](value) if type(value) in adapters else value
                                       for value in column]
-        return sql, list(zip(*columns)), names
+        # A column that is NULL in every row is written as NULL in the text instead of bound
+        # row by row: sqlite3 looks every None parameter up for an adapter (see driver_adapters,
+        # nulls_adapted), which cost the importing process about a seventh of its time on a
+        # generated dump, where about 85 of a release's 113 NULLs are in such columns (the
+        # dump has no community figures, prices, image URLs, ...). The database gets the same
+        # NULLs; the statement's text then depends on which columns are all NULL (a few shapes).
+        count, named = len(rows), names.index(raw) if raw is not None else -1
+        nulls = tuple(index for index, column in enumerate(columns) if index != named and column.count(None) == count)
+        if nulls:
+            columns = [column for index, column in enumerate(columns) if index not in nulls]
+            names = tuple(name for index, name in enumerate(names) if index not in nulls)
+        return self._text(sql, nulls), list(zip(*columns)) if columns else [()] * count, names
 
     # --- the pipeline's writing methods ---------------------------------------------------------
 
