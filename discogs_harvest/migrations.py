@@ -4,8 +4,9 @@ The desktop app's own database has the contract tables without the columns disco
 adds (``fetched_at``, ``listing_id``, ...), and databases written by earlier versions lack
 later columns. ``create_tables(safe=True)`` creates missing tables only, so before it runs,
 every missing column of an existing table is added with ``playhouse.migrate`` (peewee docs,
-"Schema migrations"; the migrator matching the database, SQLite's or PostgreSQL's). Columns are only ever added: nothing is dropped or rewritten.
-The one thing dropped is an index that another index makes redundant (:func:`drop_covered_indexes`).
+"Schema migrations"; the migrator matching the database, SQLite's or PostgreSQL's). Columns are only ever added,
+never dropped or rewritten; the one thing dropped is an index that another index makes redundant
+(:func:`drop_covered_indexes`).
 
 :func:`relax_columns` then lets the desktop app's plain inserts through on a database written by
 an earlier version: a column the models now give an SQL default (``created_at DEFAULT
