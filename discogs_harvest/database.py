@@ -27,6 +27,7 @@ from discogs_harvest import fts
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.migrations import (
     add_missing_columns,
+    drop_covered_indexes,
     normalise_timestamps,
     relax_columns,
     relax_not_null_postgres,
@@ -121,6 +122,7 @@ def open_database(url, create_tables=True):
                 add_missing_columns(database)
                 relax_not_null_postgres(database)
                 database.create_tables(ALL_MODELS, safe=True)
+                drop_covered_indexes(database)
                 ensure_identity_keys(database, ALL_MODELS)
         elif create_tables:
             upgraded = add_missing_columns(database)  # before indexes on new columns are created
@@ -129,6 +131,7 @@ def open_database(url, create_tables=True):
                 normalise_timestamps(database)
             with database.atomic():
                 database.create_tables(ALL_MODELS, safe=True)
+                drop_covered_indexes(database)
             fts.ensure(database)  # search over albums (fts.py)
     except (DatabaseError, sqlite3.DatabaseError) as exc:  # peewee's wraps sqlite3's ("file is not a database")
         database.close()

@@ -146,6 +146,12 @@ class JsonSelector:
         return flatten(result if isinstance(result, list) else (result,))
 
 
+# What arg_to_iter wraps in a list: JSON's single values and objects, and the items (dataclasses:
+# neither lists, tuples, sets nor iterators).
+_SINGLE = _FLAT | {dict, CreditItem, EntityItem, FormatItem, IdentifierItem, ImageItem, TrackItem, VideoItem,
+                   SellerItem, ListingItem, ReleaseItem}
+
+
 # --- processors compiled once per loader class ------------------------------------
 #
 # itemloaders resolves a field's processor on every value added (``get_input_processor``:
@@ -165,14 +171,15 @@ def _takes_context(function):
 
 
 def _as_list(value):
-    """``arg_to_iter(value)``, the JSON cases first: itemloaders 1.5 tests a class that is not
-    iterable twice per call (``_iterable_classes`` only caches it as falsy)."""
+    """``arg_to_iter(value)``, the JSON cases and our items first: itemloaders 1.5 tests a
+    class that is not iterable twice per call (``_iterable_classes`` only caches it as falsy),
+    and a release's tracks and videos (items, from ``MapCompose(load_track)``) come one by one."""
     if value is None:
         return []
     cls = value.__class__
     if cls is list:
         return value
-    if cls in _FLAT or cls is dict:
+    if cls in _SINGLE:
         return [value]
     return arg_to_iter(value)
 

@@ -4,7 +4,9 @@ The desktop app's own database has the contract tables without the columns disco
 adds (``fetched_at``, ``listing_id``, ...), and databases written by earlier versions lack
 later columns. ``create_tables(safe=True)`` creates missing tables only, so before it runs,
 every missing column of an existing table is added with ``playhouse.migrate`` (peewee docs,
-"Schema migrations"; the migrator matching the database, SQLite's or PostgreSQL's). Columns are only ever added: nothing is dropped or rewritten.
+"Schema migrations"; the migrator matching the database, SQLite's or PostgreSQL's). Columns are only ever added,
+never dropped or rewritten; the one thing dropped is an index that another index makes redundant
+(:func:`drop_covered_indexes`).
 
 :func:`relax_columns` then lets the desktop app's plain inserts through on a database written by
 an earlier version: a column the models now give an SQL default (``created_at DEFAULT
@@ -18,7 +20,7 @@ Table Schema Changes"); the constraint is the only difference. On PostgreSQL,
 
 import logging
 
-from peewee import SQL
+from peewee import SQL, CompositeKey, ForeignKeyField, ModelIndex, PostgresqlDatabase
 from playhouse.migrate import SchemaMigrator, SqliteMigrator, migrate
 
 from discogs_harvest.models import ALL_MODELS
@@ -176,3 +178,41 @@ def normalise_timestamps(database):
     if changed:
         logger.info("Database upgraded: %d timestamps rewritten as UTC YYYY-MM-DD HH:MM:SS", changed)
     return changed
+
+
+def leading_columns(model):
+    """Columns that begin one of ``model``'s indexes of several columns or its composite primary key."""
+    meta = model._meta
+    parts = [list(meta.primary_key.field_names)] if isinstance(meta.primary_key, CompositeKey) else []
+    parts += [list(index[0]) for index in meta.indexes if isinstance(index, (list, tuple))]
+    return {meta.combined[names[0]].column_name for names in parts
+            if len(names) > 1 and isinstance(names[0], str)}
+
+
+def covered_indexes(models=ALL_MODELS):
+    """``[(table, index name)]``: the one-column index peewee makes on a foreign key, for each
+    foreign key the models declare without it (``index=False``) because an index of several
+    columns, or the primary key, of its table starts with that column (see models.py)."""
+    return [(model._meta.table_name, ModelIndex(model, (field,))._name)
+            for model in models for field in model._meta.sorted_fields
+            if isinstance(field, ForeignKeyField) and not field.index and not field.unique
+            and field.column_name in leading_columns(model)]
+
+
+def drop_covered_indexes(database, models=ALL_MODELS):
+    """Drop the :func:`covered_indexes` an earlier version created; returns how many were dropped.
+
+    Call after ``create_tables`` (which creates the covering indexes), in its transaction;
+    ``DROP INDEX`` is the same statement in SQLite and PostgreSQL."""
+    if isinstance(database, PostgresqlDatabase):
+        query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    present = {name for (name,) in database.execute_sql(query).fetchall()}
+    dropped = [(table, name) for table, name in covered_indexes(models) if name in present]
+    for _, name in dropped:
+        database.execute_sql(f'DROP INDEX "{name}"')
+    if dropped:
+        logger.info("Database upgraded: dropped %s (each covered by an index of several columns)",
+                    ", ".join(name for _, name in dropped))
+    return len(dropped)

@@ -4,6 +4,14 @@ Table and column names up to the ``# --- added`` marker in each model are a cont
 with the desktop app that reads the same file: never rename them. Columns after the
 marker, and the tables marked as added, are ours.
 
+Indexes are not part of the contract. A table whose composite index or primary key starts
+with ``album_id`` (``tracks (album_id, sequence)``, ``album_genres (album_id, genre_id)``, ...)
+has no index on ``album_id`` alone (``index=False`` on the foreign key): the composite serves
+every look-up by album (SQLite docs, queryplanner.html, "multi-column indices": the left-most
+columns of an index are used as an index of their own), and a second index cost every
+insert a second B-tree write (about a tenth of ``scrapy import_dump``'s database work).
+:func:`discogs_harvest.migrations.drop_covered_indexes` drops those an earlier version made.
+
 Models are bound to :data:`database_proxy`; :func:`discogs_harvest.database.open_database`
 initialises it late from ``DATABASE_URL`` (peewee docs, "Dynamically defining a database").
 """
@@ -117,7 +125,7 @@ class Album(BaseModel):
 
 class Track(BaseModel):
     id = IntegerField(primary_key=True)
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", backref="tracks")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", backref="tracks", index=False)
     position = TextField(null=True)
     title = TextField()
     duration = TextField(null=True)
@@ -182,7 +190,7 @@ class YoutubeVideo(BaseModel):
 
 
 class AlbumVideo(BaseModel):
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     video = ForeignKeyField(YoutubeVideo, column_name="video_id", on_delete="CASCADE")
     order_index = IntegerField(**sql_default(0))
 
@@ -294,7 +302,7 @@ class Style(BaseModel):
 
 
 class AlbumGenre(BaseModel):
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     genre = ForeignKeyField(Genre, column_name="genre_id", on_delete="CASCADE")
     # --- added by discogs-harvest
     # The release's order (the first genre is the main one).
@@ -306,7 +314,7 @@ class AlbumGenre(BaseModel):
 
 
 class AlbumStyle(BaseModel):
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     style = ForeignKeyField(Style, column_name="style_id", on_delete="CASCADE")
     # --- added by discogs-harvest
     # The release's order (the first genre is the main one).
@@ -327,7 +335,7 @@ class CreditColumns(BaseModel):
     """Columns of ``album_artists`` and ``album_credits`` (``artists[]``/``extraartists[]``)."""
 
     id = AutoField()
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     # NULL: the release's own list; else the tracks.sequence of the track it belongs to.
     track_sequence = IntegerField(null=True)
     sequence = IntegerField()
@@ -362,7 +370,7 @@ class EntityColumns(BaseModel):
     """Columns of ``album_labels``, ``album_companies`` and ``album_series``."""
 
     id = AutoField()
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     sequence = IntegerField()
     entity_id = IntegerField(null=True)  # Discogs label id
     name = TextField(null=True)  # as sent: "Ascension Records (5)"
@@ -395,7 +403,7 @@ class AlbumFormat(BaseModel):
     """``formats[]``: ``{name, qty, text, descriptions}``."""
 
     id = AutoField()
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     sequence = IntegerField()
     name = TextField(null=True)  # "Vinyl", "CD", "Box Set"
     qty = IntegerField(null=True)  # sent as a string
@@ -411,7 +419,7 @@ class AlbumIdentifier(BaseModel):
     """``identifiers[]``: barcodes, matrix/runout, label codes, rights societies..."""
 
     id = AutoField()
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     sequence = IntegerField()
     type = TextField(null=True)  # "Barcode", "Matrix / Runout", "Label Code"
     value = TextField(null=True)
@@ -426,7 +434,7 @@ class AlbumImage(BaseModel):
     """``images[]``; the URLs are empty (NULL) without credentials, sizes are always sent."""
 
     id = AutoField()
-    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE")
+    album = ForeignKeyField(Album, column_name="album_id", on_delete="CASCADE", index=False)
     sequence = IntegerField()
     type = TextField(null=True)  # "primary" / "secondary"
     width = IntegerField(null=True)

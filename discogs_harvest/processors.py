@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 def clean_text(value):
     """Strip surrounding whitespace; ``""`` and non-strings become ``None``."""
-    if not isinstance(value, str):
-        return None
-    return value.strip() or None
+    if value.__class__ is str or isinstance(value, str):  # the first test: the usual case, cheaper
+        return value.strip() or None
+    return None
 
 
 def unescape_text(value):
@@ -46,6 +46,10 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 def to_int(value):
     """An ``int`` from an int or a numeric string; ``None`` for anything else."""
+    if value is None:
+        return None
+    if value.__class__ is int:  # the usual case (a bool's class is bool), before the general tests
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

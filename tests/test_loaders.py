@@ -613,3 +613,14 @@ def test_lean_release_is_the_plain_one_on_dump_shaped_bodies(stock, name):
 
     lean, reference = lean_and_stock(stock, load_release, release_body(etree.fromstring(release_xml(release(name)))))
     assert lean == reference
+
+
+@pytest.mark.parametrize("value", [None, "text", 3, 2.5, True, {"id": 1}, [1, 2], (1, 2), {1, 2}, iter([1]),
+                                   *(cls() for cls in sorted(loaders._SINGLE - {str, int, float, bool, type(None), dict},
+                                                              key=lambda cls: cls.__name__))],
+                         ids=lambda value: type(value).__name__)
+def test_as_list_is_arg_to_iter(value):
+    """The loaders' shortcut gives what itemloaders' ``arg_to_iter`` gives, items included."""
+    from itemloaders.utils import arg_to_iter
+
+    assert loaders._as_list(value) == arg_to_iter(value)

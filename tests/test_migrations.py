@@ -3,7 +3,7 @@
 import sqlite3
 
 from discogs_harvest.database import open_database
-from discogs_harvest.migrations import missing_columns
+from discogs_harvest.migrations import covered_indexes, missing_columns
 
 LEGACY = """
 CREATE TABLE albums (discogs_release_id TEXT PRIMARY KEY, artist TEXT NOT NULL, title TEXT NOT NULL,
@@ -93,4 +93,21 @@ def test_labels_artists_masters_gain_the_dump_columns_on_either_backend(database
         assert {"source", "dump_date"} <= set(columns) and columns["fetched_at"].null
         assert database.execute_sql(f"SELECT id, source, dump_date FROM {table}").fetchall() == [(1, None, None)]
         database.execute_sql(f"INSERT INTO {table} (id, source, dump_date) VALUES (2, 'dump', '2020-08-06')")
+    database.close()
+
+
+def test_one_column_indexes_a_composite_covers_are_dropped_on_either_backend(database_url):
+    """A database of an earlier version has an index on album_id alone next to the composite
+    index (or primary key) that starts with it: dropped when opened, the composite kept."""
+    covered = covered_indexes()
+    assert ("tracks", "tracks_album_id") in covered and ("album_genres", "album_genres_album_id") in covered
+    database = open_database(database_url)
+    for table, name in covered:
+        database.execute_sql(f'CREATE INDEX "{name}" ON "{table}" ("album_id")')
+    database.close()
+    database = open_database(database_url)
+    tables = {table for table, _ in covered}
+    names = {index.name: index.columns for table in tables for index in database.get_indexes(table)}
+    assert not names.keys() & {name for _, name in covered}
+    assert names["tracks_album_id_sequence"] == ["album_id", "sequence"]
     database.close()

@@ -106,6 +106,31 @@ def test_foreign_keys(connection, source, target):
     assert (column, *target) in keys
 
 
+@pytest.mark.parametrize(("source", "target"), sorted(FOREIGN_KEYS.items()))
+def test_foreign_keys_lead_an_index(connection, source, target):
+    """A look-up by foreign key (a cascade, the rows of an album) has an index to use: one
+    that starts with the column, on its own or as the first of several."""
+    table, column = source
+    first = {[row[2] for row in connection.execute(f"PRAGMA index_info('{index[1]}')")][0]
+             for index in connection.execute(f"PRAGMA index_list({table})")}
+    assert column in first
+
+
+def test_no_foreign_key_index_repeats_the_start_of_another(connection):
+    """An index on a foreign key alone, next to an index that starts with it, only costs
+    writes (models.py)."""
+    repeated = []
+    keys = [(table, key[3]) for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            for key in connection.execute(f"PRAGMA foreign_key_list('{table}')")]
+    assert ("album_images", "album_id") in keys
+    for table, column in keys:
+        indexes = [(index[1], tuple(row[2] for row in connection.execute(f"PRAGMA index_info('{index[1]}')")))
+                   for index in connection.execute(f"PRAGMA index_list('{table}')")]
+        if any(len(columns) > 1 and columns[0] == column for _, columns in indexes):
+            repeated += [name for name, columns in indexes if columns == (column,)]
+    assert repeated == []
+
+
 @pytest.mark.parametrize(("table", "column"), sorted(UNIQUE))
 def test_unique_columns(connection, table, column):
     unique = set()

@@ -36,7 +36,9 @@ def _int(text):
 
 def _object(element):
     """Attributes and child elements of ``element`` as one dict (``<anv/>`` is ``""``)."""
-    obj = {key: (_int(value) if key in INT_KEYS else value) for key, value in element.attrib.items()}
+    obj = {}
+    for key, value in element.items():  # the attributes, without building an ``attrib`` view
+        obj[key] = _int(value) if key in INT_KEYS else value
     for child in element:
         tag = child.tag
         if len(child):

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from w3lib.url import url_query_cleaner
 
 from discogs_harvest.versions import COLUMNS as VERSION_COLUMNS
+from discogs_harvest.versions import NOTHING, NOTHING_COLUMNS
 from discogs_harvest.versions import tracklist_versions
 
 # Query parameters that carry Discogs credentials (API_FACTS.md §2: ?token=, ?key=&secret=).
@@ -94,6 +95,13 @@ def album_row(item, now):
     }
 
 
+def version_columns(version):
+    """A track's version columns: NULL for a heading or an index row (no :class:`Version`)."""
+    if version is None:
+        return NO_VERSION
+    return NOTHING_COLUMNS if version is NOTHING else version.columns()  # (unpacked, never changed)
+
+
 def track_rows(item):
     """Track rows keyed by sequence: the loader's sequence, else the tracklist index; with the
     version columns :func:`discogs_harvest.versions.tracklist_versions` derives (NULL for
@@ -115,7 +123,7 @@ def track_rows(item):
                 "artist": track.artist,
                 "type": track.type or "track",
                 "parent_sequence": track.parent_sequence,
-                **(versions[index].columns() if versions[index] else NO_VERSION),
+                **version_columns(versions[index]),
             },
         )
     return list(rows.values())
