@@ -112,3 +112,5 @@ def test_the_middleware_passes_everything_through_when_no_feed_takes_tracks(tmp_
     middleware = TrackFeedMiddleware.from_crawler(crawler)
     item = release("249504_rick-astley_7in_token_2017-11.json")
     assert asyncio.run(collect(middleware.process_start(items(item)))) == [item]
+    # Scrapy leaves a middleware whose process_spider_output is None out of the responses' chain.
+    assert middleware.process_spider_output is None

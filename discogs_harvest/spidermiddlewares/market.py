@@ -47,6 +47,11 @@ class MarketFiguresMiddleware:
         self.crawler = crawler
         self.figures = None  # made on first use: only when the spider asks for figures
         self.taken = set()  # release ids whose figures were requested in this run
+        if crawler.spider is not None and not self._enabled():
+            # Off for this spider (known before Scrapy builds its middlewares): Scrapy skips a
+            # middleware whose process_spider_output is None, so every response's output goes
+            # through neither this method's generator nor the one Scrapy wraps around it.
+            self.process_spider_output = None
 
     @classmethod
     def from_crawler(cls, crawler):

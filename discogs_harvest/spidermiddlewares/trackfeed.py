@@ -22,6 +22,11 @@ class TrackFeedMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.done = set()  # release ids whose tracks went out
+        if crawler.spider is not None and not self._enabled():
+            # Off for this spider (known before Scrapy builds its middlewares): Scrapy skips a
+            # middleware whose process_spider_output is None, so every response's output goes
+            # through neither this method's generator nor the one Scrapy wraps around it.
+            self.process_spider_output = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -35,8 +40,11 @@ class TrackFeedMiddleware:
         async for item in self._with_tracks(result):
             yield item
 
+    def _enabled(self):
+        return getattr(self.crawler.spider, "wants_tracks", False)
+
     async def _with_tracks(self, result):
-        enabled = getattr(self.crawler.spider, "wants_tracks", False)
+        enabled = self._enabled()
         async for item in result:
             yield item
             if enabled and isinstance(item, ReleaseItem) and item.release_id not in self.done:
