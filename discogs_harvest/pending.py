@@ -92,10 +92,26 @@ def park(database_url, seller, listings):
 
 def take(database_url, seller, release_id):
     """The bodies waiting for ``release_id``, in the order they were parked; removes them."""
-    database_for(database_url)
-    where = (PendingListing.seller == seller.lower()) & (PendingListing.release_id == release_id)
+    database = database_for(database_url)
+    params = (seller.lower(), PendingListing.release_id.db_value(release_id))
+    text = _take_texts.get(database_url)
+    if text is None:  # peewee renders the statement once per database, not once per release
+        text = _take_texts[database_url] = _take_text(params)
     # One statement, not a SELECT and a DELETE per release: SQLite >= 3.35 and PostgreSQL both
     # have DELETE ... RETURNING (sqlite.org/lang_returning.html). Neither promises the order of
     # the rows it returns, so they are sorted by id, the order they were parked.
-    rows = PendingListing.delete().where(where).returning(PendingListing.id, PendingListing.body).tuples()
+    rows = database.execute_sql(text, params).fetchall()
     return [decompress_body(body) for _, body in sorted(rows, key=lambda row: row[0])]
+
+
+_take_texts = {}  # database_url -> the text of take's statement
+
+
+def _take_text(params):
+    """peewee's text of take's ``DELETE ... RETURNING``, whose parameters are ``params`` in order."""
+    seller, release_id = params
+    where = (PendingListing.seller == seller) & (PendingListing.release_id == release_id)
+    text, rendered = PendingListing.delete().where(where).returning(PendingListing.id, PendingListing.body).sql()
+    if tuple(rendered) != params:
+        raise RuntimeError(f"take's statement binds {rendered!r}, not {params!r}")
+    return text

@@ -22,6 +22,18 @@ def test_listings_are_taken_back_once_in_the_order_parked(database_url):
     assert pending.take(database_url, "Shop", 11) == [{"id": 2}]
 
 
+def test_take_has_peewee_render_its_statement_once_per_database(database_url, monkeypatch):
+    rendered = []
+    render = pending._take_text
+    monkeypatch.setattr(pending, "_take_text", lambda params: rendered.append(params) or render(params))
+    monkeypatch.setattr(pending, "_take_texts", {})
+    pending.park(database_url, "Shop", [(1, 10, {"id": 1}), (2, 11, {"id": 2}), (3, 11, {"id": 3})])
+    assert pending.take(database_url, "Shop", 11) == [{"id": 2}, {"id": 3}]
+    assert pending.take(database_url, "SHOP", 10) == [{"id": 1}]
+    assert pending.take(database_url, "Shop", 11) == []
+    assert rendered == [("shop", 11)]
+
+
 def test_a_new_run_clears_only_its_sellers_leftovers(database_url):
     pending.park(database_url, "Shop", [(1, 10, {"id": 1})])
     pending.park(database_url, "Other", [(2, 10, {"id": 2})])
