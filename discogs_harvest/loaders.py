@@ -598,11 +598,6 @@ def seller_key(seller: dict):
     return p.to_int(seller.get("uid")) if key is None else key
 
 
-def _present(value):
-    """What ``TakeFirst`` keeps of one value: ``None`` and ``""`` are no value."""
-    return None if value == "" else value
-
-
 def load_track(row: dict) -> TrackItem:
     """One row of :func:`processors.flatten_tracklist`; a plain function, as :func:`load_credit`.
 
@@ -611,14 +606,15 @@ def load_track(row: dict) -> TrackItem:
     gave (``MapCompose(f)`` then ``TakeFirst``: ``None``/``""`` as no value; titles verbatim).
     """
     position, duration = row.get("position"), row.get("duration")
+    seconds = p.duration_seconds(duration)  # parsed once: clean_duration would parse it again
     return TrackItem(
         sequence=p.to_int(row.get("sequence")),
         position=p.clean_text(position),
         side=p.track_side(position),
         title=row.get("title"),
         artist=p.artist_credit(row.get("artists") or []),
-        duration=_present(p.clean_duration(duration)),
-        duration_seconds=p.duration_seconds(duration),
+        duration=None if seconds is None else duration.strip(),  # p.clean_duration: a parsed text is never ""
+        duration_seconds=seconds,
         type=p.clean_text(row.get("type")),
         parent_sequence=p.to_int(row.get("parent_sequence")),
         artists=load_credits(row.get("own_artists")),
