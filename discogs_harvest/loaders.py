@@ -274,16 +274,27 @@ class FieldPaths:
         return iter(self.pairs)
 
     def rows(self, loader_class):
-        """``(field, compiled query, query, input processor entry, kind)`` per pair, where
-        ``kind`` says what the processor does to one value: ``_ONE`` (``MapCompose`` of one
-        function: that function), ``_SAME`` (``Identity``) or ``None`` (call it)."""
+        """``(field, first key, rest, compiled query, query, input processor entry, kind)`` per
+        pair, where ``first key`` is the first step of a plain path that starts with a key
+        (``None`` otherwise), ``rest`` its remaining steps, and ``kind`` says what the processor
+        does to one value: ``_ONE`` (``MapCompose`` of one function: that function), ``_SAME``
+        (``Identity``) or ``None`` (call it)."""
         rows = self._rows.get(loader_class)
         if rows is None:
             rows = self._rows[loader_class] = tuple(
-                (field_name, _compile(query), query, entry, _kind(entry))
+                (field_name, *_first_key(compiled), compiled, query, entry, _kind(entry))
                 for field_name, query in self.pairs
-                for entry in (loader_class._processor(field_name, _IN),))
+                for compiled, entry in ((_compile(query), loader_class._processor(field_name, _IN)),))
         return rows
+
+
+def _first_key(compiled):
+    """``(key, rest)`` of a plain path whose first step is a key, else ``(None, None)``: on a
+    ``dict`` root the key is one ``get`` and a missing key ends the path (most paths of a dump
+    release body name keys it does not have)."""
+    if compiled.__class__ is tuple and compiled and compiled[0].__class__ is str:
+        return compiled[0], compiled[1:]
+    return None, None
 
 
 _ONE, _SAME = "one", "same"
@@ -386,9 +397,16 @@ class LeanLoader(ItemLoader):
                 self.add_jmes(field_name, query)
             return self
         selector = self.selector
+        root = selector.root
+        get = root.get if root.__class__ is dict else None
         collected = self._values
-        for field_name, compiled, query, entry, kind in paths.rows(self.__class__):
-            result = _search(selector.root, compiled)
+        for field_name, first, rest, compiled, query, entry, kind in paths.rows(self.__class__):
+            if first is not None and get is not None:  # _search's first step, inlined
+                result = get(first)
+                if rest and result is not None:
+                    result = _search(result, rest)
+            else:
+                result = _search(root, compiled)
             if result is None:
                 if kind is not None:  # MapCompose and Identity turn no values into none
                     continue
