@@ -334,8 +334,11 @@ class LeanLoader(ItemLoader):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._compiled = {}  # (field name, "_in"/"_out") -> (compiled, declared) or _PER_CALL
+        # The same entries by field name alone, per suffix: what the per-value paths read,
+        # without building a (field, suffix) key each time.
+        cls._inputs, cls._outputs = {}, {}
 
-    _compiled = {}
+    _compiled, _inputs, _outputs = {}, {}, {}
 
     @classmethod
     def _processor(cls, field_name, suffix):
@@ -346,6 +349,7 @@ class LeanLoader(ItemLoader):
             compiled = compile_processor(unbound_method(declared)) if declared else None
             entry = _PER_CALL if compiled is None else (compiled, unbound_method(declared))
             cls._compiled[key] = entry
+            (cls._inputs if suffix == _IN else cls._outputs)[field_name] = entry
         return entry
 
     def _process_input_value(self, field_name, value):
@@ -355,7 +359,7 @@ class LeanLoader(ItemLoader):
         return _run_input(entry, field_name, value)
 
     def _add_value(self, field_name, value):
-        entry = self._compiled.get((field_name, _IN)) or self._processor(field_name, _IN)
+        entry = self._inputs.get(field_name) or self._processor(field_name, _IN)
         if entry is not _PER_CALL and entry[0].__class__ is Identity:  # values in as given
             processed = _as_list(value)
         else:
@@ -440,9 +444,9 @@ class LeanLoader(ItemLoader):
         if names is None:
             return super().load_item()
         values = self._values
-        compiled = self._compiled
+        outputs = self._outputs
         for field_name in tuple(values):
-            entry = compiled.get((field_name, _OUT)) or self._processor(field_name, _OUT)
+            entry = outputs.get(field_name) or self._processor(field_name, _OUT)
             if entry is _PER_CALL:
                 value = self.get_output_value(field_name)
             else:
