@@ -627,14 +627,14 @@ def load_track(row: dict) -> TrackItem:
     (profiled by ``tests/bench/bench_dump.py``). Each field is what the loader's processors
     gave (``MapCompose(f)`` then ``TakeFirst``: ``None``/``""`` as no value; titles verbatim).
     """
-    position, duration = row.get("position"), row.get("duration")
+    position, duration, artists = row.get("position"), row.get("duration"), row.get("artists")
     seconds = p.duration_seconds(duration)  # parsed once: clean_duration would parse it again
     return TrackItem(
         sequence=p.to_int(row.get("sequence")),
         position=p.clean_text(position),
         side=p.track_side(position),
         title=row.get("title"),
-        artist=p.artist_credit(row.get("artists") or []),
+        artist=p.artist_credit(artists) if artists else None,  # artist_credit's answer for no artists
         duration=None if seconds is None else duration.strip(),  # p.clean_duration: a parsed text is never ""
         duration_seconds=seconds,
         type=p.clean_text(row.get("type")),
