@@ -274,16 +274,27 @@ class FieldPaths:
         return iter(self.pairs)
 
     def rows(self, loader_class):
-        """``(field, compiled query, query, input processor entry, kind)`` per pair, where
-        ``kind`` says what the processor does to one value: ``_ONE`` (``MapCompose`` of one
-        function: that function), ``_SAME`` (``Identity``) or ``None`` (call it)."""
+        """``(field, first key, rest, compiled query, query, input processor entry, kind)`` per
+        pair, where ``first key`` is the first step of a plain path that starts with a key
+        (``None`` otherwise), ``rest`` its remaining steps, and ``kind`` says what the processor
+        does to one value: ``_ONE`` (``MapCompose`` of one function: that function), ``_SAME``
+        (``Identity``) or ``None`` (call it)."""
         rows = self._rows.get(loader_class)
         if rows is None:
             rows = self._rows[loader_class] = tuple(
-                (field_name, _compile(query), query, entry, _kind(entry))
+                (field_name, *_first_key(compiled), compiled, query, entry, _kind(entry))
                 for field_name, query in self.pairs
-                for entry in (loader_class._processor(field_name, _IN),))
+                for compiled, entry in ((_compile(query), loader_class._processor(field_name, _IN)),))
         return rows
+
+
+def _first_key(compiled):
+    """``(key, rest)`` of a plain path whose first step is a key, else ``(None, None)``: on a
+    ``dict`` root the key is one ``get`` and a missing key ends the path (most paths of a dump
+    release body name keys it does not have)."""
+    if compiled.__class__ is tuple and compiled and compiled[0].__class__ is str:
+        return compiled[0], compiled[1:]
+    return None, None
 
 
 _ONE, _SAME = "one", "same"
@@ -323,8 +334,11 @@ class LeanLoader(ItemLoader):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._compiled = {}  # (field name, "_in"/"_out") -> (compiled, declared) or _PER_CALL
+        # The same entries by field name alone, per suffix: what the per-value paths read,
+        # without building a (field, suffix) key each time.
+        cls._inputs, cls._outputs = {}, {}
 
-    _compiled = {}
+    _compiled, _inputs, _outputs = {}, {}, {}
 
     @classmethod
     def _processor(cls, field_name, suffix):
@@ -335,6 +349,7 @@ class LeanLoader(ItemLoader):
             compiled = compile_processor(unbound_method(declared)) if declared else None
             entry = _PER_CALL if compiled is None else (compiled, unbound_method(declared))
             cls._compiled[key] = entry
+            (cls._inputs if suffix == _IN else cls._outputs)[field_name] = entry
         return entry
 
     def _process_input_value(self, field_name, value):
@@ -344,7 +359,7 @@ class LeanLoader(ItemLoader):
         return _run_input(entry, field_name, value)
 
     def _add_value(self, field_name, value):
-        entry = self._compiled.get((field_name, _IN)) or self._processor(field_name, _IN)
+        entry = self._inputs.get(field_name) or self._processor(field_name, _IN)
         if entry is not _PER_CALL and entry[0].__class__ is Identity:  # values in as given
             processed = _as_list(value)
         else:
@@ -386,9 +401,16 @@ class LeanLoader(ItemLoader):
                 self.add_jmes(field_name, query)
             return self
         selector = self.selector
+        root = selector.root
+        get = root.get if root.__class__ is dict else None
         collected = self._values
-        for field_name, compiled, query, entry, kind in paths.rows(self.__class__):
-            result = _search(selector.root, compiled)
+        for field_name, first, rest, compiled, query, entry, kind in paths.rows(self.__class__):
+            if first is not None and get is not None:  # _search's first step, inlined
+                result = get(first)
+                if rest and result is not None:
+                    result = _search(result, rest)
+            else:
+                result = _search(root, compiled)
             if result is None:
                 if kind is not None:  # MapCompose and Identity turn no values into none
                     continue
@@ -422,9 +444,9 @@ class LeanLoader(ItemLoader):
         if names is None:
             return super().load_item()
         values = self._values
-        compiled = self._compiled
+        outputs = self._outputs
         for field_name in tuple(values):
-            entry = compiled.get((field_name, _OUT)) or self._processor(field_name, _OUT)
+            entry = outputs.get(field_name) or self._processor(field_name, _OUT)
             if entry is _PER_CALL:
                 value = self.get_output_value(field_name)
             else:
@@ -598,11 +620,6 @@ def seller_key(seller: dict):
     return p.to_int(seller.get("uid")) if key is None else key
 
 
-def _present(value):
-    """What ``TakeFirst`` keeps of one value: ``None`` and ``""`` are no value."""
-    return None if value == "" else value
-
-
 def load_track(row: dict) -> TrackItem:
     """One row of :func:`processors.flatten_tracklist`; a plain function, as :func:`load_credit`.
 
@@ -610,15 +627,16 @@ def load_track(row: dict) -> TrackItem:
     (profiled by ``tests/bench/bench_dump.py``). Each field is what the loader's processors
     gave (``MapCompose(f)`` then ``TakeFirst``: ``None``/``""`` as no value; titles verbatim).
     """
-    position, duration = row.get("position"), row.get("duration")
+    position, duration, artists = row.get("position"), row.get("duration"), row.get("artists")
+    seconds = p.duration_seconds(duration)  # parsed once: clean_duration would parse it again
     return TrackItem(
         sequence=p.to_int(row.get("sequence")),
         position=p.clean_text(position),
         side=p.track_side(position),
         title=row.get("title"),
-        artist=p.artist_credit(row.get("artists") or []),
-        duration=_present(p.clean_duration(duration)),
-        duration_seconds=p.duration_seconds(duration),
+        artist=p.artist_credit(artists) if artists else None,  # artist_credit's answer for no artists
+        duration=None if seconds is None else duration.strip(),  # p.clean_duration: a parsed text is never ""
+        duration_seconds=seconds,
         type=p.clean_text(row.get("type")),
         parent_sequence=p.to_int(row.get("parent_sequence")),
         artists=load_credits(row.get("own_artists")),

@@ -151,9 +151,10 @@ def credit_rows(item, attribute):
     album_id = str(item.release_id)
     rows = [_credit_row(album_id, None, index, credit) for index, credit in enumerate(getattr(item, attribute))]
     for index, track in enumerate(item.tracks):
-        sequence = track.sequence if track.sequence is not None else index
-        rows += [_credit_row(album_id, sequence, position, credit)
-                 for position, credit in enumerate(getattr(track, attribute))]
+        credits = getattr(track, attribute)
+        if credits:  # most tracks have none: no empty list built for them
+            sequence = track.sequence if track.sequence is not None else index
+            rows += [_credit_row(album_id, sequence, position, credit) for position, credit in enumerate(credits)]
     return rows
 
 
