@@ -12,6 +12,7 @@ runs without the argument pass through untouched. Like ``VideoCheckMiddleware`` 
 
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.items import ListingItem, ListingRowItem, ReleaseItem
+from discogs_harvest.spidermiddlewares import step_aside_when_off
 from discogs_harvest.spiders.market import MarketFigures
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -47,11 +48,7 @@ class MarketFiguresMiddleware:
         self.crawler = crawler
         self.figures = None  # made on first use: only when the spider asks for figures
         self.taken = set()  # release ids whose figures were requested in this run
-        if crawler.spider is not None and not self._enabled():
-            # Off for this spider (known before Scrapy builds its middlewares): Scrapy skips a
-            # middleware whose process_spider_output is None, so every response's output goes
-            # through neither this method's generator nor the one Scrapy wraps around it.
-            self.process_spider_output = None
+        step_aside_when_off(self)
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -13,6 +13,7 @@ Reads the spider attribute ``wants_tracks`` (set from ``FEEDS`` by the spider ba
 
 from discogs_harvest import stats
 from discogs_harvest.items import ReleaseItem
+from discogs_harvest.spidermiddlewares import step_aside_when_off
 from discogs_harvest.trackfeed import track_records
 
 RECORDS = stats.key("tracks", "records")
@@ -22,11 +23,7 @@ class TrackFeedMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.done = set()  # release ids whose tracks went out
-        if crawler.spider is not None and not self._enabled():
-            # Off for this spider (known before Scrapy builds its middlewares): Scrapy skips a
-            # middleware whose process_spider_output is None, so every response's output goes
-            # through neither this method's generator nor the one Scrapy wraps around it.
-            self.process_spider_output = None
+        step_aside_when_off(self)
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -13,6 +13,7 @@ Reads the spider argument ``check_videos`` and the settings of :mod:`discogs_har
 from discogs_harvest.downloadermiddlewares.youtube import check_youtube_settings
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.items import ReleaseItem
+from discogs_harvest.spidermiddlewares import step_aside_when_off
 from discogs_harvest.youtube.checks import VideoChecker
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -44,11 +45,7 @@ class VideoCheckMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.checker = None  # made on first use: only when the spider asks for checks
-        if crawler.spider is not None and not self._enabled():
-            # Off for this spider (known before Scrapy builds its middlewares): Scrapy skips a
-            # middleware whose process_spider_output is None, so every response's output goes
-            # through neither this method's generator nor the one Scrapy wraps around it.
-            self.process_spider_output = None
+        step_aside_when_off(self)
 
     @classmethod
     def from_crawler(cls, crawler):
