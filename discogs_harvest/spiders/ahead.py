@@ -81,7 +81,8 @@ class PagesBehind:
         return len(self.pages)
 
     def arrived(self, page, latency=None):
-        """``page`` was paged (``latency``: its download's seconds, for the first page's pace)."""
+        """``page`` (what its work needs to know of it) was paged; ``latency``, its download's
+        seconds, paces the first page."""
         now = self.clock()
         interval = now - self.last_arrival if self.last_arrival is not None else latency or 0.0
         self.last_arrival = now
