@@ -277,6 +277,13 @@ class SellerInventorySpider(DiscogsSpider):
         if found is None:
             raise RuntimeError(f"inventory page {page} of {self.seller} is no longer kept in raw_bodies")
         body, data = found
+        if tuple(listing["id"] for listing in data["listings"]) != self.pages_seen[page].listing_ids:
+            # Another harvest of this seller kept its own fetch of the page meanwhile (the same
+            # raw_bodies row): its listings are real, but not the ones paging judged complete.
+            logger.warning("Inventory page %s of %s was kept again by another harvest before its listings went "
+                           "out; its listings are taken from that copy and no listing is marked unavailable",
+                           page, self.seller)
+            self.pages_failed = True
         yield from self.page_listings(page, pages_total, data["listings"])
         yield InventoryPageItem(seller_username=self.seller, status=status, page=page, next_url=next_url,
                                 pages_total=pages_total, body=body)
