@@ -40,7 +40,7 @@ RUN_FIRST = (
     "tests/integration/test_readme.py",  # ~95: the README's Harvesting section, 24 commands
     "tests/integration/test_readme_sandbox.py",  # ~65
     "tests/integration/test_honest_exits.py",  # ~50: exit statuses, so a process per harvest
-    "tests/integration/test_concurrency.py",  # ~40: four harvests of 2,500-3,000 listings
+    "tests/integration/test_concurrency.py",  # ~30: two harvests of 1,000-1,200 listings at once, two alone
     "tests/integration/test_claims_crawl.py",  # ~40
     "tests/integration/test_resume.py",  # ~30: three killed harvests and their resumes
     "tests/integration/test_owner_scale.py",  # ~30: two harvests of 25,000 listings
