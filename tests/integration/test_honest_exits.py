@@ -64,11 +64,19 @@ BAD_INPUT = {
 }
 
 
+# Run as ``scrapy crawl`` processes, so that exit 2 is also checked as the shell sees it, with settings
+# read from a new process's environment and a spider name looked up by Scrapy's command line; the other
+# cases run the same crawl command in this process (tests/integration/inprocess.py), each refused by the
+# same check either way.
+AS_PROCESSES = {"period from the environment", "an unknown spider"}
+
+
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
 def test_bad_input_is_one_line_before_any_request(module_sandbox, tmp_path, case):
     spider, arguments, settings, env, line = BAD_INPUT[case]
     since = len(module_sandbox.log())
-    result = crawl(spider, module_sandbox, tmp_path / "x.db", *arguments, settings=settings, env=env, timeout=60)
+    run = crawl if case in AS_PROCESSES else crawl_in_process
+    result = run(spider, module_sandbox, tmp_path / "x.db", *arguments, settings=settings, env=env, timeout=60)
     assert result.returncode == 2, result.stderr[-2000:]
     assert len(result.error_lines) == 1 and result.error_lines[0].startswith(line), result.stderr[-2000:]
     assert "Traceback" not in result.stderr
@@ -78,8 +86,8 @@ def test_bad_input_is_one_line_before_any_request(module_sandbox, tmp_path, case
 def test_an_unwritable_feed_is_one_line_before_any_request(module_sandbox, tmp_path):
     (tmp_path / "notes.txt").write_text("a file, not a folder")
     since = len(module_sandbox.log())
-    result = crawl("seller_inventory", module_sandbox, tmp_path / "x.db", f"seller={SMALL}",
-                   feed=tmp_path / "notes.txt" / "listings.json", timeout=60)
+    result = crawl_in_process("seller_inventory", module_sandbox, tmp_path / "x.db", f"seller={SMALL}",
+                              feed=tmp_path / "notes.txt" / "listings.json", timeout=60)
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.error_lines == [
         f"error: feed {tmp_path}/notes.txt/listings.json cannot be written: {tmp_path}/notes.txt is not a folder"]
