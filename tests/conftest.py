@@ -43,7 +43,7 @@ RUN_FIRST = (
     "tests/integration/test_concurrency.py",  # ~30: two harvests of 1,000-1,200 listings at once, two alone
     "tests/integration/test_claims_crawl.py",  # ~40
     "tests/integration/test_resume.py",  # ~30: three killed harvests and their resumes
-    "tests/integration/test_owner_scale.py",  # ~30: two harvests of 25,000 listings
+    "tests/integration/test_owner_scale.py",  # ~20: two harvests of 12,000 listings
     "tests/integration/test_owner.py",  # ~25
     "tests/integration/test_console.py",  # ~25
     "tests/integration/test_incomplete.py",  # ~25: the default retries' backoff, offline
