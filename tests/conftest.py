@@ -47,7 +47,7 @@ RUN_FIRST = (
     "tests/integration/test_owner.py",  # ~25
     "tests/integration/test_console.py",  # ~25
     "tests/integration/test_incomplete.py",  # ~25: the default retries' backoff, offline
-    "tests/integration/test_outage.py",  # ~20
+    "tests/integration/test_outage.py",  # ~12
     "tests/integration/test_rebuild.py",  # ~15
     "tests/downloadermiddlewares/test_redis_window.py",  # ~15
     "tests/test_scrapyd.py",  # ~12
