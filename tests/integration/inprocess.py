@@ -317,6 +317,28 @@ class _RunningReactorProcess(AsyncCrawlerRunner):
         raise CrawlTimeout("scrapy crawl", timeout)
 
 
+def run_spider_in_process(spidercls, settings, timeout=60, **spider_arguments):
+    """Crawl ``spidercls`` with ``settings`` (a dict over Scrapy's defaults: no project settings, no
+    command) in this process's reactor, isolated as :func:`crawl_in_process` is. Returns the
+    crawler (its ``stats``) and the log at the settings' ``LOG_LEVEL`` as the crawl's console shows it."""
+    from discogs_harvest.freshness import close_database
+
+    loop = _reactor_loop()
+    stderr = io.StringIO()
+    with _isolated(), _captured_log(Settings(settings), stderr):
+        runner = _RunningReactorProcess(settings, loop, timeout)
+        crawler = runner.create_crawler(spidercls)
+        asyncio.set_event_loop(loop)  # AsyncCrawlerRunner creates its task on the current loop
+        try:
+            runner.crawl(crawler, **spider_arguments)
+            runner.start()
+        finally:
+            asyncio.set_event_loop(None)
+            if settings.get("DATABASE_URL"):
+                close_database(settings["DATABASE_URL"])  # as the process exit would
+    return crawler, stderr.getvalue()
+
+
 def _run(argv, loop, timeout):
     """What ``scrapy.cmdline.execute`` does with ``scrapy crawl <argv>``, up to the exit status:
     the project's crawl command parses the options, checks, crawls and reports."""
