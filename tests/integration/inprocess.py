@@ -1,4 +1,4 @@
-"""Run the project's ``scrapy crawl`` in this process: :func:`crawl` without the ~1.5 s start-up.
+"""Run the project's ``scrapy crawl`` in this process: :func:`crawl` without a process's start-up.
 
 ``crawl_in_process(spider, sandbox, database, *args, ...)`` takes the same arguments as
 :func:`tests.integration.crawling.crawl` and returns the same :class:`CrawlResult`
@@ -238,9 +238,8 @@ def run_in_process(command, environ, cwd=None, timeout=180):
     there would. The console logs at the command's ``-s LOG_LEVEL=`` (else the environment's);
     the quiet default console needs the subprocess. Returns a :class:`CrawlResult`."""
     argv = command[command.index("crawl") + 1:]  # [spider, "-a", ..., "-s", ...]
-    chosen = [value for name, _, value in (argv[i + 1].partition("=") for i, word in enumerate(argv[:-1])
-                                            if word == "-s") if name == "LOG_LEVEL"]
-    log_level = chosen[-1] if chosen else environ.get("LOG_LEVEL")
+    options = dict(argv[i + 1].partition("=")[::2] for i, word in enumerate(argv[:-1]) if word == "-s")
+    log_level = options.get("LOG_LEVEL", environ.get("LOG_LEVEL"))
     if log_level is None:
         raise ValueError("the quiet default console (no LOG_LEVEL) needs the subprocess: use subprocess.run")
     loop = _reactor_loop()
