@@ -36,6 +36,7 @@ from discogs_harvest.completeness import PageSeen
 from discogs_harvest.freshness import database_for
 from discogs_harvest.shapes import inventory_problem
 from discogs_harvest.models import FailedRelease, InventoryPage, RawBody, utcnow
+from discogs_harvest.pipelines.inserts import Inserts
 from discogs_harvest.pipelines.rows import PAGE_COMPRESSION, page_resource_id, raw_row, without_credentials
 
 
@@ -97,16 +98,23 @@ def keep_page(database_url, seller, status, page, body, next_url, pages_total):
     """
     database = database_for(database_url)
     now = utcnow()
-    row = raw_row("inventory_page", page_resource_id(seller, status, page), body, now, PAGE_COMPRESSION)
+    body_row = raw_row("inventory_page", page_resource_id(seller, status, page), body, now, PAGE_COMPRESSION)
+    page_row = {"seller": seller.lower(), "status": status, "page": page, "next_url": without_credentials(next_url),
+                "pages_total": pages_total, "body": "", "fetched_at": now, "listings_out": False}
+    inserts = _inserts.get(database_url)
+    if inserts is None:  # the two statements' texts rendered once (pipelines/inserts.py), not for every page
+        inserts = _inserts[database_url] = Inserts(lambda: database_for(database_url))
     with database.atomic():
-        RawBody.insert(row).on_conflict(
+        inserts.run("keep body", RawBody, [body_row], lambda rows: RawBody.insert_many(rows).on_conflict(
             conflict_target=[RawBody.resource, RawBody.resource_id],
-            preserve=[RawBody.body, RawBody.fetched_at], update={RawBody.unlisted: False}).execute()
-        InventoryPage.insert(seller=seller.lower(), status=status, page=page, next_url=without_credentials(next_url),
-                             pages_total=pages_total, body="", fetched_at=now, listings_out=False).on_conflict(
+            preserve=[RawBody.body, RawBody.fetched_at], update={RawBody.unlisted: False}))
+        inserts.run("keep page", InventoryPage, [page_row], lambda rows: InventoryPage.insert_many(rows).on_conflict(
             conflict_target=[InventoryPage.seller, InventoryPage.status, InventoryPage.page],
             preserve=[InventoryPage.next_url, InventoryPage.pages_total, InventoryPage.body,
-                      InventoryPage.fetched_at, InventoryPage.listings_out]).execute()
+                      InventoryPage.fetched_at, InventoryPage.listings_out]))
+
+
+_inserts = {}  # database_url -> Inserts
 
 
 def kept_page(database_url, seller, status, page):
