@@ -269,7 +269,10 @@ class SellerInventorySpider(DiscogsSpider):
         if paging_on:  # the fetch overlaps whatever listings are due now
             yield self.page_request(self.on_api(next_url), page=page + 1)
         self.behind.arrived((page, pages_total, next_url), response.meta.get("download_latency"))
+        self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
+        self.crawler.stats.set_value(stats.PAGES_AHEAD, len(self.behind))
         yield from self.behind.work_off(self.kept_listings, everything=not paging_on or self.alone)
+        self.crawler.stats.set_value(stats.PAGES_AHEAD, len(self.behind))
         if not paging_on:
             yield from self.end_paging(page, pages_total, next_url)
 
@@ -563,6 +566,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     def page_failure(self, failure):
         yield from self.behind.work_off(self.kept_listings, everything=True)  # the pages before it
+        self.crawler.stats.set_value(stats.PAGES_AHEAD, 0)
         response = getattr(failure.value, "response", None)
         if failure.check(DiscogsOutageError):
             self.pages_failed = self.page_error = True  # the run is stopping: keep the checkpoint
