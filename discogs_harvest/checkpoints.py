@@ -5,8 +5,10 @@ staleness pipeline clears a seller's pages once a run has paged to the end and f
 read here by the spiders before they request anything:
 
 - :func:`inventory_checkpoint`: the pages 1..k of a seller's inventory stored by a run that
-  did not finish, when younger than ``INVENTORY_RESUME_MAX_AGE_HOURS``. The spider replays
-  them instead of fetching them again and continues from page k's ``next`` URL. A page's
+  did not finish, when younger than ``INVENTORY_RESUME_MAX_AGE_HOURS``: those checkpointed
+  with their listings and those only kept (:attr:`CheckpointPage.listings_out` false), alike.
+  The spider replays them instead of fetching them again and continues from page k's
+  ``next`` URL; a kept page's listings go out then, followed by its checkpoint. A page's
   body is read from ``raw_bodies`` (storage writes ``inventory_pages.body`` empty; a row an
   older version wrote with its body is read as it is). A stored page whose body is not a
   well-formed inventory page (:mod:`discogs_harvest.shapes`: a corrupted row, a page stored
@@ -15,9 +17,12 @@ read here by the spiders before they request anything:
   (:attr:`CheckpointPage.listings`), one page at a time, so a long checkpoint is not held in
   memory.
 - :func:`keep_page` and :func:`kept_page`: ``seller_inventory`` keeps a fetched page's body in
-  ``raw_bodies`` as soon as it is checked, committed at once, and reads it back when the
-  page's listings go out (which may be after later pages were fetched); storage writes the
-  page's ``inventory_pages`` row with its listings, so a kept body alone is no checkpoint.
+  ``raw_bodies`` as soon as it is checked, with its ``inventory_pages`` row (``listings_out``
+  false), committed at once, and reads it back when the page's listings go out (which may be
+  after later pages were fetched); storage writes the row again with the listings
+  (``listings_out`` true). The row is what marks the page as the unfinished run's: bodies of
+  finished runs stay in ``raw_bodies``, but the staleness pipeline deletes the rows of a
+  seller whose run paged to the end and finished, kept and checkpointed alike.
 - :func:`failed_release_ids`: releases that failed every retry last time; retried first.
 """
 
@@ -31,7 +36,8 @@ from discogs_harvest.completeness import PageSeen
 from discogs_harvest.freshness import database_for
 from discogs_harvest.shapes import inventory_problem
 from discogs_harvest.models import FailedRelease, InventoryPage, RawBody, utcnow
-from discogs_harvest.pipelines.rows import PAGE_COMPRESSION, page_resource_id, raw_row
+from discogs_harvest.pipelines.inserts import Inserts
+from discogs_harvest.pipelines.rows import PAGE_COMPRESSION, page_resource_id, raw_row, without_credentials
 
 
 @dataclass
@@ -42,6 +48,7 @@ class CheckpointPage:
     fetched_at: datetime.datetime
     seen: PageSeen | None = None  # what the completeness policy needs of it
     read: Callable[[], dict] | None = None  # the page's body, decoded again from disk
+    listings_out: bool = True  # False: only kept, its listings did not go out before the run stopped
 
     @property
     def listings(self):
@@ -50,7 +57,8 @@ class CheckpointPage:
 
 
 def inventory_checkpoint(database_url, seller, status, max_age_hours, now=None):
-    """Stored pages 1..k of ``seller``'s inventory (contiguous, all young enough), in order."""
+    """Stored pages 1..k of ``seller``'s inventory (contiguous, all young enough), in order:
+    checkpointed or only kept, each page judged the same way."""
     database_for(database_url)
     oldest = (now or utcnow()) - datetime.timedelta(hours=max_age_hours)
     query = (InventoryPage.select()
@@ -67,7 +75,7 @@ def inventory_checkpoint(database_url, seller, status, max_age_hours, now=None):
             break  # a corrupted or missing body: fetch it (and what follows) again
         epoch = row.fetched_at.replace(tzinfo=datetime.timezone.utc).timestamp()
         pages.append(CheckpointPage(row.page, row.next_url, row.pages_total, row.fetched_at,
-                                    PageSeen.from_body(data, epoch, replayed=True), read))
+                                    PageSeen.from_body(data, epoch, replayed=True), read, row.listings_out))
     return pages
 
 
@@ -79,15 +87,34 @@ def _kept(database_url, seller, status, page):
     return lambda: (kept_page(database_url, seller, status, page) or (None, None))[1]
 
 
-def keep_page(database_url, seller, status, page, body):
+def keep_page(database_url, seller, status, page, body, next_url, pages_total):
     """Keep an inventory page's body (its text as received, secrets masked) in ``raw_bodies``,
-    committed now, as storage keeps it (:func:`~discogs_harvest.pipelines.rows.raw_row`)."""
+    as storage keeps it (:func:`~discogs_harvest.pipelines.rows.raw_row`), and its
+    ``inventory_pages`` row, its listings not out yet: committed now, together.
+
+    The row is written again even where one was (a page fetched again: after a restart from
+    page 1, or by another harvest of the seller): it describes the body kept now, whose
+    listings have not gone out.
+    """
     database = database_for(database_url)
-    row = raw_row("inventory_page", page_resource_id(seller, status, page), body, utcnow(), PAGE_COMPRESSION)
+    now = utcnow()
+    body_row = raw_row("inventory_page", page_resource_id(seller, status, page), body, now, PAGE_COMPRESSION)
+    page_row = {"seller": seller.lower(), "status": status, "page": page, "next_url": without_credentials(next_url),
+                "pages_total": pages_total, "body": "", "fetched_at": now, "listings_out": False}
+    inserts = _inserts.get(database_url)
+    if inserts is None:  # the two statements' texts rendered once (pipelines/inserts.py), not for every page
+        inserts = _inserts[database_url] = Inserts(lambda: database_for(database_url))
     with database.atomic():
-        RawBody.insert(row).on_conflict(
+        inserts.run("keep body", RawBody, [body_row], lambda rows: RawBody.insert_many(rows).on_conflict(
             conflict_target=[RawBody.resource, RawBody.resource_id],
-            preserve=[RawBody.body, RawBody.fetched_at], update={RawBody.unlisted: False}).execute()
+            preserve=[RawBody.body, RawBody.fetched_at], update={RawBody.unlisted: False}))
+        inserts.run("keep page", InventoryPage, [page_row], lambda rows: InventoryPage.insert_many(rows).on_conflict(
+            conflict_target=[InventoryPage.seller, InventoryPage.status, InventoryPage.page],
+            preserve=[InventoryPage.next_url, InventoryPage.pages_total, InventoryPage.body,
+                      InventoryPage.fetched_at, InventoryPage.listings_out]))
+
+
+_inserts = {}  # database_url -> Inserts
 
 
 def kept_page(database_url, seller, status, page):

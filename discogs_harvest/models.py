@@ -523,6 +523,8 @@ class InventoryPage(BaseModel):
 
     A harvest killed mid-way replays these instead of fetching them again and carries on
     from ``next_url`` of the last one (``seller_inventory``; ``INVENTORY_RESUME_MAX_AGE_HOURS``).
+    Written by the spider when it keeps the page's body (:func:`~discogs_harvest.checkpoints.keep_page`,
+    ``listings_out`` false), and again by storage with the page's listings (``listings_out`` true).
     """
 
     seller = TextField()  # lower-cased username
@@ -536,6 +538,12 @@ class InventoryPage(BaseModel):
     # wrote carry it here, and are read as they are.
     body = TextField()
     fetched_at = DateTimeField(default=utcnow)
+    # True once the page's listings went out, committed with this row (in collection_items, or
+    # waiting in pending_listings); false while only its body is kept and they are still to go
+    # out (a resumed run sends them from the body). Rows older versions wrote were all written
+    # with their listings: the column is added as true for them, and is true by default for a
+    # row an older version still writes without it.
+    listings_out = BooleanField(default=True, constraints=[SQL("DEFAULT TRUE")])
 
     class Meta:
         table_name = "inventory_pages"

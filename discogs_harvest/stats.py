@@ -16,6 +16,9 @@ def key(*parts):
 # Work known and done: read by the progress extension and the JSON-RPC progress call.
 PAGES_TOTAL = key("pages", "total")
 PAGES_DONE = key("pages", "done")
+# Pages fetched and kept whose listings have not gone out (seller_inventory): not done, but
+# a resumed run replays them, so they are not left to fetch either.
+PAGES_AHEAD = key("pages", "ahead")
 PAGES_FAILED = key("pages", "failed")
 LISTINGS_SEEN = key("listings", "seen")
 LISTINGS_MATCHED = key("listings", "matched")

@@ -5,13 +5,16 @@ import json
 import zlib
 
 import pytest
+from scrapy import signals
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from discogs_harvest.checkpoints import failed_release_ids, inventory_checkpoint
+from discogs_harvest.checkpoints import failed_release_ids, inventory_checkpoint, keep_page
 from discogs_harvest.items import FailedReleaseItem, InventoryPageItem, ReleaseItem
 from discogs_harvest.models import InventoryPage, RawBody
+from discogs_harvest.pipelines.staleness import StalenessPipeline
 from discogs_harvest.pipelines.storage import StoragePipeline
+from tests.pipelines import factories
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -65,6 +68,60 @@ def test_the_body_is_kept_once_and_a_page_stored_with_its_body_still_replays(dat
     RawBody.delete().where(RawBody.resource_id == "someseller/For Sale/2").execute()
     pages = inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=24)
     assert [p.listings for p in pages] == [[{"id": n * 10, "release": {"id": 1}}] for n in (1, 2, 3)]
+
+
+def keep(database_url, number, next_url="next"):
+    """What paging does with a checked page before its listings go out."""
+    item = page(number, next_url=next_url)
+    keep_page(database_url, item.seller_username, item.status, number, item.body, next_url, item.pages_total)
+
+
+def test_pages_kept_before_their_listings_went_out_continue_the_checkpoint(database_url):
+    store(database_url, page(1), page(2))
+    keep(database_url, 3)
+    keep(database_url, 4, next_url="after 4")
+    pages = inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=24)
+    assert [(p.page, p.listings_out) for p in pages] == [(1, True), (2, True), (3, False), (4, False)]
+    assert pages[-1].next_url == "after 4" and pages[-1].pages_total == 5
+    assert [p.listings for p in pages[2:]] == [[{"id": 30, "release": {"id": 1}}], [{"id": 40, "release": {"id": 1}}]]
+    assert [p.seen.listing_ids for p in pages[2:]] == [(30,), (40,)]
+    assert all(p.seen.replayed for p in pages)  # judged as any replayed page
+
+
+def test_a_kept_page_is_checkpointed_once_stored_with_its_listings_and_kept_again_when_fetched_again(database_url):
+    keep(database_url, 1)
+    store(database_url, page(1))
+    assert [p.listings_out for p in inventory_checkpoint(database_url, "SomeSeller", "For Sale", 24)] == [True]
+    keep(database_url, 1, next_url="fetched again")  # its body replaced: those listings have not gone out
+    [again] = inventory_checkpoint(database_url, "SomeSeller", "For Sale", 24)
+    assert (again.listings_out, again.next_url) == (False, "fetched again")
+
+
+@pytest.mark.parametrize("problem", ["gap", "old", "corrupted"])
+def test_kept_pages_follow_the_rules_of_checkpointed_ones(database_url, problem):
+    store(database_url, page(1))
+    keep(database_url, 2)
+    keep(database_url, 3 if problem != "gap" else 4)
+    if problem == "old":
+        stored = InventoryPage.get(InventoryPage.page == 3).fetched_at
+        InventoryPage.update(fetched_at=stored - 3 * HOUR).where(InventoryPage.page == 3).execute()
+    if problem == "corrupted":
+        RawBody.update(body=b"not zlib").where(RawBody.resource_id == "someseller/For Sale/3").execute()
+    assert [p.page for p in inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=2)] == [1, 2]
+
+
+def test_a_finished_run_clears_its_kept_pages_too_and_its_bodies_alone_are_no_checkpoint(database_url):
+    """raw_bodies keeps the pages of finished runs: only an inventory_pages row says a page is
+    the unfinished run's, and the staleness pipeline deletes them all when a run ends."""
+    store(database_url, page(1))
+    keep(database_url, 2)
+    crawler = get_crawler(settings_dict={"DATABASE_URL": database_url})
+    staleness = build_from_crawler(StalenessPipeline, crawler)
+    staleness.process_item(factories.snapshot("SomeSeller", [10, 20], complete=True))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert InventoryPage.select().count() == 0
+    assert RawBody.select().where(RawBody.resource == "inventory_page").count() == 2
+    assert inventory_checkpoint(database_url, "SomeSeller", "For Sale", max_age_hours=24) == []
 
 
 def test_pages_older_than_the_limit_are_not_replayed(database_url):

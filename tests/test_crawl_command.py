@@ -57,6 +57,9 @@ COMMAND = "scrapy crawl seller_inventory -a seller=x"
     ("finished", {"harvest/releases/done": 3, "harvest/releases/to_fetch": 3}, 0, None),
     ("shutdown", {"harvest/pages/total": 8, "harvest/pages/done": 3, "harvest/releases/to_fetch": 0}, 6,
      f"harvest stopped before its end (shutdown): 5 of 8 inventory pages not fetched; resume with: {COMMAND}"),
+    # Pages kept ahead of their listings are fetched: the resume replays them.
+    ("shutdown", {"harvest/pages/total": 8, "harvest/pages/done": 1, "harvest/pages/ahead": 3}, 6,
+     f"harvest stopped before its end (shutdown): 4 of 8 inventory pages not fetched; resume with: {COMMAND}"),
     ("closed_by_jsonrpc", {"harvest/pages/total": 2, "harvest/pages/done": 2, "harvest/releases/to_fetch": 300,
                            "harvest/releases/done": 100}, 6,
      f"harvest stopped before its end (closed_by_jsonrpc): 200 of 300 releases not fetched; resume with: {COMMAND}"),

@@ -111,3 +111,23 @@ def test_one_column_indexes_a_composite_covers_are_dropped_on_either_backend(dat
     assert not names.keys() & {name for _, name in covered}
     assert names["tracks_album_id_sequence"] == ["album_id", "sequence"]
     database.close()
+
+
+def test_inventory_pages_gain_listings_out_true_for_their_rows_on_either_backend(database_url):
+    """Checkpoint rows of an earlier version were all written with their page's listings: the
+    column added says so; a row written now without it (as an older harvest would) too."""
+    database = open_database(database_url)
+    database.execute_sql("DROP TABLE inventory_pages")
+    database.execute_sql("CREATE TABLE inventory_pages (id INTEGER PRIMARY KEY, seller TEXT NOT NULL, "
+                         "status TEXT NOT NULL, page INTEGER NOT NULL, next_url TEXT, pages_total INTEGER, "
+                         "body TEXT NOT NULL, fetched_at TIMESTAMP NOT NULL)")
+    database.execute_sql("INSERT INTO inventory_pages (id, seller, status, page, body, fetched_at) "
+                         "VALUES (1, 'someseller', 'For Sale', 1, '', '2024-01-01 00:00:00')")
+    database.close()
+    database = open_database(database_url)
+    assert missing_columns(database) == []
+    assert database.execute_sql("SELECT page, listings_out FROM inventory_pages").fetchall() == [(1, True)]
+    database.execute_sql("INSERT INTO inventory_pages (id, seller, status, page, body, fetched_at) "
+                         "VALUES (2, 'someseller', 'For Sale', 2, '', '2024-01-01 00:00:00')")
+    assert database.execute_sql("SELECT listings_out FROM inventory_pages WHERE page = 2").fetchall() == [(True,)]
+    database.close()

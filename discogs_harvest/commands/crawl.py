@@ -92,7 +92,8 @@ def incomplete_message(values, command=None):
 def left_undone(values):
     """``"5 of 8 inventory pages and 120 of 300 releases not fetched"`` from the progress stats."""
     parts = []
-    pages_total, pages_done = values.get(stats.PAGES_TOTAL), values.get(stats.PAGES_DONE, 0)
+    pages_total = values.get(stats.PAGES_TOTAL)
+    pages_done = values.get(stats.PAGES_DONE, 0) + values.get(stats.PAGES_AHEAD, 0)  # both replayed by a resume
     if pages_total and pages_done < pages_total:
         parts.append(f"{pages_total - pages_done} of {pages_total} inventory pages")
     to_fetch, done = values.get(stats.RELEASES_TO_FETCH, 0), values.get(stats.RELEASES_DONE, 0)

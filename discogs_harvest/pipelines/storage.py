@@ -39,7 +39,8 @@ In the same transaction a crawl (not ``scrapy rebuild``) records what changed
 ``release_stats_history`` when a release's figures moved.
 
 Checkpoints for resuming (:mod:`discogs_harvest.checkpoints`): an ``InventoryPageItem``
-is upserted into ``inventory_pages``; a ``FailedReleaseItem`` into ``failed_releases``
+is upserted into ``inventory_pages`` with ``listings_out`` true (its listings are in the same
+transaction); a ``FailedReleaseItem`` into ``failed_releases``
 (``attempts`` counted), and a release stored later is removed from there.
 
 A batch that fails is retried item by item, so one bad item costs only itself
@@ -515,7 +516,8 @@ class StoragePipeline:
         rows = self.upsert(InventoryPage, [
             {"seller": item.seller_username.lower(), "status": item.status, "page": item.page,
              "next_url": without_credentials(item.next_url), "pages_total": item.pages_total,
-             "body": "" if self.keep_bodies else item.body, "fetched_at": now} for item in pages
+             "body": "" if self.keep_bodies else item.body, "fetched_at": now,
+             "listings_out": True} for item in pages  # committed with them: checkpointed
         ], [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
         kept_pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
                               item.body, now, PAGE_COMPRESSION) for item in pages if item.body]

@@ -39,12 +39,14 @@ again), and the snapshot claims completeness only when they saw every listing an
 The seller's own inventory (every status, no page cap, private fields, ``-a via=export``) is
 handled by :class:`~discogs_harvest.spiders.owner.OwnerInventory` (``self.owner``).
 
-Resuming: every fetched page is also yielded as an :class:`InventoryPageItem` (a checkpoint)
-once its listings are out. A run that finds pages 1..k of an unfinished run (younger than
-``INVENTORY_RESUME_MAX_AGE_HOURS``) replays them from the database, reading one page at a
-time, and requests page k+1; a page fetched but not checkpointed (its body kept, its listings
-not out) is fetched again. Releases already stored are fresh, so they are not fetched again
-either. Releases that failed every retry last time are requested first.
+Resuming: every fetched page is kept with its ``inventory_pages`` row as soon as it is checked,
+and yielded as an :class:`InventoryPageItem` (a checkpoint) once its listings are out. A run
+that finds pages 1..k of an unfinished run (younger than ``INVENTORY_RESUME_MAX_AGE_HOURS``)
+replays them from the database, reading one page at a time, and requests page k+1: a page
+whose listings went out is replayed as they did, one only kept has its listings sent now and
+is then checkpointed, so no page is fetched twice however far paging ran ahead of the
+listings. Releases already stored are fresh, so they are not fetched again either. Releases
+that failed every retry last time are requested first.
 
 Availability: every page used (fetched or replayed) is recorded as a
 :class:`~discogs_harvest.completeness.PageSeen` and travels in the snapshot; the staleness
@@ -195,11 +197,13 @@ class SellerInventorySpider(DiscogsSpider):
         if checkpoint:
             self.replayed = [page.seen for page in checkpoint]
             self.pages_seen.update((page.page, page.seen) for page in checkpoint)
-            logger.info("Resuming the inventory of %s from pages 1-%s stored by an unfinished run at %s",
-                        self.seller, len(checkpoint), checkpoint[0].fetched_at.strftime("%Y-%m-%d %H:%M UTC"))
+            logger.info("Resuming the inventory of %s from pages 1-%s stored by an unfinished run at %s (%s of them "
+                        "kept before their listings went out)", self.seller, len(checkpoint),
+                        checkpoint[0].fetched_at.strftime("%Y-%m-%d %H:%M UTC"),
+                        sum(not page.listings_out for page in checkpoint))
             self.crawler.stats.set_value(stats.key("pages", "resumed"), len(checkpoint))
             for page in checkpoint:  # read from disk a page at a time
-                for result in self.handle_page(page.page, page.pages_total, page.listings):
+                for result in self.replay_page(page):
                     yield result
             last = checkpoint[-1]
             for result in self.after_page(last.page, last.pages_total, last.next_url):
@@ -258,13 +262,17 @@ class SellerInventorySpider(DiscogsSpider):
             yield from self.quick_page(page, pages_total, listings, next_url)
             return
         # Kept on disk now (checked: the retry middleware did), its listings read back from there.
-        keep_page(self.database_url, self.seller, self.options["status"], page, scrub(response.text))
+        keep_page(self.database_url, self.seller, self.options["status"], page, scrub(response.text), next_url,
+                  pages_total)
         self.take_page(page, pages_total, listings)
         paging_on = next_url and page < self.options["max_pages"]
         if paging_on:  # the fetch overlaps whatever listings are due now
             yield self.page_request(self.on_api(next_url), page=page + 1)
         self.behind.arrived((page, pages_total, next_url), response.meta.get("download_latency"))
+        self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
+        self.crawler.stats.set_value(stats.PAGES_AHEAD, len(self.behind))
         yield from self.behind.work_off(self.kept_listings, everything=not paging_on or self.alone)
+        self.crawler.stats.set_value(stats.PAGES_AHEAD, len(self.behind))
         if not paging_on:
             yield from self.end_paging(page, pages_total, next_url)
 
@@ -299,6 +307,16 @@ class SellerInventorySpider(DiscogsSpider):
         self.seen_listing_ids = []
         self.windows = None
         yield self.first_page_request()
+
+    def replay_page(self, page):
+        """A page of the unfinished run (:class:`~discogs_harvest.checkpoints.CheckpointPage`):
+        its listings again when they went out before, else for the first time, from its kept
+        body, followed by its checkpoint (as when paging kept it)."""
+        if page.listings_out:
+            yield from self.handle_page(page.page, page.pages_total, page.listings)
+            return
+        self.take_page(page.page, page.pages_total, page.listings)
+        yield from self.kept_listings((page.page, page.pages_total, page.next_url))
 
     def handle_page(self, page, pages_total, listings):
         """One page replayed from a checkpoint (or the owner's export), listings and all."""
@@ -548,6 +566,7 @@ class SellerInventorySpider(DiscogsSpider):
 
     def page_failure(self, failure):
         yield from self.behind.work_off(self.kept_listings, everything=True)  # the pages before it
+        self.crawler.stats.set_value(stats.PAGES_AHEAD, 0)
         response = getattr(failure.value, "response", None)
         if failure.check(DiscogsOutageError):
             self.pages_failed = self.page_error = True  # the run is stopping: keep the checkpoint

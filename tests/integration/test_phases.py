@@ -65,11 +65,13 @@ def start_and_kill(sandbox, database, args, pages):
 
 
 def checkpointed_listings(database):
-    """Listing ids of every page the killed run checkpointed."""
+    """Listing ids of every page the killed run checkpointed (its listings out: a page only kept,
+    its row written when paging checked it, has ``listings_out`` false)."""
     ids = set()
     # storage keeps each checkpointed page's body in raw_bodies (inventory_pages.body is empty)
     for row in rows(database, "SELECT r.body FROM inventory_pages p JOIN raw_bodies r ON r.resource = "
-                              "'inventory_page' AND r.resource_id = p.seller || '/' || p.status || '/' || p.page"):
+                              "'inventory_page' AND r.resource_id = p.seller || '/' || p.status || '/' || p.page "
+                              "WHERE p.listings_out"):
         ids |= {listing["id"] for listing in json.loads(zlib.decompress(row["body"]))["listings"]}
     return ids
 

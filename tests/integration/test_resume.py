@@ -13,10 +13,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import zlib
 
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
+from discogs_harvest.spiders import seller_inventory
+from discogs_harvest.spiders.ahead import PagesBehind
 from tests.integration.crawling import ROOT, TOKEN, api_requests, logical_snapshot, rows
 from tests.integration.inprocess import crawl_in_process as crawl
 
@@ -144,4 +147,78 @@ def test_killed_harvest_resumes_and_ends_like_a_clean_run(sandbox, reference, tm
 
     assert logical_snapshot(database) == reference
     assert rows(database, "SELECT is_available FROM collection_items WHERE listing_id = 1") == [{"is_available": 0}]
+    assert rows(database, "SELECT COUNT(*) AS n FROM inventory_pages") == [{"n": 0}]  # checkpoint consumed
+
+
+# --- pages paged ahead of their listings -------------------------------------------------------
+
+# The budget lifted: pages come as fast as the sandbox answers, faster than their listings are
+# worked off, so paging runs ahead and the listings wait until it is over (spiders/ahead.py).
+UNBUDGETED = {"DISCOGS_BUDGET_ENABLED": "0", "LOG_LEVEL": "DEBUG"}
+
+
+@pytest.fixture(scope="module")
+def fast_sandbox():
+    with SandboxProcess("--window", "1", "--limit-auth", "1000") as sandbox:
+        yield sandbox
+
+
+def inventory_pages_requested(sandbox, since):
+    """Page numbers of the inventory requests the sandbox answered since ``since``, in order."""
+    return [int(re.search(r"(?:^|&)page=(\d+)", r["query"]).group(1))
+            for r in api_requests(sandbox, since) if r["path"].endswith("/inventory")]
+
+
+def kept_listings(database, pages):
+    """Listing ids on the kept bodies of ``pages``."""
+    ids = set()
+    for page in pages:
+        [row] = rows(database, "SELECT body FROM raw_bodies WHERE resource = 'inventory_page' AND resource_id = ?",
+                     f"{SELLER}/For Sale/{page}")
+        ids |= {listing["id"] for listing in json.loads(zlib.decompress(row["body"]))["listings"]}
+    return ids
+
+
+class Lagging(PagesBehind):
+    """Listing work that lags behind paging however loaded this machine is: one page's work is
+    taken to cost a minute until one was timed, so none goes out while pages keep coming."""
+
+    def __init__(self):
+        super().__init__(first_cost=60.0)
+
+
+def test_pages_kept_ahead_of_their_listings_are_replayed_not_fetched_again(fast_sandbox, reference, tmp_path,
+                                                                           monkeypatch):
+    """Closed by the engine once four pages were answered (CLOSESPIDER_PAGECOUNT: engine.close_spider,
+    as Ctrl-C or a JSON-RPC close_spider closes it; what is in flight is handled, nothing more
+    is requested) while paging ran ahead of the listings: the resume sends the kept pages'
+    listings from their bodies and fetches only the pages never answered."""
+    database = prepared_database(tmp_path / "ahead.db")
+    since = len(fast_sandbox.log())
+    with monkeypatch.context() as patched:  # in this process: the crawl builds its PagesBehind from here
+        patched.setattr(seller_inventory, "PagesBehind", Lagging)
+        result = crawl("seller_inventory", fast_sandbox, database, f"seller={SELLER}",
+                       settings={**UNBUDGETED, "CLOSESPIDER_PAGECOUNT": "4"})
+    assert "closespider_pagecount" in result.stderr, result.stderr[-3000:]
+
+    # The situation: pages kept (checked, body on disk, row written) ahead of those checkpointed.
+    kept = rows(database, "SELECT page, listings_out FROM inventory_pages ORDER BY page")
+    assert [r["page"] for r in kept] == list(range(1, len(kept) + 1))
+    ahead = [r["page"] for r in kept if not r["listings_out"]]
+    assert len(ahead) > len(kept) - len(ahead), kept  # more pages kept than checkpointed
+    stored = {r["listing_id"] for r in rows(database, "SELECT listing_id FROM collection_items")}
+    assert not stored & kept_listings(database, ahead), "the listings of a page kept ahead were out already"
+    first = inventory_pages_requested(fast_sandbox, since)
+    # What the exit line says is left counts the kept pages as fetched: the resume replays them.
+    assert f": {PAGES - len(kept)} of {PAGES} inventory pages not fetched; resume with:" in result.error_lines[0], \
+        result.error_lines
+
+    resumed = len(fast_sandbox.log())
+    result = crawl("seller_inventory", fast_sandbox, database, f"seller={SELLER}", settings=UNBUDGETED)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"({len(ahead)} of them kept before their listings went out)" in result.stderr
+    again = inventory_pages_requested(fast_sandbox, resumed)
+    assert again == list(range(len(kept) + 1, PAGES + 1)), (first, again)  # from the last kept page's next URL
+    assert sorted(first + again) == list(range(1, PAGES + 1)), (first, again)  # no page requested twice
+    assert logical_snapshot(database) == reference
     assert rows(database, "SELECT COUNT(*) AS n FROM inventory_pages") == [{"n": 0}]  # checkpoint consumed
