@@ -627,20 +627,23 @@ def load_track(row: dict) -> TrackItem:
     (profiled by ``tests/bench/bench_dump.py``). Each field is what the loader's processors
     gave (``MapCompose(f)`` then ``TakeFirst``: ``None``/``""`` as no value; titles verbatim).
     """
-    position, duration, artists = row.get("position"), row.get("duration"), row.get("artists")
+    position, duration, artists = row["position"], row["duration"], row["artists"]
     seconds = p.duration_seconds(duration)  # parsed once: clean_duration would parse it again
+    own, extra = row["own_artists"], row["extraartists"]
     return TrackItem(
-        sequence=p.to_int(row.get("sequence")),
+        # sequence, type and parent_sequence are flatten_tracklist's own: an int, one of its
+        # literal types, an int or None (nothing to clean)
+        sequence=row["sequence"],
         position=p.clean_text(position),
         side=p.track_side(position),
-        title=row.get("title"),
+        title=row["title"],
         artist=p.artist_credit(artists) if artists else None,  # artist_credit's answer for no artists
         duration=None if seconds is None else duration.strip(),  # p.clean_duration: a parsed text is never ""
         duration_seconds=seconds,
-        type=p.clean_text(row.get("type")),
-        parent_sequence=p.to_int(row.get("parent_sequence")),
-        artists=load_credits(row.get("own_artists")),
-        credits=load_credits(row.get("extraartists")),
+        type=row["type"],
+        parent_sequence=row["parent_sequence"],
+        artists=load_credits(own) if own else [],  # most tracks have no credits of their own
+        credits=load_credits(extra) if extra else [],
     )
 
 
