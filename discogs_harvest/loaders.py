@@ -136,14 +136,18 @@ class JsonSelector:
         """What ``ItemLoader.add_jmes`` collects for one query:
         ``flatten(self.jmespath(query).getall())`` (itemloaders 1.5, ``_get_jmesvalues``),
         without building the intermediate lists for the usual single scalar."""
-        result = self.search(query)
-        if result is None:
-            return []
-        if result.__class__ in _FLAT:
-            return [result]
-        if result.__class__ is list and all(value.__class__ in _FLAT for value in result):
-            return list(result)
-        return flatten(result if isinstance(result, list) else (result,))
+        return _values_of(self.search(query))
+
+
+def _values_of(result):
+    """:meth:`JsonSelector.values` of a query whose result is ``result``."""
+    if result is None:
+        return []
+    if result.__class__ in _FLAT:
+        return [result]
+    if result.__class__ is list and all(value.__class__ in _FLAT for value in result):
+        return list(result)
+    return flatten(result if isinstance(result, list) else (result,))
 
 
 # What arg_to_iter wraps in a list: JSON's single values and objects, and the items (dataclasses:
@@ -432,7 +436,7 @@ class LeanLoader(ItemLoader):
                     continue
                 values = [result]
             else:
-                values = selector.values(query)
+                values = _values_of(result)  # the query's values, without searching again
             processed = self._process_input_value(field_name, values)
             if processed:
                 _collect(collected, field_name, _as_list(processed))
@@ -649,11 +653,12 @@ def load_track(row: dict) -> TrackItem:
 
 def load_video(video: dict) -> VideoItem:
     """One entry of :func:`processors.numbered_videos` (a plain function, as :func:`load_track`)."""
+    uri = video.get("uri")
     return VideoItem(
-        video_id=p.youtube_id(video.get("uri")),
-        order_index=p.to_int(video.get("order_index")),
+        video_id=p.youtube_id(uri),
+        order_index=video["order_index"],  # numbered_videos' own int
         title=p.clean_text(video.get("title")),
-        url=p.clean_url(video.get("uri")),
+        url=p.clean_url(uri),
         description=p.clean_text(video.get("description")),
         duration_seconds=p.to_int(video.get("duration")),
         embed=p.to_bool(video.get("embed")),

@@ -79,8 +79,12 @@ def to_bool(value):
     """``True``/``False`` from a bool or the dumps' ``"true"``/``"false"`` strings."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "true":
+            return True
+        if text == "false":
+            return False
     return None
 
 
@@ -96,9 +100,9 @@ def currency_code(value):
     return text if _CURRENCY.fullmatch(text) else None
 
 
-def clean_url(value):
-    """A URL or ``None``: unauthenticated captures give ``""`` for every image URL."""
-    return clean_text(value)
+# A URL or ``None``: unauthenticated captures give ``""`` for every image URL. The clean-up is
+# clean_text's; an alias, not a function calling it (a release has tens of URLs to clean).
+clean_url = clean_text
 
 
 def clean_catalog_number(value):
