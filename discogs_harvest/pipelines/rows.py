@@ -107,25 +107,25 @@ def track_rows(item):
     version columns :func:`discogs_harvest.versions.tracklist_versions` derives (NULL for
     headings and index rows)."""
     rows = {}
+    album_id = str(item.release_id)
     versions = tracklist_versions(item.tracks, item.credits)
     for index, track in enumerate(item.tracks):
         sequence = track.sequence if track.sequence is not None else index
-        rows.setdefault(
-            sequence,
-            {
-                "album": str(item.release_id),
-                "sequence": sequence,
-                "position": track.position,
-                "title": track.title or "",
-                "duration": track.duration,
-                "side": track.side,
-                "duration_seconds": track.duration_seconds,
-                "artist": track.artist,
-                "type": track.type or "track",
-                "parent_sequence": track.parent_sequence,
-                **version_columns(versions[index]),
-            },
-        )
+        if sequence in rows:  # the first row of a sequence stays
+            continue
+        rows[sequence] = {
+            "album": album_id,
+            "sequence": sequence,
+            "position": track.position,
+            "title": track.title or "",
+            "duration": track.duration,
+            "side": track.side,
+            "duration_seconds": track.duration_seconds,
+            "artist": track.artist,
+            "type": track.type or "track",
+            "parent_sequence": track.parent_sequence,
+            **version_columns(versions[index]),
+        }
     return list(rows.values())
 
 
