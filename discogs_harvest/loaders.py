@@ -204,7 +204,11 @@ class Each:
             next_values = []
             for item in values:
                 try:
-                    next_values += _as_list(function(item))
+                    result = function(item)
+                    if result.__class__ in _SINGLE and result is not None:  # one value (a row's item)
+                        next_values.append(result)
+                    else:
+                        next_values += _as_list(result)
                 except Exception as e:
                     raise ValueError(f"Error in MapCompose with {function!s} value={value!r} "
                                      f"error='{type(e).__name__}: {e!s}'") from e
@@ -432,7 +436,11 @@ class LeanLoader(ItemLoader):
                     if value is None:
                         continue
                 if kind is not None and value.__class__ in _FLAT:
-                    _collect(collected, field_name, (value,))
+                    known = collected.get(field_name)  # _collect of one value, inlined
+                    if known is None:
+                        collected[field_name] = [value]
+                    else:
+                        known.append(value)
                     continue
                 values = [result]
             else:
@@ -455,8 +463,16 @@ class LeanLoader(ItemLoader):
                 value = self.get_output_value(field_name)
             else:
                 collected = values[field_name]
+                compiled = entry[0]
                 try:
-                    value = entry[0](collected)
+                    if compiled.__class__ is TakeFirst:  # its loop, without a call per field
+                        value = None
+                        for candidate in collected:
+                            if candidate is not None and candidate != "":
+                                value = candidate
+                                break
+                    else:
+                        value = compiled(collected)
                 except Exception as e:
                     raise ValueError(f"Error with output processor: field={field_name!r} "
                                      f"value={collected!r} error='{type(e).__name__}: {e!s}'") from e
