@@ -393,6 +393,27 @@ class LeanLoader(ItemLoader):
             self._add_value(field_name, value)
         return self
 
+    def add_values(self, *pairs):
+        """``add_value(field, value)`` for each ``(field, value)`` pair, in order, in one loop: a
+        field whose input processor is ``Identity`` takes its values as given without a call."""
+        collected = self._values
+        inputs = self._inputs
+        for field_name, value in pairs:
+            if value is None:
+                continue
+            entry = inputs.get(field_name) or self._processor(field_name, _IN)
+            if entry is _PER_CALL or entry[0].__class__ is not Identity or not field_name:
+                self.add_value(field_name, value)
+                continue
+            values = _as_list(value)
+            if values:
+                known = collected.get(field_name)
+                if known is None:
+                    collected[field_name] = list(values)
+                else:
+                    known += values
+        return self
+
     def _lean_jmes(self):
         return self.stats is None and self.selector.__class__ is JsonSelector
 
@@ -891,21 +912,23 @@ def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
     loader = ReleaseLoader(selector=JsonSelector(release))
     loader.add_jmes_paths(RELEASE_PATHS)
     get = release.get
-    loader.add_value("artist", get("artists"))
-    loader.add_value("format", get("formats"))
-    loader.add_value("cover_image_url", get("images"))
-    loader.add_value("price_currency", currency)
-    loader.add_value("tracks", get("tracklist"))
-    loader.add_value("videos", get("videos"))
-    loader.add_value("artists", get("artists"))
-    loader.add_value("credits", get("extraartists"))
-    loader.add_value("labels", get("labels"))
-    loader.add_value("companies", get("companies"))
-    loader.add_value("series", get("series"))
-    loader.add_value("formats", get("formats"))
-    loader.add_value("identifiers", get("identifiers"))
-    loader.add_value("images", get("images"))
-    community = get("community")
-    loader.add_value("contributors", community.get("contributors") if isinstance(community, dict) else None)
-    loader.add_value("raw", release)
+    artists, formats, images, community = get("artists"), get("formats"), get("images"), get("community")
+    loader.add_values(
+        ("artist", artists),
+        ("format", formats),
+        ("cover_image_url", images),
+        ("price_currency", currency),
+        ("tracks", get("tracklist")),
+        ("videos", get("videos")),
+        ("artists", artists),
+        ("credits", get("extraartists")),
+        ("labels", get("labels")),
+        ("companies", get("companies")),
+        ("series", get("series")),
+        ("formats", formats),
+        ("identifiers", get("identifiers")),
+        ("images", images),
+        ("contributors", community.get("contributors") if isinstance(community, dict) else None),
+        ("raw", release),
+    )
     return loader.load_item()
