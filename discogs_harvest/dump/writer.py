@@ -65,6 +65,7 @@ UNCHANGED = {Field.adapt: ANY, IntegerField.adapt: int, FloatField.adapt: float,
              BooleanField.adapt: bool}
 _kept = {}
 _ONLY_NULL = {type(None)}
+_FLAGS = frozenset((bool, type(None)))
 
 
 def driver_adapters(database):
@@ -331,8 +332,12 @@ class DumpWriter(StoragePipeline):
         if adapters:
             for index, column in enumerate(columns):
                 if not adapters.keys().isdisjoint(types[index]):
-                    columns[index] = [adapters[type(value)](value) if type(value) in adapters else value
-                                      for value in column]
+                    if types[index] <= _FLAGS:  # True, False, None: adapted by a look-up made in C
+                        adapted = {flag: adapters[bool](flag) for flag in (True, False)}
+                        columns[index] = list(map(adapted.get, column, column))
+                    else:
+                        columns[index] = [adapters[type(value)](value) if type(value) in adapters else value
+                                          for value in column]
                     types[index] = set(map(type, columns[index]))
         # A column that is NULL in every row is written as NULL in the text instead of bound
         # row by row: sqlite3 looks every None parameter up for an adapter (see driver_adapters,
