@@ -306,9 +306,9 @@ def tracklist_versions(tracks, release_credits=()):
         if track.type in ("heading", "index"):
             versions.append(None)
             continue
-        credits = list(track.credits or ())
+        credits = track.credits or ()
         if scoped and track.position:
             key = position_key(track.position)
-            credits += [credit for credit, scope in scoped if in_scope(scope, track.position, key)]
+            credits = [*credits, *(credit for credit, scope in scoped if in_scope(scope, track.position, key))]
         versions.append(detect(track.title, credits, heading))
     return versions

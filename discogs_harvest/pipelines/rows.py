@@ -113,6 +113,7 @@ def track_rows(item):
         sequence = track.sequence if track.sequence is not None else index
         if sequence in rows:  # the first row of a sequence stays
             continue
+        version = versions[index]
         rows[sequence] = {
             "album": album_id,
             "sequence": sequence,
@@ -124,7 +125,8 @@ def track_rows(item):
             "artist": track.artist,
             "type": track.type or "track",
             "parent_sequence": track.parent_sequence,
-            **version_columns(versions[index]),
+            # most tracks: NOTHING, whose columns are shared (unpacked, never changed)
+            **(NOTHING_COLUMNS if version is NOTHING else version_columns(version)),
         }
     return list(rows.values())
 
