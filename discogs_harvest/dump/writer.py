@@ -15,7 +15,8 @@ overrides only the methods that send rows:
   expression (only listings have one) go to the pipeline's own method.
 - :meth:`replace_links`: ``DELETE .. WHERE album_id = ?`` and ``INSERT .. ON CONFLICT DO NOTHING``,
   both by ``executemany`` (SQLite >= 3.24 and PostgreSQL spell it alike).
-- on SQLite, a prepared ``INSERT`` carries ``GROUP_ROWS`` rows a statement (:meth:`DumpWriter._grouped`).
+- on SQLite, a prepared ``INSERT`` carries ``GROUP_ROWS`` rows a statement (:meth:`DumpWriter._grouped`);
+  a genre or style link's rows are grouped so when written, once their names are ids.
 
 Prepared, then written (:meth:`prepare`, :meth:`write_prepared`): everything but the database
 work (the loader, the row builders, the statements' parameters) runs in the import's helper
@@ -208,12 +209,20 @@ class DumpWriter(StoragePipeline):
                     _, sql, values, column, names = step
                     ids = self.name_ids[NAMES[names]]
                     values = [row[:column] + (ids[row[column]],) + row[column + 1:] for row in values]
+                    if self.group_rows > 1 and len(values) > 1:  # several rows a statement, once named
+                        for _, sql, values in self._grouped(sql, values):
+                            cursor = self._send(cursor or database.cursor(), sql, values)
+                        continue
                 else:
                     _, sql, values = step
-                cursor = cursor or database.cursor()
-                for start in range(0, len(values), CHUNK):
-                    cursor.executemany(sql, values[start:start + CHUNK])
+                cursor = self._send(cursor or database.cursor(), sql, values)
         return prepared.rows
+
+    @staticmethod
+    def _send(cursor, sql, values):
+        for start in range(0, len(values), CHUNK):
+            cursor.executemany(sql, values[start:start + CHUNK])
+        return cursor
 
     @staticmethod
     def database_of():
