@@ -136,14 +136,18 @@ class JsonSelector:
         """What ``ItemLoader.add_jmes`` collects for one query:
         ``flatten(self.jmespath(query).getall())`` (itemloaders 1.5, ``_get_jmesvalues``),
         without building the intermediate lists for the usual single scalar."""
-        result = self.search(query)
-        if result is None:
-            return []
-        if result.__class__ in _FLAT:
-            return [result]
-        if result.__class__ is list and all(value.__class__ in _FLAT for value in result):
-            return list(result)
-        return flatten(result if isinstance(result, list) else (result,))
+        return _values_of(self.search(query))
+
+
+def _values_of(result):
+    """:meth:`JsonSelector.values` of a query whose result is ``result``."""
+    if result is None:
+        return []
+    if result.__class__ in _FLAT:
+        return [result]
+    if result.__class__ is list and all(value.__class__ in _FLAT for value in result):
+        return list(result)
+    return flatten(result if isinstance(result, list) else (result,))
 
 
 # What arg_to_iter wraps in a list: JSON's single values and objects, and the items (dataclasses:
@@ -200,7 +204,11 @@ class Each:
             next_values = []
             for item in values:
                 try:
-                    next_values += _as_list(function(item))
+                    result = function(item)
+                    if result.__class__ in _SINGLE and result is not None:  # one value (a row's item)
+                        next_values.append(result)
+                    else:
+                        next_values += _as_list(result)
                 except Exception as e:
                     raise ValueError(f"Error in MapCompose with {function!s} value={value!r} "
                                      f"error='{type(e).__name__}: {e!s}'") from e
@@ -385,6 +393,27 @@ class LeanLoader(ItemLoader):
             self._add_value(field_name, value)
         return self
 
+    def add_values(self, *pairs):
+        """``add_value(field, value)`` for each ``(field, value)`` pair, in order, in one loop: a
+        field whose input processor is ``Identity`` takes its values as given without a call."""
+        collected = self._values
+        inputs = self._inputs
+        for field_name, value in pairs:
+            if value is None:
+                continue
+            entry = inputs.get(field_name) or self._processor(field_name, _IN)
+            if entry is _PER_CALL or entry[0].__class__ is not Identity or not field_name:
+                self.add_value(field_name, value)
+                continue
+            values = _as_list(value)
+            if values:
+                known = collected.get(field_name)
+                if known is None:
+                    collected[field_name] = list(values)
+                else:
+                    known += values
+        return self
+
     def _lean_jmes(self):
         return self.stats is None and self.selector.__class__ is JsonSelector
 
@@ -428,11 +457,15 @@ class LeanLoader(ItemLoader):
                     if value is None:
                         continue
                 if kind is not None and value.__class__ in _FLAT:
-                    _collect(collected, field_name, (value,))
+                    known = collected.get(field_name)  # _collect of one value, inlined
+                    if known is None:
+                        collected[field_name] = [value]
+                    else:
+                        known.append(value)
                     continue
                 values = [result]
             else:
-                values = selector.values(query)
+                values = _values_of(result)  # the query's values, without searching again
             processed = self._process_input_value(field_name, values)
             if processed:
                 _collect(collected, field_name, _as_list(processed))
@@ -451,8 +484,16 @@ class LeanLoader(ItemLoader):
                 value = self.get_output_value(field_name)
             else:
                 collected = values[field_name]
+                compiled = entry[0]
                 try:
-                    value = entry[0](collected)
+                    if compiled.__class__ is TakeFirst:  # its loop, without a call per field
+                        value = None
+                        for candidate in collected:
+                            if candidate is not None and candidate != "":
+                                value = candidate
+                                break
+                    else:
+                        value = compiled(collected)
                 except Exception as e:
                     raise ValueError(f"Error with output processor: field={field_name!r} "
                                      f"value={collected!r} error='{type(e).__name__}: {e!s}'") from e
@@ -528,6 +569,26 @@ class SellerLoader(DiscogsLoader):
 
 
 # --- the lists of a release body: plain functions (one object in, one item out) -----------
+#
+# The items of these lists are built with their fields given by position, in the order
+# items.py declares them (POSITIONAL, checked on import): a dataclass called with keywords
+# costs CPython 3.11 a dict of them first (a class call takes keywords as a dict), which made
+# a TrackItem cost about 9,200 instructions against 2,500 by position (callgrind), for some
+# eighteen such items a dump release.
+POSITIONAL = {
+    CreditItem: ("artist_id", "name", "anv", "join", "role", "tracks", "display_name", "thumbnail_url"),
+    EntityItem: ("entity_id", "name", "display_name", "catno", "entity_type", "entity_type_name", "thumbnail_url"),
+    FormatItem: ("name", "qty", "text", "descriptions"),
+    IdentifierItem: ("type", "value", "description"),
+    ImageItem: ("type", "width", "height", "uri", "uri150", "resource_url"),
+    TrackItem: ("sequence", "position", "side", "title", "artist", "duration", "duration_seconds", "type",
+                "parent_sequence", "artists", "credits"),
+    VideoItem: ("video_id", "order_index", "title", "url", "description", "duration_seconds", "embed"),
+}
+for _item_class, _names in POSITIONAL.items():
+    if tuple(field.name for field in fields(_item_class)) != _names:
+        raise TypeError(f"{_item_class.__name__} no longer has the fields {_names}, in this order: "
+                        "update the loaders that build it by position")
 
 
 def _dicts(values):
@@ -536,15 +597,15 @@ def _dicts(values):
 
 def load_credit(artist: dict) -> CreditItem:
     """One ``artists[]``/``extraartists[]`` entry; ``""`` becomes ``None``."""
-    return CreditItem(
-        artist_id=p.to_int(artist.get("id")),
-        name=p.clean_text(artist.get("name")),
-        anv=p.clean_text(artist.get("anv")),
-        join=p.clean_text(artist.get("join")),
-        role=p.clean_text(artist.get("role")),
-        tracks=p.clean_text(artist.get("tracks")),
-        display_name=p.artist_display_name(artist),
-        thumbnail_url=p.clean_url(artist.get("thumbnail_url")),
+    return CreditItem(  # by position: POSITIONAL
+        p.to_int(artist.get("id")),  # artist_id
+        p.clean_text(artist.get("name")),  # name
+        p.clean_text(artist.get("anv")),  # anv
+        p.clean_text(artist.get("join")),  # join
+        p.clean_text(artist.get("role")),  # role
+        p.clean_text(artist.get("tracks")),  # tracks
+        p.artist_display_name(artist),  # display_name
+        p.clean_url(artist.get("thumbnail_url")),  # thumbnail_url
     )
 
 
@@ -556,14 +617,14 @@ def load_credits(artists):
 
 def load_entity(entity: dict) -> EntityItem:
     """One ``labels[]``/``companies[]``/``series[]`` entry; ``catno`` kept as sent."""
-    return EntityItem(
-        entity_id=p.to_int(entity.get("id")),
-        name=p.clean_text(entity.get("name")),
-        display_name=p.strip_name_suffix(entity.get("name")),
-        catno=p.clean_text(entity.get("catno")),
-        entity_type=p.clean_text(entity.get("entity_type")),
-        entity_type_name=p.clean_text(entity.get("entity_type_name")),
-        thumbnail_url=p.clean_url(entity.get("thumbnail_url")),
+    return EntityItem(  # by position: POSITIONAL
+        p.to_int(entity.get("id")),  # entity_id
+        p.clean_text(entity.get("name")),  # name
+        p.strip_name_suffix(entity.get("name")),  # display_name
+        p.clean_text(entity.get("catno")),  # catno
+        p.clean_text(entity.get("entity_type")),  # entity_type
+        p.clean_text(entity.get("entity_type_name")),  # entity_type_name
+        p.clean_url(entity.get("thumbnail_url")),  # thumbnail_url
     )
 
 
@@ -572,22 +633,21 @@ def load_entities(entities):
 
 
 def load_formats(formats):
-    return [FormatItem(name=p.clean_text(f.get("name")), qty=p.to_int(f.get("qty")), text=p.clean_text(f.get("text")),
-                       descriptions=[d for d in (p.clean_text(d) for d in f.get("descriptions") or ()) if d])
-            for f in _dicts(formats)]
+    return [FormatItem(p.clean_text(f.get("name")), p.to_int(f.get("qty")), p.clean_text(f.get("text")),
+                       [d for d in (p.clean_text(d) for d in f.get("descriptions") or ()) if d])
+            for f in _dicts(formats)]  # by position (POSITIONAL): name, qty, text, descriptions
 
 
 def load_identifiers(identifiers):
-    return [IdentifierItem(type=p.clean_text(i.get("type")), value=p.clean_text(i.get("value")),
-                           description=p.clean_text(i.get("description")))
-            for i in _dicts(identifiers)]
+    return [IdentifierItem(p.clean_text(i.get("type")), p.clean_text(i.get("value")),
+                           p.clean_text(i.get("description")))
+            for i in _dicts(identifiers)]  # by position (POSITIONAL): type, value, description
 
 
 def load_images(images):
-    return [ImageItem(type=p.clean_text(i.get("type")), width=p.to_int(i.get("width")),
-                      height=p.to_int(i.get("height")), uri=p.clean_url(i.get("uri")),
-                      uri150=p.clean_url(i.get("uri150")), resource_url=p.clean_url(i.get("resource_url")))
-            for i in _dicts(images)]
+    return [ImageItem(p.clean_text(i.get("type")), p.to_int(i.get("width")), p.to_int(i.get("height")),
+                      p.clean_url(i.get("uri")), p.clean_url(i.get("uri150")), p.clean_url(i.get("resource_url")))
+            for i in _dicts(images)]  # by position (POSITIONAL): type, width, height, uri, uri150, resource_url
 
 
 def usernames(users):
@@ -627,33 +687,37 @@ def load_track(row: dict) -> TrackItem:
     (profiled by ``tests/bench/bench_dump.py``). Each field is what the loader's processors
     gave (``MapCompose(f)`` then ``TakeFirst``: ``None``/``""`` as no value; titles verbatim).
     """
-    position, duration, artists = row.get("position"), row.get("duration"), row.get("artists")
+    position, duration, artists = row["position"], row["duration"], row["artists"]
     seconds = p.duration_seconds(duration)  # parsed once: clean_duration would parse it again
+    own, extra = row["own_artists"], row["extraartists"]
+    # By position (POSITIONAL). sequence, type and parent_sequence are flatten_tracklist's own:
+    # an int, one of its literal types, an int or None (nothing to clean).
     return TrackItem(
-        sequence=p.to_int(row.get("sequence")),
-        position=p.clean_text(position),
-        side=p.track_side(position),
-        title=row.get("title"),
-        artist=p.artist_credit(artists) if artists else None,  # artist_credit's answer for no artists
-        duration=None if seconds is None else duration.strip(),  # p.clean_duration: a parsed text is never ""
-        duration_seconds=seconds,
-        type=p.clean_text(row.get("type")),
-        parent_sequence=p.to_int(row.get("parent_sequence")),
-        artists=load_credits(row.get("own_artists")),
-        credits=load_credits(row.get("extraartists")),
+        row["sequence"],  # sequence
+        p.clean_text(position),  # position
+        p.track_side(position),  # side
+        row["title"],  # title
+        p.artist_credit(artists) if artists else None,  # artist: artist_credit's answer for no artists
+        None if seconds is None else duration.strip(),  # duration: p.clean_duration's (a parsed text is never "")
+        seconds,  # duration_seconds
+        row["type"],  # type
+        row["parent_sequence"],  # parent_sequence
+        load_credits(own) if own else [],  # artists: most tracks have no credits of their own
+        load_credits(extra) if extra else [],  # credits
     )
 
 
 def load_video(video: dict) -> VideoItem:
     """One entry of :func:`processors.numbered_videos` (a plain function, as :func:`load_track`)."""
-    return VideoItem(
-        video_id=p.youtube_id(video.get("uri")),
-        order_index=p.to_int(video.get("order_index")),
-        title=p.clean_text(video.get("title")),
-        url=p.clean_url(video.get("uri")),
-        description=p.clean_text(video.get("description")),
-        duration_seconds=p.to_int(video.get("duration")),
-        embed=p.to_bool(video.get("embed")),
+    uri = video.get("uri")
+    return VideoItem(  # by position: POSITIONAL
+        p.youtube_id(uri),  # video_id
+        video["order_index"],  # order_index: numbered_videos' own int
+        p.clean_text(video.get("title")),  # title
+        p.clean_url(uri),  # url
+        p.clean_text(video.get("description")),  # description
+        p.to_int(video.get("duration")),  # duration_seconds
+        p.to_bool(video.get("embed")),  # embed
     )
 
 
@@ -867,21 +931,23 @@ def load_release(release: dict, currency: str | None = None) -> ReleaseItem:
     loader = ReleaseLoader(selector=JsonSelector(release))
     loader.add_jmes_paths(RELEASE_PATHS)
     get = release.get
-    loader.add_value("artist", get("artists"))
-    loader.add_value("format", get("formats"))
-    loader.add_value("cover_image_url", get("images"))
-    loader.add_value("price_currency", currency)
-    loader.add_value("tracks", get("tracklist"))
-    loader.add_value("videos", get("videos"))
-    loader.add_value("artists", get("artists"))
-    loader.add_value("credits", get("extraartists"))
-    loader.add_value("labels", get("labels"))
-    loader.add_value("companies", get("companies"))
-    loader.add_value("series", get("series"))
-    loader.add_value("formats", get("formats"))
-    loader.add_value("identifiers", get("identifiers"))
-    loader.add_value("images", get("images"))
-    community = get("community")
-    loader.add_value("contributors", community.get("contributors") if isinstance(community, dict) else None)
-    loader.add_value("raw", release)
+    artists, formats, images, community = get("artists"), get("formats"), get("images"), get("community")
+    loader.add_values(
+        ("artist", artists),
+        ("format", formats),
+        ("cover_image_url", images),
+        ("price_currency", currency),
+        ("tracks", get("tracklist")),
+        ("videos", get("videos")),
+        ("artists", artists),
+        ("credits", get("extraartists")),
+        ("labels", get("labels")),
+        ("companies", get("companies")),
+        ("series", get("series")),
+        ("formats", formats),
+        ("identifiers", get("identifiers")),
+        ("images", images),
+        ("contributors", community.get("contributors") if isinstance(community, dict) else None),
+        ("raw", release),
+    )
     return loader.load_item()

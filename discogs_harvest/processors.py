@@ -79,8 +79,12 @@ def to_bool(value):
     """``True``/``False`` from a bool or the dumps' ``"true"``/``"false"`` strings."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "true":
+            return True
+        if text == "false":
+            return False
     return None
 
 
@@ -96,9 +100,9 @@ def currency_code(value):
     return text if _CURRENCY.fullmatch(text) else None
 
 
-def clean_url(value):
-    """A URL or ``None``: unauthenticated captures give ``""`` for every image URL."""
-    return clean_text(value)
+# A URL or ``None``: unauthenticated captures give ``""`` for every image URL. The clean-up is
+# clean_text's; an alias, not a function calling it (a release has tens of URLs to clean).
+clean_url = clean_text
 
 
 def clean_catalog_number(value):
@@ -490,33 +494,41 @@ def flatten_tracklist(tracklist):
     for entry in tracklist or ():
         if not isinstance(entry, dict):
             continue
-        kind = entry.get("type_") or ("index" if entry.get("sub_tracks") else "track")
-        if kind not in ("heading", "index"):
+        subs = entry.get("sub_tracks")
+        kind = entry.get("type_") or ("index" if subs else "track")
+        if kind != "track" and kind != "heading" and kind != "index":
             kind = "track"
         parent = len(rows)
         rows.append(_track_row(entry, parent, None, None, kind, None))
-        prefix = clean_text(entry.get("title")) if kind == "index" else None
-        sub_kind = "track" if kind == "index" else "sub_track"
-        inherited = entry.get("artists") if kind == "index" else None
-        for sub in entry.get("sub_tracks") or ():
+        if not subs:  # most rows
+            continue
+        if kind == "index":
+            prefix, sub_kind, inherited = clean_text(entry.get("title")), "track", entry.get("artists")
+        else:
+            prefix, sub_kind, inherited = None, "sub_track", None
+        for sub in subs:
             if isinstance(sub, dict):
                 rows.append(_track_row(sub, len(rows), prefix, inherited, sub_kind, parent))
     return rows
 
 
 def _track_row(entry, sequence, prefix, inherited_artists, kind, parent):
-    title = entry.get("title")
+    get = entry.get
+    title = get("title")
     if prefix:
         title = f"{prefix}{INDEX_TITLE_SEPARATOR}{title}" if clean_text(title) else prefix
-    own = entry.get("artists") if isinstance(entry.get("artists"), list) else []
-    extra = entry.get("extraartists") if isinstance(entry.get("extraartists"), list) else []
+    own, extra = get("artists"), get("extraartists")
+    if own.__class__ is not list and not isinstance(own, list):
+        own = []
+    if extra.__class__ is not list and not isinstance(extra, list):
+        extra = []
     return {
         "sequence": sequence,
         "type": kind,
         "parent_sequence": parent,
-        "position": entry.get("position"),
+        "position": get("position"),
         "title": title,
-        "duration": entry.get("duration"),
+        "duration": get("duration"),
         "artists": own or inherited_artists or [],
         "own_artists": own,
         "extraartists": extra,

@@ -214,6 +214,10 @@ def _heading_shows(heading):
     return tuple((kind, name) for pattern, kind, name in HEADING_RULES if pattern.search(heading))
 
 
+# What a signal with nothing to read says (no credits, no heading); never changed.
+_SILENT = _Clue()
+
+
 def from_heading(heading):
     clue = _Clue()
     if heading:
@@ -228,7 +232,8 @@ def detect(title, credits=(), heading=None):
     sits under."""
     if not credits and not heading and not (title or "").rstrip().endswith((")", "]")):
         return NOTHING  # no signal can say anything: no credits, no heading, no trailing group
-    clues = {CREDITS: from_credits(credits), MARKER: from_markers(title), HEADING: from_heading(heading)}
+    clues = {CREDITS: from_credits(credits) if credits else _SILENT, MARKER: from_markers(title),
+             HEADING: from_heading(heading) if heading else _SILENT}
     found = {}
     for signal in ORDER["version"]:
         if clues[signal].version is not None:
@@ -241,7 +246,7 @@ def detect(title, credits=(), heading=None):
                 if kind == "remix":
                     found["remixer"] = clues[signal].remixer
                 break
-    return Version(**found)
+    return Version(**found) if found else NOTHING  # a heading that names no version: the shared value
 
 
 # --- a whole tracklist ------------------------------------------------------------------------
@@ -301,9 +306,9 @@ def tracklist_versions(tracks, release_credits=()):
         if track.type in ("heading", "index"):
             versions.append(None)
             continue
-        credits = list(track.credits or ())
+        credits = track.credits or ()
         if scoped and track.position:
             key = position_key(track.position)
-            credits += [credit for credit, scope in scoped if in_scope(scope, track.position, key)]
+            credits = [*credits, *(credit for credit, scope in scoped if in_scope(scope, track.position, key))]
         versions.append(detect(track.title, credits, heading))
     return versions

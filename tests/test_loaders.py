@@ -456,7 +456,8 @@ def test_empty_bodies_give_empty_items():
 
 def plain(loader_class):
     """``loader_class``'s declarations (item class, defaults, ``<field>_in/_out``) on a stock
-    ``ItemLoader``, with ``add_jmes_paths`` as plain ``add_jmes`` calls."""
+    ``ItemLoader``, with ``add_jmes_paths`` as plain ``add_jmes`` calls and ``add_values`` as
+    plain ``add_value`` calls."""
     declared = {}
     for klass in reversed(loader_class.__mro__):
         if issubclass(klass, loaders.LeanLoader):
@@ -468,7 +469,13 @@ def plain(loader_class):
             self.add_jmes(field_name, query)
         return self
 
-    return type(f"Plain{loader_class.__name__}", (ItemLoader,), {**declared, "add_jmes_paths": add_jmes_paths})
+    def add_values(self, *pairs):
+        for field_name, value in pairs:
+            self.add_value(field_name, value)
+        return self
+
+    return type(f"Plain{loader_class.__name__}", (ItemLoader,),
+                {**declared, "add_jmes_paths": add_jmes_paths, "add_values": add_values})
 
 
 @pytest.fixture

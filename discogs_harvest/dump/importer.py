@@ -95,8 +95,10 @@ _writer = None
 # whole import (Scrapy, peewee, the models). ``gc.freeze()`` moves what exists when the import
 # starts out of the collector's sight (Python docs, gc.freeze: "move all objects tracked by the
 # garbage collector into a permanent generation"), and a larger youngest generation makes
-# collections rarer; cycles are still collected, so memory stays flat.
-GC_THRESHOLD = 50_000
+# collections rarer; cycles are still collected, so memory stays flat. 200,000 rather than
+# 50,000: 0.7 % fewer instructions for the whole import (callgrind, 2,000 generated dump
+# releases), with the same peak RSS for 20,000 of them (137 MB against 136.5).
+GC_THRESHOLD = 200_000
 
 
 def tune_gc():

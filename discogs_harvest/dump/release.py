@@ -19,6 +19,9 @@ Numbers stay text where the API sends text (``qty``, ``entity_type``), ints wher
 ints (ids, ``master_id``, video ``duration``, image sizes); the loaders' processors accept both.
 """
 
+# Children are read as ``element[:]``, a list: iterating an ``lxml`` element builds an
+# iterator object for it first, which cost more than the list (36 iterators a release).
+
 # Elements whose children are a list of plain texts.
 TEXT_LISTS = {"genres", "styles"}
 # Elements whose children are a list of objects (an empty ``<companies/>`` is ``[]``).
@@ -39,10 +42,10 @@ def _object(element):
     obj = {}
     for key, value in element.items():  # the attributes, without building an ``attrib`` view
         obj[key] = _int(value) if key in INT_KEYS else value
-    for child in element:
+    for child in element[:]:
         tag = child.tag
         if len(child):
-            obj[tag] = _list(child) if tag != "sub_tracks" else [_track(t) for t in child]
+            obj[tag] = _list(child) if tag != "sub_tracks" else [_track(t) for t in child[:]]
         else:
             text = child.text or ""
             obj[tag] = _int(text) if tag in INT_KEYS else text
@@ -50,15 +53,15 @@ def _object(element):
 
 
 def _list(element):
-    return [_object(child) for child in element]
+    return [_object(child) for child in element[:]]
 
 
 def _track(element):
     track = {}
-    for child in element:
+    for child in element[:]:
         tag = child.tag
         if tag == "sub_tracks":
-            track[tag] = [_track(sub) for sub in child]
+            track[tag] = [_track(sub) for sub in child[:]]
         elif tag in ("artists", "extraartists"):
             track[tag] = _list(child)
         else:
@@ -73,17 +76,17 @@ def _track(element):
 
 
 def _format(element):
-    entry = dict(element.attrib)
-    for child in element:
+    entry = dict(element.items())  # no ``attrib`` view built
+    for child in element[:]:
         if child.tag == "descriptions":
-            entry["descriptions"] = [d.text or "" for d in child]
+            entry["descriptions"] = [d.text or "" for d in child[:]]
     return entry
 
 
 def _video(element):
-    attrib = element.attrib
-    video = {"uri": attrib.get("src", ""), "duration": _int(attrib.get("duration")), "embed": attrib.get("embed")}
-    for child in element:
+    get = element.get  # the attributes, without building an ``attrib`` view
+    video = {"uri": get("src", ""), "duration": _int(get("duration")), "embed": get("embed")}
+    for child in element[:]:
         video[child.tag] = child.text or ""
     return video
 
@@ -91,19 +94,19 @@ def _video(element):
 def release_body(element):
     """The API-shaped dict of one ``<release>`` element (an ``lxml`` or ``ElementTree`` element)."""
     body = {"id": _int(element.get("id")), "status": element.get("status")}
-    for child in element:
+    for child in element[:]:
         tag = child.tag
         if tag in TEXT_LISTS:
-            body[tag] = [c.text or "" for c in child]
+            body[tag] = [c.text or "" for c in child[:]]
         elif tag == "tracklist":
-            body[tag] = [_track(t) for t in child]
+            body[tag] = [_track(t) for t in child[:]]
         elif tag == "formats":
-            body[tag] = [_format(f) for f in child]
+            body[tag] = [_format(f) for f in child[:]]
         elif tag == "videos":
-            body[tag] = [_video(v) for v in child]
+            body[tag] = [_video(v) for v in child[:]]
         elif tag == "master_id":
             body[tag] = _int(child.text)
-        elif tag in OBJECT_LISTS or len(child) or child.attrib:
+        elif tag in OBJECT_LISTS or len(child) or child.keys():  # children or attributes
             body[tag] = _list(child)
         else:
             body[tag] = child.text or ""

@@ -15,6 +15,8 @@ overrides only the methods that send rows:
   expression (only listings have one) go to the pipeline's own method.
 - :meth:`replace_links`: ``DELETE .. WHERE album_id = ?`` and ``INSERT .. ON CONFLICT DO NOTHING``,
   both by ``executemany`` (SQLite >= 3.24 and PostgreSQL spell it alike).
+- on SQLite, a prepared ``INSERT`` carries ``GROUP_ROWS`` rows a statement (:meth:`DumpWriter._grouped`);
+  a genre or style link's rows are grouped so when written, once their names are ids.
 
 Prepared, then written (:meth:`prepare`, :meth:`write_prepared`): everything but the database
 work (the loader, the row builders, the statements' parameters) runs in the import's helper
@@ -35,6 +37,7 @@ import pickle
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from types import SimpleNamespace
 
 from operator import itemgetter
@@ -52,6 +55,8 @@ NAMED_LINKS = {AlbumGenre: ("genre", Genre), AlbumStyle: ("style", Style)}
 NAMES = {model._meta.table_name: model for _, model in NAMED_LINKS.values()}
 # Rows sent per executemany call.
 CHUNK = 10_000
+# Rows per INSERT statement when writing to SQLite (see DumpWriter._grouped).
+GROUP_ROWS = 16
 
 
 ANY = object()
@@ -61,6 +66,7 @@ UNCHANGED = {Field.adapt: ANY, IntegerField.adapt: int, FloatField.adapt: float,
              BooleanField.adapt: bool}
 _kept = {}
 _ONLY_NULL = {type(None)}
+_FLAGS = frozenset((bool, type(None)))
 
 
 def driver_adapters(database):
@@ -104,6 +110,13 @@ def nulls_adapted(database):
     finally:
         if sqlite3.adapters.get(_NULL_KEY) is _NULL_ADAPTER:
             del sqlite3.adapters[_NULL_KEY]
+
+
+def _one_object(column):
+    """Whether a column holds one object throughout (a batch's time stamps: ``albums.created_at``,
+    ``updated_at``): it is then converted and adapted once, not per row (turning them into ISO
+    text per row was about a twentieth of the parameters' cost on a generated dump)."""
+    return len(column) > 1 and len(set(map(id, column))) == 1
 
 
 def kept_types(field):
@@ -157,6 +170,9 @@ class DumpWriter(StoragePipeline):
         self.keep_bodies = False  # the dump file is the source kept; no API body to keep
         self.statements = {}
         self.steps = None  # a list while preparing: statements are recorded, not sent
+        # Rows per INSERT statement (see _grouped): SQLite only.
+        database = self.database_of()
+        self.group_rows = GROUP_ROWS if isinstance(getattr(database, "obj", database), SqliteDatabase) else 1
 
     @classmethod
     def for_settings(cls, settings):
@@ -193,12 +209,20 @@ class DumpWriter(StoragePipeline):
                     _, sql, values, column, names = step
                     ids = self.name_ids[NAMES[names]]
                     values = [row[:column] + (ids[row[column]],) + row[column + 1:] for row in values]
+                    if self.group_rows > 1 and len(values) > 1:  # several rows a statement, once named
+                        for _, sql, values in self._grouped(sql, values):
+                            cursor = self._send(cursor or database.cursor(), sql, values)
+                        continue
                 else:
                     _, sql, values = step
-                cursor = cursor or database.cursor()
-                for start in range(0, len(values), CHUNK):
-                    cursor.executemany(sql, values[start:start + CHUNK])
+                cursor = self._send(cursor or database.cursor(), sql, values)
         return prepared.rows
+
+    @staticmethod
+    def _send(cursor, sql, values):
+        for start in range(0, len(values), CHUNK):
+            cursor.executemany(sql, values[start:start + CHUNK])
+        return cursor
 
     @staticmethod
     def database_of():
@@ -206,13 +230,46 @@ class DumpWriter(StoragePipeline):
 
     def _run(self, sql, values, named=None, kind="many"):
         if self.steps is not None:
-            self.steps.append((kind, sql, values) if named is None else ("named", sql, values, *named))
+            if named is None and kind == "many" and self.group_rows > 1 and len(values) > 1:
+                self.steps.extend(self._grouped(sql, values))
+            else:
+                self.steps.append((kind, sql, values) if named is None else ("named", sql, values, *named))
             return
         database = self.database_of()
         cursor = database.cursor()
         with nulls_adapted(database):
             for start in range(0, len(values), CHUNK):
                 cursor.executemany(sql, values[start:start + CHUNK])
+
+    def _grouped(self, sql, values):
+        """An ``INSERT``'s rows as steps of ``GROUP_ROWS`` rows a statement (``VALUES (..), (..)``),
+        the rows left over one a statement.
+
+        Each statement ``executemany`` runs costs SQLite a reset, a bind of its parameters and
+        a run of its program start to end: for a dump release's twenty-odd small rows, 16 rows
+        a statement cut the importing process's writing by about a fifth (callgrind, on a
+        generated dump; 50 rows a statement saved 1 % more). SQLite only: it applies an upsert to a statement's rows one after
+        the other, as to consecutive statements (a later row that conflicts with an earlier
+        one updates it), where PostgreSQL refuses a statement that affects a row twice
+        (``ON CONFLICT DO UPDATE command cannot affect row a second time``)."""
+        width = len(values[0])
+        rows = min(self.group_rows, self.max_variables // max(width, 1))
+        full = len(values) - len(values) % rows if rows > 1 else 0
+        if not full:
+            return [("many", sql, values)]
+        key = (sql, rows)
+        text = self.statements.get(key)
+        if text is None:
+            # Our statements' text (see _statement, _text): "INSERT .. VALUES (<row>) <tail>",
+            # the row holding only parameters and NULLs.
+            head, _, rest = sql.partition(" VALUES (")
+            row, _, tail = rest.partition(")")
+            text = self.statements[key] = f"{head} VALUES ({'), ('.join([row] * rows)}){tail}"
+        flat = chain.from_iterable(values[:full])  # the parameters in order, cut into groups by zip
+        steps = [("many", text, list(zip(*[flat] * (rows * width))))]
+        if full < len(values):
+            steps.append(("many", sql, values[full:]))
+        return steps
 
     def _call(self, name, *args):
         """Record a call to the pipeline's ``name`` when preparing; True if recorded."""
@@ -277,7 +334,9 @@ class DumpWriter(StoragePipeline):
             if name != raw:
                 kept = kept_types(model._meta.fields[name])
                 if kept is not ANY and not kept.issuperset(kinds):
-                    columns[index] = [convert(value) for value in columns[index]]
+                    column = columns[index]
+                    columns[index] = ([convert(column[0])] * len(column) if _one_object(column)
+                                      else [convert(value) for value in column])
                     kinds = set(map(type, columns[index]))
             types.append(kinds)
         # A field the rows leave out: its default, evaluated per row as peewee does.
@@ -291,8 +350,16 @@ class DumpWriter(StoragePipeline):
         if adapters:
             for index, column in enumerate(columns):
                 if not adapters.keys().isdisjoint(types[index]):
-                    columns[index] = [adapters[type(value)](value) if type(value) in adapters else value
-                                      for value in column]
+                    if types[index] <= _FLAGS:  # True, False, None: adapted by a look-up made in C
+                        adapted = {flag: adapters[bool](flag) for flag in (True, False)}
+                        columns[index] = list(map(adapted.get, column, column))
+                    else:
+                        adapt = adapters.get(type(column[0]))
+                        if adapt is not None and _one_object(column):
+                            columns[index] = [adapt(column[0])] * len(column)
+                        else:
+                            columns[index] = [adapters[type(value)](value) if type(value) in adapters else value
+                                              for value in column]
                     types[index] = set(map(type, columns[index]))
         # A column that is NULL in every row is written as NULL in the text instead of bound
         # row by row: sqlite3 looks every None parameter up for an adapter (see driver_adapters,

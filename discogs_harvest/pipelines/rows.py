@@ -107,25 +107,27 @@ def track_rows(item):
     version columns :func:`discogs_harvest.versions.tracklist_versions` derives (NULL for
     headings and index rows)."""
     rows = {}
+    album_id = str(item.release_id)
     versions = tracklist_versions(item.tracks, item.credits)
     for index, track in enumerate(item.tracks):
         sequence = track.sequence if track.sequence is not None else index
-        rows.setdefault(
-            sequence,
-            {
-                "album": str(item.release_id),
-                "sequence": sequence,
-                "position": track.position,
-                "title": track.title or "",
-                "duration": track.duration,
-                "side": track.side,
-                "duration_seconds": track.duration_seconds,
-                "artist": track.artist,
-                "type": track.type or "track",
-                "parent_sequence": track.parent_sequence,
-                **version_columns(versions[index]),
-            },
-        )
+        if sequence in rows:  # the first row of a sequence stays
+            continue
+        version = versions[index]
+        rows[sequence] = {
+            "album": album_id,
+            "sequence": sequence,
+            "position": track.position,
+            "title": track.title or "",
+            "duration": track.duration,
+            "side": track.side,
+            "duration_seconds": track.duration_seconds,
+            "artist": track.artist,
+            "type": track.type or "track",
+            "parent_sequence": track.parent_sequence,
+            # most tracks: NOTHING, whose columns are shared (unpacked, never changed)
+            **(NOTHING_COLUMNS if version is NOTHING else version_columns(version)),
+        }
     return list(rows.values())
 
 
@@ -160,8 +162,9 @@ def credit_rows(item, attribute):
 
 def entity_rows(item, attribute):
     """``album_labels``, ``album_companies`` or ``album_series`` rows, in the body's order."""
+    album_id = str(item.release_id)
     return [
-        {"album": str(item.release_id), "sequence": index, "entity_id": entity.entity_id, "name": entity.name,
+        {"album": album_id, "sequence": index, "entity_id": entity.entity_id, "name": entity.name,
          "display_name": entity.display_name, "catno": entity.catno, "entity_type": entity.entity_type,
          "entity_type_name": entity.entity_type_name, "thumbnail_url": without_credentials(entity.thumbnail_url)}
         for index, entity in enumerate(getattr(item, attribute))
@@ -169,24 +172,27 @@ def entity_rows(item, attribute):
 
 
 def format_rows(item):
+    album_id = str(item.release_id)
     return [
-        {"album": str(item.release_id), "sequence": index, "name": entry.name, "qty": entry.qty, "text": entry.text,
+        {"album": album_id, "sequence": index, "name": entry.name, "qty": entry.qty, "text": entry.text,
          "descriptions": json.dumps(entry.descriptions, ensure_ascii=False) if entry.descriptions else None}
         for index, entry in enumerate(item.formats)
     ]
 
 
 def identifier_rows(item):
+    album_id = str(item.release_id)
     return [
-        {"album": str(item.release_id), "sequence": index, "type": entry.type, "value": entry.value,
+        {"album": album_id, "sequence": index, "type": entry.type, "value": entry.value,
          "description": entry.description}
         for index, entry in enumerate(item.identifiers)
     ]
 
 
 def image_rows(item):
+    album_id = str(item.release_id)
     return [
-        {"album": str(item.release_id), "sequence": index, "type": image.type, "width": image.width,
+        {"album": album_id, "sequence": index, "type": image.type, "width": image.width,
          "height": image.height, "uri": without_credentials(image.uri),
          "uri150": without_credentials(image.uri150), "resource_url": without_credentials(image.resource_url)}
         for index, image in enumerate(item.images)

@@ -365,12 +365,13 @@ class StoragePipeline:
             ids = self.ids_of_names(model, [name for item_names in names.values() for name in item_names])
             links = []
             for release_id, item_names in names.items():
+                album_id = str(release_id)
                 linked = set()  # two spellings of one name share an id: link it once, first place
                 for name in item_names:
-                    if ids[name.casefold()] not in linked:
-                        linked.add(ids[name.casefold()])
-                        links.append({"album": str(release_id), field: ids[name.casefold()],
-                                      "order_index": len(linked) - 1})
+                    name_id = ids[name.casefold()]
+                    if name_id not in linked:
+                        linked.add(name_id)
+                        links.append({"album": album_id, field: name_id, "order_index": len(linked) - 1})
             rows += self.replace_links(link, album_ids, links)
         for model, build in (
             (AlbumArtist, lambda item: credit_rows(item, "artists")),

@@ -63,6 +63,22 @@ def test_dump_writer_writes_what_storage_writes(tmp_path, make_writer):
     assert expected["albums"] and got == expected
 
 
+@pytest.mark.parametrize("make_writer", [DumpWriter.for_settings, prepared_writer], ids=["direct", "prepared"])
+def test_rows_with_one_key_in_one_batch_end_as_the_last_says(tmp_path, make_writer):
+    """Releases of one batch sharing a video: on SQLite the writer sends several rows per
+    INSERT, and the video's row must end as the storage pipeline leaves it (the last release's)."""
+    items = []
+    for n in range(40):
+        body = synthetic_release(gen.SYNTHETIC_BASE + n)
+        body["videos"] = [{"uri": "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "title": f"Take {n}",
+                           "description": f"Release {n}", "duration": 200 + n, "embed": n % 2 == 0}]
+        items.append(dump_item(body, "2020-08-06"))
+    expected = written(tmp_path / "storage.db", writer_for, [items])
+    got = written(tmp_path / "dump.db", make_writer, [items])
+    assert len(expected["youtube_videos"]) == 1 and "Take 39" in expected["youtube_videos"][0]
+    assert got == expected
+
+
 @pytest.mark.parametrize("value, kind", [("2020-08-06 00:00:00", b"m"), (NOW, b"p")], ids=["marshal", "pickle"])
 def test_a_packed_batch_unpacks_as_it_was(value, kind):
     """Helpers send a batch with marshal, or pickle when a value is of a type marshal refuses."""
