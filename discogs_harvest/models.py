@@ -478,8 +478,8 @@ class RawBody(BaseModel):
 class PendingListing(BaseModel):
     """A listing waiting for its release (phase 2), on disk rather than in memory.
 
-    Written by ``seller_inventory`` as each page arrives for every listing whose release is
-    not known yet; read back and removed when that release is fetched (or given up).
+    Written by ``seller_inventory`` as each page's listings go out, for every listing whose
+    release is not known yet; read back and removed when that release is fetched (or given up).
     """
 
     id = AutoField()  # the order listings were parked in
@@ -530,9 +530,10 @@ class InventoryPage(BaseModel):
     page = IntegerField()
     next_url = TextField(null=True)
     pages_total = IntegerField(null=True)
-    # Empty: the page's JSON as received is kept once, in raw_bodies (resource ``inventory_page``,
-    # ``<seller>/<status>/<page>``), where the checkpoint reads it. Rows older versions wrote
-    # carry it here, and are read as they are.
+    # Empty: the page's JSON as received is kept in raw_bodies (resource ``inventory_page``,
+    # ``<seller>/<status>/<page>``), where the checkpoint reads it: the spider keeps it there as
+    # soon as the page is checked, storage writes it again with this row. Rows older versions
+    # wrote carry it here, and are read as they are.
     body = TextField()
     fetched_at = DateTimeField(default=utcnow)
 

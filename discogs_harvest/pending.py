@@ -3,8 +3,8 @@
 ``seller_inventory`` decides a listing once its release is known. Listings whose release is
 neither stored nor fetched yet wait here, compressed, instead of in the spider's memory, so
 a harvest's memory does not grow with the inventory: the spider writes each page's waiting
-listings as the page arrives (:func:`park`), and reads back and removes those of a release when
-it has been fetched or given up (:func:`take`). A run clears its seller's leftovers first
+listings as the page's listings go out (:func:`park`), and reads back and removes those of a
+release when it has been fetched or given up (:func:`take`). A run clears its seller's leftovers first
 (:func:`clear`): a resumed run re-parks the listings of the pages it replays.
 
 Written and read by the spider directly (not through the item pipelines), so a listing is on

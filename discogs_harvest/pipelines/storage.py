@@ -15,7 +15,7 @@ the same rows, only ``updated_at``/``fetched_at``/``last_seen_at`` move;
   beyond a shorter new tracklist are deleted), ``youtube_videos`` by id,
   ``album_videos`` / ``album_genres`` / ``album_styles`` replaced for the album,
   ``genres`` / ``styles`` get-or-insert by name (case-insensitively: one row a name).
-- ``ListingItem`` (and ``ListingRowItem``, a listing written as its page arrives, before
+- ``ListingItem`` (and ``ListingRowItem``, a listing written as its page goes out, before
   its release is known) -> ``sellers`` (from ``item.seller``), ``collection_items`` by
   ``listing_id`` (``is_available`` from the status, ``last_seen_at`` = now), and the album's
   ``have_count``/``want_count`` when the listing carries them.
@@ -137,7 +137,7 @@ def medium_failure(exc):
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
 
-# Each inventory page is committed with its listings as it arrives (phase 1): a page in the
+# Each inventory page is committed with its listings as they go out (phase 1): a page in the
 # checkpoint means its listings are in collection_items (or waiting in pending_listings).
 PAGES_PER_FLUSH = 1
 

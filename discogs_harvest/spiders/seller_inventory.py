@@ -13,9 +13,15 @@ seen so the staleness pipeline can mark the others unavailable.
 Two phases: while paging, listings whose release is not known yet wait on disk
 (:mod:`discogs_harvest.pending`), and without a filter each also goes to storage at once as a
 :class:`ListingRowItem` (the app sees the inventory as pages arrive); each page's checkpoint is
-yielded after its listings, so storage commits them together. A fetched page requests the next
-one before its listings go out, so the fetch overlaps their work; the next page is still handled
-only after this one (:class:`~discogs_harvest.spiders.ahead.OnePageAhead`). Then releases are requested
+yielded after its listings, so storage commits them together. Paging itself only takes what
+decides the paging from a page (its shape, checked by the retry middleware; its pagination,
+the :class:`PageSeen` bookkeeping, whose inventory it is, the sort keys past the cap), keeps
+its body on disk (:func:`~discogs_harvest.checkpoints.keep_page`) and requests the next page.
+The page's listings are read back from that body and go out in page order, through the code a
+resumed run replays pages with: before the next page arrives when it comes slowly (the rate
+limit, a slow server), or once paging is over when pages come faster than their listings can
+be worked off (:mod:`discogs_harvest.spiders.ahead`). Either way every listing is out before
+the inventory is declared complete or incomplete. Then releases are requested
 ``RELEASES_IN_FLIGHT`` at a time, and each answer decides the listings waiting for it.
 
 Filters (comma-separated, case-insensitive) are applied here because the API has none: a
@@ -33,11 +39,12 @@ again), and the snapshot claims completeness only when they saw every listing an
 The seller's own inventory (every status, no page cap, private fields, ``-a via=export``) is
 handled by :class:`~discogs_harvest.spiders.owner.OwnerInventory` (``self.owner``).
 
-Resuming: every fetched page is also yielded as an :class:`InventoryPageItem` (a checkpoint).
-A run that finds pages 1..k of an unfinished run (younger than
-``INVENTORY_RESUME_MAX_AGE_HOURS``) replays them from the database and requests page k+1;
-releases already stored are fresh, so they are not fetched again either. Releases that
-failed every retry last time are requested first.
+Resuming: every fetched page is also yielded as an :class:`InventoryPageItem` (a checkpoint)
+once its listings are out. A run that finds pages 1..k of an unfinished run (younger than
+``INVENTORY_RESUME_MAX_AGE_HOURS``) replays them from the database, reading one page at a
+time, and requests page k+1; a page fetched but not checkpointed (its body kept, its listings
+not out) is fetched again. Releases already stored are fresh, so they are not fetched again
+either. Releases that failed every retry last time are requested first.
 
 Availability: every page used (fetched or replayed) is recorded as a
 :class:`~discogs_harvest.completeness.PageSeen` and travels in the snapshot; the staleness
@@ -49,6 +56,7 @@ page 1, once.
 """
 
 import logging
+import os
 import time
 from urllib.parse import quote
 
@@ -56,7 +64,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import keepers, pending, shapes, stats, watching
-from discogs_harvest.checkpoints import inventory_checkpoint
+from discogs_harvest.checkpoints import inventory_checkpoint, keep_page, kept_page
 from discogs_harvest.completeness import MIN_SLACK, PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
@@ -72,8 +80,8 @@ from discogs_harvest.items import (
 )
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.scrub import drop_credentials, scrub
-from discogs_harvest.spiders.ahead import OnePageAhead
-from discogs_harvest.spiders.base import PAGE_PRIORITY, DiscogsSpider
+from discogs_harvest.spiders.ahead import OnePageAhead, PagesBehind
+from discogs_harvest.spiders.base import PAGE_PRIORITY, PARSE_ENV, DiscogsSpider
 from discogs_harvest.spiders.owner import OwnerInventory, parse_via
 from discogs_harvest.sortwindows import FIRST, SortWindows, order_name
 
@@ -155,6 +163,9 @@ class SellerInventorySpider(DiscogsSpider):
         self.windows = None  # SortWindows, once paging reached Discogs' page cap
         self.quick = self.options["quick"]
         self.ahead = OnePageAhead()  # the next page fetched while one goes out, handled in turn
+        self.behind = PagesBehind()  # pages checked and kept whose listings have not gone out yet
+        # `scrapy check`/`scrapy parse` call a callback alone: no later page would take its listings on.
+        self.alone = bool(os.environ.get("SCRAPY_CHECK") or os.environ.get(PARSE_ENV))
 
     async def start(self):
         logger.info("Harvesting the inventory of %s (filter: %s; keepers: %s%s)", self.seller, self.filter.describe(),
@@ -187,11 +198,11 @@ class SellerInventorySpider(DiscogsSpider):
             logger.info("Resuming the inventory of %s from pages 1-%s stored by an unfinished run at %s",
                         self.seller, len(checkpoint), checkpoint[0].fetched_at.strftime("%Y-%m-%d %H:%M UTC"))
             self.crawler.stats.set_value(stats.key("pages", "resumed"), len(checkpoint))
-            for page in checkpoint[:-1]:
+            for page in checkpoint:  # read from disk a page at a time
                 for result in self.handle_page(page.page, page.pages_total, page.listings):
                     yield result
             last = checkpoint[-1]
-            for result in self.process_page(last.page, last.pages_total, last.listings, last.next_url):
+            for result in self.after_page(last.page, last.pages_total, last.next_url):
                 yield result
             return
         yield self.first_page_request()
@@ -219,7 +230,8 @@ class SellerInventorySpider(DiscogsSpider):
     # --- inventory pages -----------------------------------------------------------
 
     def parse_page(self, response):
-        """An inventory page: the next page, then its checkpoint item (listings wait for releases).
+        """An inventory page: the next page, then the listings of the pages due (each page's
+        followed by its checkpoint item; listings wait for releases).
 
         @api /users/brotherlogic/inventory?status=For+Sale&sort=listed&sort_order=asc&per_page=100&page=1
         @meta {"page": 1}
@@ -237,17 +249,44 @@ class SellerInventorySpider(DiscogsSpider):
         seen = PageSeen.from_body(data, time.time())
         conflict = disagreement(self.replayed, seen)
         self.replayed = []
-        if conflict:
+        if conflict:  # the page after the replayed ones: nothing waits in self.behind yet
             yield from self.restart(conflict)
             return
         self.pages_seen[page] = seen
+        pages_total = pagination.get("pages")
         if self.quick:
-            yield from self.quick_page(page, pagination.get("pages"), listings, next_url)
+            yield from self.quick_page(page, pages_total, listings, next_url)
             return
-        checkpoint = InventoryPageItem(seller_username=self.seller, status=self.options["status"], page=page,
-                                       next_url=next_url, pages_total=pagination.get("pages"),
-                                       body=scrub(response.text))
-        yield from self.process_page(page, pagination.get("pages"), listings, next_url, checkpoint)
+        # Kept on disk now (checked: the retry middleware did), its listings read back from there.
+        keep_page(self.database_url, self.seller, self.options["status"], page, scrub(response.text))
+        self.take_page(page, pages_total, listings)
+        paging_on = next_url and page < self.options["max_pages"]
+        if paging_on:  # the fetch overlaps whatever listings are due now
+            yield self.page_request(self.on_api(next_url), page=page + 1)
+        self.behind.arrived((page, pages_total, next_url), response.meta.get("download_latency"))
+        yield from self.behind.work_off(self.kept_listings, everything=not paging_on or self.alone)
+        if not paging_on:
+            yield from self.end_paging(page, pages_total, next_url)
+
+    def kept_listings(self, kept):
+        """A fetched page's listings, read back from its kept body, then its checkpoint: storage
+        commits the page with its listings, so a checkpointed page's listings are stored."""
+        page, pages_total, next_url = kept
+        status = self.options["status"]
+        found = kept_page(self.database_url, self.seller, status, page)
+        if found is None:
+            raise RuntimeError(f"inventory page {page} of {self.seller} is no longer kept in raw_bodies")
+        body, data = found
+        if tuple(listing["id"] for listing in data["listings"]) != self.pages_seen[page].listing_ids:
+            # Another harvest of this seller kept its own fetch of the page meanwhile (the same
+            # raw_bodies row): its listings are real, but not the ones paging judged complete.
+            logger.warning("Inventory page %s of %s was kept again by another harvest before its listings went "
+                           "out; its listings are taken from that copy and no listing is marked unavailable",
+                           page, self.seller)
+            self.pages_failed = True
+        yield from self.page_listings(page, pages_total, data["listings"])
+        yield InventoryPageItem(seller_username=self.seller, status=status, page=page, next_url=next_url,
+                                pages_total=pages_total, body=body)
 
     def restart(self, conflict):
         """The replayed pages and the inventory now disagree: page it again from page 1."""
@@ -261,16 +300,22 @@ class SellerInventorySpider(DiscogsSpider):
         self.windows = None
         yield self.first_page_request()
 
-    def handle_page(self, page, pages_total, listings, checkpoint=None):
-        """One page's listings (fetched now or replayed from a checkpoint), then its checkpoint:
-        storage commits a page with its listings, so a checkpointed page's listings are stored."""
+    def handle_page(self, page, pages_total, listings):
+        """One page replayed from a checkpoint (or the owner's export), listings and all."""
+        self.take_page(page, pages_total, listings)
+        yield from self.page_listings(page, pages_total, listings)
+
+    def take_page(self, page, pages_total, listings):
+        """What paging needs of a page before its listings go out: whose inventory it is (the
+        owner's is not capped), the sort keys past the cap."""
         self.owner.observe(listings)
         self.remember_keys(page, pages_total, listings)
+
+    def page_listings(self, page, pages_total, listings):
+        """A page's listing objects, loaded and sent on; the page counts as done."""
         self.crawler.stats.set_value(stats.PAGES_TOTAL, min(pages_total or page, self.options["max_pages"]))
         self.crawler.stats.inc_value(stats.PAGES_DONE)
         yield from self.handle_listings([self.listing_item(listing) for listing in listings])
-        if checkpoint is not None:
-            yield checkpoint
 
     def listing_item(self, listing):
         """A page's listing, loaded; its seller is loaded once per id (:meth:`share_seller`)."""
@@ -282,17 +327,16 @@ class SellerInventorySpider(DiscogsSpider):
             listing.seller = self.sellers.setdefault(listing.seller.seller_id, listing.seller)
         return listing
 
-    def process_page(self, page, pages_total, listings, next_url, checkpoint=None):
-        """One page's listings, then the next page or the end of paging.
-
-        A fetched page below ``max_pages`` with a next URL requests it first, whatever its
-        listings: the fetch overlaps their work, and :class:`OnePageAhead` keeps the next page's
-        callback from starting before this page is out."""
-        if checkpoint is not None and next_url and page < self.options["max_pages"]:
+    def after_page(self, page, pages_total, next_url):
+        """The last replayed page done: the next page, or the end of paging."""
+        if next_url and page < self.options["max_pages"]:
             yield self.page_request(self.on_api(next_url), page=page + 1)
-            yield from self.handle_page(page, pages_total, listings, checkpoint)
-            return
-        yield from self.handle_page(page, pages_total, listings, checkpoint)
+        else:
+            yield from self.end_paging(page, pages_total, next_url)
+
+    def end_paging(self, page, pages_total, next_url):
+        """No next page requested after ``page`` (every page's listings out): further sort
+        orders past the cap, or the end of the inventory."""
         if (next_url and page >= MAX_PAGES and self.options["max_pages"] == MAX_PAGES and self.windows is not None
                 and not self.owner.owned):  # the owner is not capped: paging simply goes on
             yield from self.start_windows()
@@ -303,11 +347,7 @@ class SellerInventorySpider(DiscogsSpider):
                 "inventory (%s listings seen); listings not seen are not marked unavailable",
                 page, pages_total, self.options["max_pages"], len(self.seen_listing_ids))
             self.pages_failed = True
-            next_url = None
-        if next_url:
-            yield self.page_request(self.on_api(next_url), page=page + 1)
-        else:
-            yield from self.finish_inventory()
+        yield from self.finish_inventory()
 
     def handle_listings(self, listings):
         """A listing goes out once its release is known (fresh in the database, or fetched).
@@ -507,6 +547,7 @@ class SellerInventorySpider(DiscogsSpider):
         yield from self.ahead.run(self.page_failure, failure)
 
     def page_failure(self, failure):
+        yield from self.behind.work_off(self.kept_listings, everything=True)  # the pages before it
         response = getattr(failure.value, "response", None)
         if failure.check(DiscogsOutageError):
             self.pages_failed = self.page_error = True  # the run is stopping: keep the checkpoint

@@ -1,4 +1,4 @@
-"""Run the project's ``scrapy crawl`` in this process: :func:`crawl` without the ~1.5 s start-up.
+"""Run the project's ``scrapy crawl`` in this process: :func:`crawl` without a process's start-up.
 
 ``crawl_in_process(spider, sandbox, database, *args, ...)`` takes the same arguments as
 :func:`tests.integration.crawling.crawl` and returns the same :class:`CrawlResult`
@@ -6,11 +6,16 @@
 
     from tests.integration.inprocess import crawl_in_process as crawl
 
+:func:`run_in_process` takes a ``scrapy crawl`` command line, its environment and its working
+folder as they would be given to :func:`subprocess.run` (tests/integration/owner.py runs an
+owner's crawls from a project folder of their own, with its ``.env``, this way).
+
 What stays the same as the subprocess: the command line is the one :func:`crawl_command`
 builds, parsed by the project's ``crawl`` command (``-a``, ``-s``, ``-O`` as Scrapy parses
 them); the settings module is evaluated afresh under the environment the subprocess would
 get (``DISCOGS_TOKEN`` and the ``env`` argument in, the caller's ``DISCOGS_*`` out), and that
-environment stays in place for the whole crawl; the command's checks
+environment stays in place for the whole crawl, as does the working folder (the project root,
+where the subprocess starts, unless :func:`run_in_process` is given another); the command's checks
 (:meth:`Command.check`) run first, and its :func:`verdict` gives the exit status and the
 ``error:`` line; every log record at ``LOG_LEVEL`` is formatted with Scrapy's
 ``LOG_FORMAT`` into ``stderr``; the database is closed at the end as the process exit
@@ -67,7 +72,7 @@ import traceback
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 
-from tests.integration.crawling import TOKEN, CrawlResult, crawl_command
+from tests.integration.crawling import ROOT, TOKEN, CrawlResult, crawl_command
 
 # Seconds a stopped crawl gets to close (pipelines flush, feeds are written) after its timeout.
 STOP_GRACE = 30
@@ -222,10 +227,25 @@ def crawl_in_process(spider, sandbox, database, *args, token=TOKEN, settings=Non
         raise ValueError("the quiet default console (log_level=None) needs the subprocess: use crawling.crawl")
     command, environ = crawl_command(spider, sandbox, database, *args, token=token, settings=settings, feed=feed,
                                      env=env, log_level=log_level)
+    return run_in_process(command, environ, timeout=timeout)
+
+
+def run_in_process(command, environ, cwd=None, timeout=180):
+    """The ``scrapy crawl`` command line ``command`` (as given to :func:`subprocess.run`: the
+    interpreter, ``-m scrapy crawl``, the spider and its options) run in this process, with
+    ``environ`` as its whole environment and ``cwd`` (default: the project root) as its working
+    folder for the crawl, where the settings find ``.env`` and ``scrapy.cfg`` as a process started
+    there would. The console logs at the command's ``-s LOG_LEVEL=`` (else the environment's);
+    the quiet default console needs the subprocess. Returns a :class:`CrawlResult`."""
     argv = command[command.index("crawl") + 1:]  # [spider, "-a", ..., "-s", ...]
+    options = dict(argv[i + 1].partition("=")[::2] for i, word in enumerate(argv[:-1]) if word == "-s")
+    log_level = options.get("LOG_LEVEL", environ.get("LOG_LEVEL"))
+    if log_level is None:
+        raise ValueError("the quiet default console (no LOG_LEVEL) needs the subprocess: use subprocess.run")
     loop = _reactor_loop()
     stdout, stderr = io.StringIO(), io.StringIO()
-    with _isolated(), _environment(environ), _captured_log(Settings({"LOG_LEVEL": log_level}), stderr), \
+    with _isolated(), _environment(environ), _working_folder(cwd or ROOT), \
+            _captured_log(Settings({"LOG_LEVEL": log_level}), stderr), \
             contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), _argv(["scrapy", *argv]):
         try:
             returncode = _run(argv, loop, timeout)
@@ -233,6 +253,18 @@ def crawl_in_process(spider, sandbox, database, *args, token=TOKEN, settings=Non
             exc.cmd, exc.output, exc.stderr = command, stdout.getvalue(), stderr.getvalue()
             raise
     return CrawlResult(returncode, stdout.getvalue(), stderr.getvalue())
+
+
+@contextlib.contextmanager
+def _working_folder(folder):
+    """The working folder changed to ``folder`` for the block (``.env`` and ``scrapy.cfg`` are
+    looked for from there, discogs_harvest/project.py)."""
+    saved = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
 
 
 @contextlib.contextmanager
@@ -282,6 +314,28 @@ class _RunningReactorProcess(AsyncCrawlerRunner):
         if self._active:
             await asyncio.wait(self._active, timeout=STOP_GRACE)
         raise CrawlTimeout("scrapy crawl", timeout)
+
+
+def run_spider_in_process(spidercls, settings, timeout=60, **spider_arguments):
+    """Crawl ``spidercls`` with ``settings`` (a dict over Scrapy's defaults: no project settings, no
+    command) in this process's reactor, isolated as :func:`crawl_in_process` is. Returns the
+    crawler (its ``stats``) and the log at the settings' ``LOG_LEVEL`` as the crawl's console shows it."""
+    from discogs_harvest.freshness import close_database
+
+    loop = _reactor_loop()
+    stderr = io.StringIO()
+    with _isolated(), _captured_log(Settings(settings), stderr):
+        runner = _RunningReactorProcess(settings, loop, timeout)
+        crawler = runner.create_crawler(spidercls)
+        asyncio.set_event_loop(loop)  # AsyncCrawlerRunner creates its task on the current loop
+        try:
+            runner.crawl(crawler, **spider_arguments)
+            runner.start()
+        finally:
+            asyncio.set_event_loop(None)
+            if settings.get("DATABASE_URL"):
+                close_database(settings["DATABASE_URL"])  # as the process exit would
+    return crawler, stderr.getvalue()
 
 
 def _run(argv, loop, timeout):

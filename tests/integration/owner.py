@@ -12,6 +12,7 @@ from pathlib import Path
 
 from discogs_harvest.inventory_export import EXPORT_LACKS
 from tests.integration.crawling import ROOT, CrawlResult, api_requests
+from tests.integration.inprocess import run_in_process
 
 SHOP = "shop-400-150"  # 400 listings in every status over 150 releases
 CONSUMER = {"DISCOGS_CONSUMER_KEY": "sandbox-key", "DISCOGS_CONSUMER_SECRET": "sandbox-secret"}
@@ -21,6 +22,12 @@ OAUTH_TOKEN, OAUTH_SECRET = "owner-oauth-token-Hq4Zr", "owner-oauth-secret-Jw8Pk
 BIG_SHOP = "shop-25000-250"
 BIG_SHOP_SANDBOX = ("--window", "1", "--limit-auth", "500", "--limit-anon", "100",
                     "--oauth-token", f"{OAUTH_TOKEN}:{OAUTH_SECRET}={BIG_SHOP}")
+# The suite's owner at scale (tests/integration/test_owner_scale.py): 12,000 listings over 120 releases,
+# 120 pages, still past the 100 of another seller's view and one export file of 12,000 rows, for half
+# BIG_SHOP's CPU (``make bench``, tests/bench/bench_export.py, keeps the 25,000).
+SCALE_SHOP = "shop-12000-120"
+SCALE_SHOP_SANDBOX = ("--window", "1", "--limit-auth", "500", "--limit-anon", "100",
+                      "--oauth-token", f"{OAUTH_TOKEN}:{OAUTH_SECRET}={SCALE_SHOP}")
 FAST = {"DISCOGS_RATE_LIMIT": "500", "LOG_LEVEL": "WARNING", "PROGRESS_ENABLED": "0",
         "DISCOGS_EXPORT_POLL_INTERVAL": "0.5"}
 OWNER_ARGS = ("--window", "1", "--limit-auth", "300", "--limit-anon", "100",
@@ -50,16 +57,29 @@ def scrapy_command(*args, sandbox=None, settings=None):
     return command
 
 
-def owner_crawl(folder, sandbox, database, *spider_args, settings=None, timeout=240):
-    """``scrapy crawl seller_inventory`` from ``folder`` (credentials from its ``.env``)."""
+def owner_command(sandbox, database, *spider_args, settings=None):
+    """The ``scrapy crawl seller_inventory`` command line of :func:`owner_crawl`."""
     args = ["crawl", "seller_inventory"]
     for arg in spider_args:
         args += ["-a", arg]
     merged = {"DATABASE_URL": f"sqlite:///{database}", "DISCOGS_RATE_PERIOD": "1", "DISCOGS_RATE_LIMIT": "300",
               "LOG_LEVEL": "INFO", "DISCOGS_EXPORT_POLL_INTERVAL": "0.2", **(settings or {})}
-    result = subprocess.run(scrapy_command(*args, sandbox=sandbox, settings=merged), cwd=folder, env=environment(),
-                            capture_output=True, text=True, timeout=timeout)
+    return scrapy_command(*args, sandbox=sandbox, settings=merged)
+
+
+def owner_crawl(folder, sandbox, database, *spider_args, settings=None, timeout=240):
+    """``scrapy crawl seller_inventory`` from ``folder`` (credentials from its ``.env``), a process."""
+    result = subprocess.run(owner_command(sandbox, database, *spider_args, settings=settings), cwd=folder,
+                            env=environment(), capture_output=True, text=True, timeout=timeout)
     return CrawlResult(result.returncode, result.stdout, result.stderr)
+
+
+def owner_crawl_in_process(folder, sandbox, database, *spider_args, settings=None, timeout=240):
+    """:func:`owner_crawl` in this process: the same command line, environment and working folder
+    (tests/integration/inprocess.py :func:`run_in_process`), for tests about rows, requests and log
+    lines rather than the process."""
+    return run_in_process(owner_command(sandbox, database, *spider_args, settings=settings), environment(),
+                          cwd=folder, timeout=timeout)
 
 
 def harvest_both(sandbox, folder, shop):

@@ -1,8 +1,8 @@
 """The list spiders against the sandbox, through the project's ``crawl`` command (few crawls, each
 doing much): lists paged completely, releases fetched at most once across spiders, a second run
 spending list pages only, and the one-line failures. The crawls run in this process
-(tests/integration/inprocess.py); the two tests about exit statuses run ``scrapy crawl`` as a
-subprocess, so the status is the one the shell sees."""
+(tests/integration/inprocess.py); the page failing every retry and one failure of each exit status
+run ``scrapy crawl`` as a subprocess, so the status is the one the shell sees."""
 
 import csv
 import json
@@ -139,16 +139,22 @@ def test_listing_outcomes_and_search_cap(roomy, tmp_path):
     assert "has 450 results; Discogs serves only the first 300" in result.stderr
 
 
-@pytest.mark.parametrize("spider, args, token, status, words", [
-    ("search", ["q=healer"], "", 4, "Discogs search needs credentials"),
-    ("collection", ["user=private-5"], "sandbox-token", 4, "is private"),
-    ("discogs", ["url=https://www.discogs.com/user/private-5/collection"], "sandbox-token", 4, "DISCOGS_TOKEN"),
-    ("wantlist", ["user=nobody-at-all"], "sandbox-token", 3, "not found"),
-    ("discogs", ["url=https://www.discogs.com/forum/thread/1"], "sandbox-token", 2, "supported"),
-    ("collection", ["user=synthetic-10", "folder=Nope"], "sandbox-token", 2, "no collection folder named 'Nope'"),
+# The last field: run as a ``scrapy crawl`` process (one case of each exit status, as the shell sees
+# it), or the same crawl command in this process.
+@pytest.mark.parametrize("spider, args, token, status, words, as_process", [
+    ("search", ["q=healer"], "", 4, "Discogs search needs credentials", True),
+    ("collection", ["user=private-5"], "sandbox-token", 4, "is private", False),
+    ("discogs", ["url=https://www.discogs.com/user/private-5/collection"], "sandbox-token", 4, "DISCOGS_TOKEN",
+     False),
+    ("wantlist", ["user=nobody-at-all"], "sandbox-token", 3, "not found", True),
+    ("discogs", ["url=https://www.discogs.com/forum/thread/1"], "sandbox-token", 2, "supported", False),
+    ("collection", ["user=synthetic-10", "folder=Nope"], "sandbox-token", 2, "no collection folder named 'Nope'",
+     True),
 ])
-def test_failures_are_one_line_with_their_exit_status(roomy, tmp_path, spider, args, token, status, words):
-    result = subprocess_crawl(spider, roomy, tmp_path / "h.db", *args, token=token, settings=FAST)
+def test_failures_are_one_line_with_their_exit_status(roomy, tmp_path, spider, args, token, status, words,
+                                                      as_process):
+    run = subprocess_crawl if as_process else crawl
+    result = run(spider, roomy, tmp_path / "h.db", *args, token=token, settings=FAST)
     assert result.returncode == status, result.stderr[-2000:]
     assert len(result.error_lines) == 1 and words in result.error_lines[0]
 

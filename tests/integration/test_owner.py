@@ -1,5 +1,11 @@
 """Acting as the shop owner: the OAuth login end to end, a signed harvest of the owner's whole
-inventory, the export, and the ways each can fail (one line, nothing stored lost)."""
+inventory, the export, and the ways each can fail (one line, nothing stored lost).
+
+Every crawl runs from the owner's project folder, credentials from its ``.env``. The login, the
+signed harvest after it and the rejected signature are processes (what they print, secrets left
+out, is the point); the crawls checked by their rows, requests, log lines and refusals before a
+request run the same command in this process (``owner_crawl_in_process``).
+"""
 
 import os
 import re
@@ -15,7 +21,8 @@ from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.sellers import STATUS_MIX
 from tests.integration.crawling import api_requests, logical_snapshot, rows
 from tests.integration.owner import (CONSUMER, OAUTH_SECRET, OAUTH_TOKEN, OWNER_ARGS, SHOP, environment,
-                                     owner_crawl, project, scrapy_command, without_export_lacks)
+                                     owner_crawl, owner_crawl_in_process, project, scrapy_command,
+                                     without_export_lacks)
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(300)]
 STATUSES = {status for status, _ in STATUS_MIX}
@@ -34,7 +41,7 @@ def harvested(owner_sandbox, tmp_path_factory):
     folder = project(tmp_path_factory.mktemp("shop"), **CONSUMER, DISCOGS_OAUTH_TOKEN=OAUTH_TOKEN,
                      DISCOGS_OAUTH_TOKEN_SECRET=OAUTH_SECRET)
     database = folder / "discogs.db"
-    result = owner_crawl(folder, owner_sandbox, database, f"seller={SHOP}")
+    result = owner_crawl_in_process(folder, owner_sandbox, database, f"seller={SHOP}")
     assert result.returncode == 0, result.stderr[-3000:]
     return folder, database, logical_snapshot(database)
 
@@ -91,7 +98,7 @@ def test_the_export_gives_the_rows_paging_gave(owner_sandbox, harvested, tmp_pat
     owner_sandbox.exports(delay=0.5, outcome="success")
     database = tmp_path / "export.db"
     since = owner_sandbox.log()[-1]["seq"]
-    result = owner_crawl(folder, owner_sandbox, database, f"seller={SHOP}", "via=export")
+    result = owner_crawl_in_process(folder, owner_sandbox, database, f"seller={SHOP}", "via=export")
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"Inventory export of {SHOP}: 400 listings in one file" in result.stderr
     exported = logical_snapshot(database)
@@ -140,7 +147,7 @@ def test_an_export_that_does_not_work_falls_back_to_paging(owner_sandbox, harves
     folder, database, before = harvested
     owner_sandbox.exports(**{"outcome": "success", **plan})
     copy = copy_of(database, tmp_path)
-    result = owner_crawl(folder, owner_sandbox, copy, f"seller={SHOP}", "via=export", settings=settings)
+    result = owner_crawl_in_process(folder, owner_sandbox, copy, f"seller={SHOP}", "via=export", settings=settings)
     assert result.returncode == 0, result.stderr[-3000:]
     notices = FALLBACK.findall(result.stderr)
     assert len(notices) == 1 and why in notices[0], result.stderr[-3000:]
@@ -149,7 +156,8 @@ def test_an_export_that_does_not_work_falls_back_to_paging(owner_sandbox, harves
 
 def test_export_is_for_your_own_inventory_only(owner_sandbox, harvested, tmp_path):
     folder, _, _ = harvested
-    result = owner_crawl(folder, owner_sandbox, tmp_path / "other.db", "seller=synthetic-300-100", "via=export")
+    result = owner_crawl_in_process(folder, owner_sandbox, tmp_path / "other.db", "seller=synthetic-300-100",
+                                    "via=export")
     assert result.returncode == 2
     assert result.error_lines == [f"error: via=export reads only your own inventory: authenticated as '{SHOP}', "
                                   "not 'synthetic-300-100'"]
@@ -165,6 +173,6 @@ def test_a_signature_method_discogs_would_not_take_is_refused_before_the_crawl(o
     folder, _, _ = harvested
     settings = {"DISCOGS_OAUTH_SIGNATURE_METHOD": method, **({"DISCOGS_API_URL": url} if url else {})}
     since = owner_sandbox.log()[-1]["seq"]
-    result = owner_crawl(folder, owner_sandbox, tmp_path / "never.db", f"seller={SHOP}", settings=settings)
+    result = owner_crawl_in_process(folder, owner_sandbox, tmp_path / "never.db", f"seller={SHOP}", settings=settings)
     assert (result.returncode, result.error_lines) == (2, [message])
     assert api_requests(owner_sandbox, since) == [] and not (tmp_path / "never.db").exists()

@@ -1,23 +1,15 @@
 """The four pipelines in real crawls: Scrapy's own counting, close order and close reasons."""
 
-import json
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.pipelines import crawl_items
 
 
-def crawl(database, tmp_path, listing_ids, snapshot_ids, *settings):
-    stats_path = tmp_path / "stats.json"
-    command = [sys.executable, "-m", "tests.pipelines.crawl_items", f"sqlite:///{database}", str(stats_path),
-               ",".join(map(str, listing_ids)), ",".join(map(str, snapshot_ids)), *settings]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(stats_path.read_text()), result.stderr
+def crawl(database, listing_ids, snapshot_ids, *settings):
+    return crawl_items.crawl(f"sqlite:///{database}", ",".join(map(str, listing_ids)),
+                             ",".join(map(str, snapshot_ids)), *settings)
 
 
 def availability(database):
@@ -30,7 +22,7 @@ def test_three_runs_through_all_pipelines(tmp_path):
     database = tmp_path / "discogs.db"
 
     # Every listing and the release come twice: Scrapy counts the drops by class.
-    stats, _ = crawl(database, tmp_path, [1, 2, 3], [1, 2, 3])
+    stats, _ = crawl(database, [1, 2, 3], [1, 2, 3])
     assert stats["finish_reason"] == "finished"
     assert stats["item_dropped_reasons_count/DuplicateItem"] == 4
     assert stats["harvest/storage/items_stored"] == 4
@@ -41,12 +33,12 @@ def test_three_runs_through_all_pipelines(tmp_path):
         assert connection.execute("SELECT name FROM genres").fetchall() == [("Funk / Soul",)]
 
     # Listing 3 left the inventory: a finished, complete run marks it (after storage flushed).
-    stats, _ = crawl(database, tmp_path, [1, 2], [1, 2])
+    stats, _ = crawl(database, [1, 2], [1, 2])
     assert stats["harvest/availability/marked_unavailable"] == 1
     assert availability(database) == {1: 1, 2: 1, 3: 0}
 
     # A run cut short by CLOSESPIDER_ITEMCOUNT proves nothing about 1 and 2: left as they are.
-    stats, log = crawl(database, tmp_path, [3], [3], "CLOSESPIDER_ITEMCOUNT=1")
+    stats, log = crawl(database, [3], [3], "CLOSESPIDER_ITEMCOUNT=1")
     assert stats["finish_reason"] == "closespider_itemcount"
     assert "availability left unchanged (the run ended with 'closespider_itemcount')" in log
     assert "harvest/availability/marked_unavailable" not in stats

@@ -1,8 +1,9 @@
-"""OnePageAhead: a page that arrives while another goes out is handled after it, as its continuation."""
+"""OnePageAhead: a page that arrives while another goes out is handled after it, as its continuation.
+PagesBehind: pages' listings worked off in order, while they fit before the next page is due."""
 
 import pytest
 
-from discogs_harvest.spiders.ahead import OnePageAhead
+from discogs_harvest.spiders.ahead import OnePageAhead, PagesBehind
 
 
 def page(name, items=3):
@@ -77,3 +78,60 @@ def test_a_callback_that_raises_ends_the_turns():
         next(first)
     # The page that was waiting, and any later one, are dropped: a broken page requests nothing more.
     assert list(ahead.run(page("page"), 3)) == []
+
+
+# --- PagesBehind ---------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def listings(clock, seconds):
+    """A page's work that takes ``seconds`` on ``clock``."""
+    def work(page):
+        yield f"{page}:listings"
+        clock.now += seconds
+        yield f"{page}:checkpoint"
+    return work
+
+
+def test_slow_pages_have_their_listings_out_before_the_next_one_arrives():
+    clock = Clock()
+    behind = PagesBehind(clock=clock, first_cost=0.05)
+    behind.arrived(1, latency=0.3)  # the first page: paced by its download
+    assert list(behind.work_off(listings(clock, 0.04))) == ["1:listings", "1:checkpoint"]
+    clock.now += 0.26
+    behind.arrived(2)
+    assert list(behind.work_off(listings(clock, 0.04))) == ["2:listings", "2:checkpoint"]
+    assert len(behind) == 0
+
+
+def test_fast_pages_wait_and_go_out_in_order_once_paging_is_over():
+    clock = Clock()
+    behind = PagesBehind(clock=clock, first_cost=0.05)
+    behind.arrived(1, latency=0.005)
+    assert list(behind.work_off(listings(clock, 0.04))) == []
+    for page in (2, 3):
+        clock.now += 0.006
+        behind.arrived(page)
+        assert list(behind.work_off(listings(clock, 0.04))) == []
+    assert len(behind) == 3
+    assert list(behind.work_off(listings(clock, 0.04), everything=True)) == [
+        "1:listings", "1:checkpoint", "2:listings", "2:checkpoint", "3:listings", "3:checkpoint"]
+
+
+def test_the_timed_cost_of_a_page_decides_the_next():
+    clock = Clock()
+    behind = PagesBehind(clock=clock, first_cost=0.01)
+    behind.arrived(1, latency=0.1)
+    assert list(behind.work_off(listings(clock, 0.2))) == ["1:listings", "1:checkpoint"]  # slower than assumed
+    clock.now += 0.05
+    behind.arrived(2)  # 0.25 s after page 1: due in 0.25 s, one page now takes 0.2 s
+    clock.now += 0.1
+    assert list(behind.work_off(listings(clock, 0.2))) == []
+    assert list(behind.work_off(listings(clock, 0.2), everything=True)) == ["2:listings", "2:checkpoint"]
