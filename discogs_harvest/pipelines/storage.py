@@ -518,8 +518,11 @@ class StoragePipeline:
              "next_url": without_credentials(item.next_url), "pages_total": item.pages_total,
              "body": "" if self.keep_bodies else item.body, "fetched_at": now} for item in pages
         ], [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
+        # A page the spider kept as it arrived (body_kept) is in raw_bodies already: compressing
+        # and writing its body again cost a millisecond or more per page of a hundred listings.
         kept_pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
-                              item.body, now, PAGE_COMPRESSION) for item in pages if item.body]
+                              item.body, now, PAGE_COMPRESSION)
+                      for item in pages if item.body and not item.body_kept]
         rows += self.write_raw(kept_pages + [raw_row(item.resource, item.resource_id, item.body, now)
                                              for item in items if isinstance(item, RawBodyItem)])
         # Records of the other ways in (collections, wants, labels, ...): their rows (records.py).

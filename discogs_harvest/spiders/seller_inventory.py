@@ -286,7 +286,7 @@ class SellerInventorySpider(DiscogsSpider):
             self.pages_failed = True
         yield from self.page_listings(page, pages_total, data["listings"])
         yield InventoryPageItem(seller_username=self.seller, status=status, page=page, next_url=next_url,
-                                pages_total=pages_total, body=body)
+                                pages_total=pages_total, body=body, body_kept=True)
 
     def restart(self, conflict):
         """The replayed pages and the inventory now disagree: page it again from page 1."""
