@@ -463,10 +463,13 @@ class StoragePipeline:
     # --- listings ----------------------------------------------------------------------
 
     def existing_albums(self, album_ids):
+        """Which of ``album_ids`` are stored; the query's text kept once (inserts.py), not
+        rendered by peewee for every batch of listings."""
         found = set()
         for chunk in slices(sorted(album_ids), self.max_variables):
-            query = Album.select(Album.discogs_release_id).where(Album.discogs_release_id.in_(chunk))
-            found.update(album_id for (album_id,) in query.tuples())
+            found.update(album_id for (album_id,) in self.inserts.run_lists(
+                "existing albums", [chunk],
+                lambda chunk: Album.select(Album.discogs_release_id).where(Album.discogs_release_id.in_(chunk)).tuples()))
         return found
 
     def link_listings(self, release_ids):
