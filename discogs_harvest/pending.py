@@ -37,7 +37,9 @@ def listing_body(item, raw=True, seller=True):
     loaded, by id, and puts that one back: a page repeats its seller's payment and shipping
     texts in every listing). A seller without an id is kept whole.
     """
-    body = {name: getattr(item, name) for name in _LISTING_NAMES}
+    body = dict(item.__dict__)  # the fields as __init__ set them, in their order (a copy made in C)
+    if tuple(body) != _LISTING_NAMES:  # an attribute added to the item, or one deleted
+        body = {name: getattr(item, name) for name in _LISTING_NAMES}
     if not raw:
         del body["raw"]
     owner = body["seller"]
@@ -55,7 +57,10 @@ def listing_item(body):
         from discogs_harvest.loaders import load_listing
 
         return load_listing(body)
-    values = {name: value for name, value in body.items() if name in _LISTING_FIELDS}
+    if body.keys() <= _LISTING_FIELDS:  # as listing_body wrote it
+        values = dict(body)
+    else:
+        values = {name: value for name, value in body.items() if name in _LISTING_FIELDS}
     if isinstance(values.get("seller"), dict):
         values["seller"] = SellerItem(**values["seller"])
     return ListingItem(**values)
