@@ -580,6 +580,13 @@ class SellerInventorySpider(DiscogsSpider):
 
     # --- releases ----------------------------------------------------------------
 
+    def closed(self, reason):
+        super().closed(reason)
+        try:
+            pending.delete_taken(self.database_url)  # the last listings taken: none stays parked
+        except Exception as exc:  # a database that cannot be written: storage says so already
+            logger.debug("Taken listings left in pending_listings (the next run clears them): %s", exc)
+
     def parse_release(self, response):
         release = super().parse_release(response)
         yield release
