@@ -578,14 +578,14 @@ class SellerInventorySpider(DiscogsSpider):
                      "is marked unavailable", failure.request.meta["page"], self.seller, self.describe(failure))
         yield from self.finish_inventory()
 
-    # --- releases ----------------------------------------------------------------
-
     def closed(self, reason):
         super().closed(reason)
         try:
             pending.delete_taken(self.database_url)  # the last listings taken: none stays parked
         except Exception as exc:  # a database that cannot be written: storage says so already
             logger.debug("Taken listings left in pending_listings (the next run clears them): %s", exc)
+
+    # --- releases ----------------------------------------------------------------
 
     def parse_release(self, response):
         release = super().parse_release(response)
