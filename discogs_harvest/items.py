@@ -288,6 +288,9 @@ class InventoryPageItem:
     # The page's JSON as received: a compact string, not the decoded listings, which take
     # several times the memory while they wait for the next storage flush.
     body: str | None = None
+    # True when ``body`` is read back from raw_bodies (checkpoints.keep_page kept it as the page
+    # arrived): storage then writes the checkpoint row only, not the same body a second time.
+    body_kept: bool = False
 
 
 @dataclass

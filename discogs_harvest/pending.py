@@ -7,10 +7,18 @@ listings as the page's listings go out (:func:`park`), and reads back and remove
 release when it has been fetched or given up (:func:`take`). A run clears its seller's leftovers first
 (:func:`clear`): a resumed run re-parks the listings of the pages it replays.
 
+Taking reads; the rows taken are deleted later, a few hundred in one statement (when that many
+were taken, before the next :func:`park` or :func:`clear`, and by :func:`delete_taken` when the
+spider closes), not one transaction per release: each commit wrote the table's and its three
+indexes' pages to SQLite's WAL again, which made a release's take cost several times its read.
+Until then :func:`take` leaves out the rows it took (by id: a row is deleted before anything
+could reuse its id); rows a crash leaves are a run's leftovers, which the next run clears.
+
 Written and read by the spider directly (not through the item pipelines), so a listing is on
 disk before its page's checkpoint is committed. Settings: ``DATABASE_URL`` (through the caller).
 """
 
+import weakref
 from dataclasses import fields
 
 from discogs_harvest.batches import slices
@@ -37,7 +45,9 @@ def listing_body(item, raw=True, seller=True):
     loaded, by id, and puts that one back: a page repeats its seller's payment and shipping
     texts in every listing). A seller without an id is kept whole.
     """
-    body = {name: getattr(item, name) for name in _LISTING_NAMES}
+    body = dict(item.__dict__)  # the fields as __init__ set them, in their order (a copy made in C)
+    if tuple(body) != _LISTING_NAMES:  # an attribute added to the item, or one deleted
+        body = {name: getattr(item, name) for name in _LISTING_NAMES}
     if not raw:
         del body["raw"]
     owner = body["seller"]
@@ -55,7 +65,10 @@ def listing_item(body):
         from discogs_harvest.loaders import load_listing
 
         return load_listing(body)
-    values = {name: value for name, value in body.items() if name in _LISTING_FIELDS}
+    if body.keys() <= _LISTING_FIELDS:  # as listing_body wrote it
+        values = dict(body)
+    else:
+        values = {name: value for name, value in body.items() if name in _LISTING_FIELDS}
     if isinstance(values.get("seller"), dict):
         values["seller"] = SellerItem(**values["seller"])
     return ListingItem(**values)
@@ -69,6 +82,7 @@ PARK_COMPRESSION = 1
 
 def clear(database_url, seller):
     database_for(database_url)
+    delete_taken(database_url)
     PendingListing.delete().where(PendingListing.seller == seller.lower()).execute()
 
 
@@ -84,6 +98,7 @@ def park(database_url, seller, listings):
     if inserts is None:  # the statement's text rendered once (inserts.py), not for every page
         inserts = _inserts[database_url] = Inserts(lambda: database_for(database_url))
     with database.atomic():
+        delete_taken(database_url)  # a listing parked again is a new row, not one left out as taken
         for chunk in slices(rows, max(1, variable_limit(database) // 5)):
             inserts.run("park", PendingListing, chunk, lambda chunk: PendingListing.insert_many(chunk).on_conflict(
                 conflict_target=[PendingListing.listing_id],
@@ -91,27 +106,46 @@ def park(database_url, seller, listings):
 
 
 def take(database_url, seller, release_id):
-    """The bodies waiting for ``release_id``, in the order they were parked; removes them."""
+    """The bodies waiting for ``release_id``, in the order they were parked; they are taken
+    once (deleted with the next batch of taken rows)."""
     database = database_for(database_url)
     params = (seller.lower(), PendingListing.release_id.db_value(release_id))
     text = _take_texts.get(database_url)
     if text is None:  # peewee renders the statement once per database, not once per release
         text = _take_texts[database_url] = _take_text(params)
-    # One statement, not a SELECT and a DELETE per release: SQLite >= 3.35 and PostgreSQL both
-    # have DELETE ... RETURNING (sqlite.org/lang_returning.html). Neither promises the order of
-    # the rows it returns, so they are sorted by id, the order they were parked.
-    rows = database.execute_sql(text, params).fetchall()
-    return [decompress_body(body) for _, body in sorted(rows, key=lambda row: row[0])]
+    taken = _taken.setdefault(database, set())
+    # The order of the rows is not promised: sorted by id, the order they were parked.
+    rows = sorted(row for row in database.execute_sql(text, params).fetchall() if row[0] not in taken)
+    taken.update(row_id for row_id, _ in rows)
+    if len(taken) >= TAKEN_BATCH:
+        delete_taken(database_url)
+    return [decompress_body(body) for _, body in rows]
+
+
+def delete_taken(database_url):
+    """Delete the rows :func:`take` has taken from ``database_url`` (in one transaction)."""
+    database = database_for(database_url)
+    taken = _taken.pop(database, None)
+    if not taken:
+        return
+    with database.atomic():
+        for chunk in slices(sorted(taken), variable_limit(database)):
+            PendingListing.delete().where(PendingListing.id.in_(chunk)).execute()
 
 
 _take_texts = {}  # database_url -> the text of take's statement
+# The database (as database_for opened it) -> ids of its rows taken and not deleted yet; by
+# connection, not URL: one reopened (a test's fresh schema) numbers its rows anew.
+_taken = weakref.WeakKeyDictionary()
+# Rows taken before they are deleted in one statement: a few pages' worth, whatever the inventory.
+TAKEN_BATCH = 500
 
 
 def _take_text(params):
-    """peewee's text of take's ``DELETE ... RETURNING``, whose parameters are ``params`` in order."""
+    """peewee's text of take's ``SELECT``, whose parameters are ``params`` in order."""
     seller, release_id = params
     where = (PendingListing.seller == seller) & (PendingListing.release_id == release_id)
-    text, rendered = PendingListing.delete().where(where).returning(PendingListing.id, PendingListing.body).sql()
+    text, rendered = PendingListing.select(PendingListing.id, PendingListing.body).where(where).sql()
     if tuple(rendered) != params:
         raise RuntimeError(f"take's statement binds {rendered!r}, not {params!r}")
     return text

@@ -59,6 +59,16 @@ def listing_events(before, row, run_id, now):
     return events
 
 
+_STORED_FIELDS = (CollectionItem.listing_id, CollectionItem.price, CollectionItem.currency, CollectionItem.condition,
+                  CollectionItem.sleeve_condition, CollectionItem.notes, CollectionItem.is_available)
+_STORED_COLUMNS = tuple((field.name, field.python_value) for field in _STORED_FIELDS)
+
+
+def _stored_query(listing_ids):
+    """The stored columns a listing's events compare, of the rows of ``listing_ids``."""
+    return CollectionItem.select(*_STORED_FIELDS).where(CollectionItem.listing_id.in_(listing_ids))
+
+
 def record_listing_events(listing_rows, run_id, now, max_variables, inserts=None):
     """Insert the events of ``listing_rows`` against the rows stored now; returns how many.
 
@@ -70,11 +80,13 @@ def record_listing_events(listing_rows, run_id, now, max_variables, inserts=None
     rows = {row["listing_id"]: row for row in listing_rows if row.get("listing_id") is not None}
     stored = {}
     for chunk in slices(sorted(rows), IN_CHUNK):
-        query = CollectionItem.select(CollectionItem.listing_id, CollectionItem.price, CollectionItem.currency,
-                                      CollectionItem.condition, CollectionItem.sleeve_condition,
-                                      CollectionItem.notes, CollectionItem.is_available
-                                      ).where(CollectionItem.listing_id.in_(chunk))
-        stored.update((row["listing_id"], row) for row in query.dicts())
+        if inserts is None:
+            found = _stored_query(chunk).tuples()
+        else:  # its text kept once, not rendered by peewee for every page
+            found = inserts.run_lists("listing events: stored", [chunk], lambda chunk: _stored_query(chunk).tuples())
+        # Each value converted as peewee's .dicts() converts it (is_available read as a bool).
+        stored.update((row[0], {name: convert(value) for (name, convert), value in zip(_STORED_COLUMNS, row)})
+                      for row in found)
     events = [event for listing_id, row in rows.items()
               for event in listing_events(stored.get(listing_id), row, run_id, now)]
     return insert_events(events, max_variables, inserts)

@@ -85,3 +85,30 @@ def test_a_seller_without_an_id_is_parked_whole():
     item = ListingItem(listing_id=1, seller=SellerItem(username="shop", payment="PayPal"))
     body = pending.listing_body(item, seller=False)
     assert pending.listing_item(json.loads(json.dumps(body))) == item
+
+
+def test_a_listing_body_holds_the_fields_only_whatever_else_the_item_carries():
+    item = ListingItem(listing_id=1, price=2.5)
+    item.note = "set by someone"  # not a field: left out, the fields kept in their order
+    assert pending.listing_body(item) == asdict(ListingItem(listing_id=1, price=2.5))
+    assert list(pending.listing_body(item)) == list(asdict(item))
+    assert pending.listing_item({"listing_id": 1, "price": 2.5, "unknown": 3}) == ListingItem(listing_id=1, price=2.5)
+
+
+def test_taken_rows_are_deleted_in_batches_and_a_listing_parked_again_comes_back(database_url, monkeypatch):
+    from discogs_harvest.models import PendingListing
+
+    monkeypatch.setattr(pending, "TAKEN_BATCH", 3)
+    pending.park(database_url, "Shop", [(n, n % 2, {"id": n}) for n in range(1, 6)])
+    assert pending.take(database_url, "Shop", 0) == [{"id": 2}, {"id": 4}]
+    assert PendingListing.select().count() == 5  # read, left out from now on, not deleted yet
+    assert pending.take(database_url, "Shop", 0) == []
+    pending.park(database_url, "Shop", [(2, 0, {"id": 2, "price": 3})])  # a replayed page
+    assert PendingListing.select().count() == 4  # the taken rows went first
+    assert pending.take(database_url, "Shop", 0) == [{"id": 2, "price": 3}]
+    assert pending.take(database_url, "Shop", 1) == [{"id": 1}, {"id": 3}, {"id": 5}]  # 4 taken: deleted
+    assert PendingListing.select().count() == 0
+    pending.park(database_url, "Shop", [(6, 7, {"id": 6})])
+    assert pending.take(database_url, "Shop", 7) == [{"id": 6}]
+    pending.delete_taken(database_url)  # what the spider does when it closes
+    assert PendingListing.select().count() == 0

@@ -16,7 +16,8 @@ clause carries parameters that are not constant, falls back to peewee.
 
 A batch's deletes and updates are kept the same way: :meth:`Inserts.run_lists` keeps one text
 for any lengths of its ``IN`` and ``VALUES`` lists (the links replaced, the stale-tracks
-delete), checked against peewee's parameters before it is kept.
+delete), checked against peewee's parameters before it is kept; so are the two reads of a
+batch of listings (which albums are stored, the stored rows their events compare).
 """
 
 import datetime

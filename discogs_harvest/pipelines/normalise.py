@@ -77,20 +77,42 @@ def normalise_names(names, vocabulary=()):
     return result
 
 
+# Distinct name lists remembered per vocabulary before the memory starts over: a harvest
+# meets a few hundred (every listing of a release repeats the release's lists).
+MEMO_SIZE = 10_000
+
+
 class NormalisePipeline:
-    """Respell genres and styles of release and listing items; count what changed."""
+    """Respell genres and styles of release and listing items; count what changed.
+
+    Each distinct list of names is normalised once: every listing of a release carries that
+    release's lists again, so the spellings are looked up by the list (as a tuple), and each
+    item gets its own copy.
+    """
 
     def __init__(self):
         self.respelled = 0
+        self.memo = {DISCOGS_GENRES: {}, (): {}}  # vocabulary -> {tuple(names): normalised tuple}
 
     def process_item(self, item):
         if isinstance(item, (ReleaseItem, ListingItem)):
-            genres = normalise_names(item.genres, DISCOGS_GENRES)
-            styles = normalise_names(item.styles)
+            genres = self.normalised(item.genres, DISCOGS_GENRES)
+            styles = self.normalised(item.styles, ())
             if genres != item.genres or styles != item.styles:
                 self.respelled += 1
             item.genres, item.styles = genres, styles
         return item
+
+    def normalised(self, names, vocabulary):
+        """:func:`normalise_names` of ``names``, a new list each time, worked out once per list."""
+        memo = self.memo[vocabulary]
+        key = tuple(names or ())
+        known = memo.get(key)
+        if known is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            known = memo[key] = tuple(normalise_names(key, vocabulary))
+        return list(known)
 
     def close_spider(self):
         # Nothing respelled is the usual case: worth a line only at DEBUG.

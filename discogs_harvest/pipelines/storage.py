@@ -464,10 +464,13 @@ class StoragePipeline:
     # --- listings ----------------------------------------------------------------------
 
     def existing_albums(self, album_ids):
+        """Which of ``album_ids`` are stored; the query's text kept once (inserts.py), not
+        rendered by peewee for every batch of listings."""
         found = set()
         for chunk in slices(sorted(album_ids), self.max_variables):
-            query = Album.select(Album.discogs_release_id).where(Album.discogs_release_id.in_(chunk))
-            found.update(album_id for (album_id,) in query.tuples())
+            found.update(album_id for (album_id,) in self.inserts.run_lists(
+                "existing albums", [chunk],
+                lambda chunk: Album.select(Album.discogs_release_id).where(Album.discogs_release_id.in_(chunk)).tuples()))
         return found
 
     def link_listings(self, release_ids):
@@ -520,8 +523,11 @@ class StoragePipeline:
              "body": "" if self.keep_bodies else item.body, "fetched_at": now,
              "listings_out": True} for item in pages  # committed with them: checkpointed
         ], [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
+        # A page the spider kept as it arrived (body_kept) is in raw_bodies already: compressing
+        # and writing its body again cost a millisecond or more per page of a hundred listings.
         kept_pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
-                              item.body, now, PAGE_COMPRESSION) for item in pages if item.body]
+                              item.body, now, PAGE_COMPRESSION)
+                      for item in pages if item.body and not item.body_kept]
         rows += self.write_raw(kept_pages + [raw_row(item.resource, item.resource_id, item.body, now)
                                              for item in items if isinstance(item, RawBodyItem)])
         # Records of the other ways in (collections, wants, labels, ...): their rows (records.py).

@@ -294,7 +294,7 @@ class SellerInventorySpider(DiscogsSpider):
             self.pages_failed = True
         yield from self.page_listings(page, pages_total, data["listings"])
         yield InventoryPageItem(seller_username=self.seller, status=status, page=page, next_url=next_url,
-                                pages_total=pages_total, body=body)
+                                pages_total=pages_total, body=body, body_kept=True)
 
     def restart(self, conflict):
         """The replayed pages and the inventory now disagree: page it again from page 1."""
@@ -383,10 +383,13 @@ class SellerInventorySpider(DiscogsSpider):
             listings = kept
         yield from self.stored_for_feed(self.learn_fresh({listing.release_id for listing in listings}))
         waiting = []
+        matched = 0
         for listing in listings:
             release_id = listing.release_id
             if release_id in self.known:
-                yield from self.decide(listing, *self.known[release_id])
+                if self.keeps(listing, *self.known[release_id]):
+                    matched += 1
+                    yield listing
             elif release_id in self.from_dump and not self.matches(listing, *self.from_dump[release_id]):
                 self.crawler.stats.inc_value(stats.key("releases", "dump_filtered"))  # decided by the dump
             elif release_id in self.gave_up:
@@ -400,6 +403,7 @@ class SellerInventorySpider(DiscogsSpider):
                                 pending.listing_body(listing, raw=self.filtering, seller=False)))
                 if not self.filtering:
                     yield ListingRowItem(listing)
+        self.count_matched(matched)
         pending.park(self.database_url, self.seller, waiting)
 
     def waiting_listings(self, release_id):
@@ -434,14 +438,25 @@ class SellerInventorySpider(DiscogsSpider):
         """Whether the style/genre/format filter keeps ``listing`` given its release's metadata."""
         return self.filter.matches(genres, styles, [f for f in (listing.format, release_format) if f])
 
-    def decide(self, listing, genres, styles, release_format=None):
+    def decide(self, listings, genres, styles, release_format=None):
+        """The listings of one release that go out, given the release's metadata (counted once)."""
+        kept = [listing for listing in listings if self.keeps(listing, genres, styles, release_format)]
+        self.count_matched(len(kept))
+        return kept
+
+    def keeps(self, listing, genres, styles, release_format=None):
+        """Whether ``listing`` goes out (its release's genres and styles given to it); a listing
+        the release keeper rejects is counted here, one the filter keeps by the caller."""
         listing.genres, listing.styles = list(genres), list(styles)
         if not self.release_keeper.matches(listing, self.facts.get(listing.release_id)):
             self.crawler.stats.inc_value(stats.key("keepers", "rejected_by_release"))
-            return
-        if self.matches(listing, genres, styles, release_format):
-            self.crawler.stats.inc_value(stats.LISTINGS_MATCHED)
-            yield listing
+            return False
+        return self.matches(listing, genres, styles, release_format)
+
+    def count_matched(self, count):
+        """``count`` listings kept: one stats update for a page's or a release's listings."""
+        if count:
+            self.crawler.stats.inc_value(stats.LISTINGS_MATCHED, count)
 
     def undecided(self, listing):
         """A listing whose release could not be fetched: kept unless a filter needs the release."""
@@ -582,6 +597,13 @@ class SellerInventorySpider(DiscogsSpider):
                      "is marked unavailable", failure.request.meta["page"], self.seller, self.describe(failure))
         yield from self.finish_inventory()
 
+    def closed(self, reason):
+        super().closed(reason)
+        try:
+            pending.delete_taken(self.database_url)  # the last listings taken: none stays parked
+        except Exception as exc:  # a database that cannot be written: storage says so already
+            logger.debug("Taken listings left in pending_listings (the next run clears them): %s", exc)
+
     # --- releases ----------------------------------------------------------------
 
     def parse_release(self, response):
@@ -591,8 +613,8 @@ class SellerInventorySpider(DiscogsSpider):
             self.facts[release.release_id] = keepers.release_facts(release)
         if self.release_queue is None:  # still paging: later listings of it are decided at once
             self.known[release.release_id] = (release.genres, release.styles, release.format)
-        for listing in self.waiting_listings(release.release_id):
-            yield from self.decide(listing, release.genres, release.styles, release.format)
+        yield from self.decide(self.waiting_listings(release.release_id), release.genres, release.styles,
+                               release.format)
         yield from self.next_releases()
 
     def release_stored_elsewhere(self, release_id, genres, styles, release_format):
@@ -600,14 +622,15 @@ class SellerInventorySpider(DiscogsSpider):
         request the next release (as an answer does)."""
         if self.release_queue is None:
             self.known[release_id] = (genres, styles, release_format)
-        for listing in self.waiting_listings(release_id):
+        listings = self.waiting_listings(release_id)
+        for listing in listings:
             # Written again, not only fed: stored on arrival while the other harvest's album write
             # was still uncommitted, the row missed that harvest's link_listings and kept a NULL
             # album (seen on PostgreSQL). The album is committed now, so this write links it.
             # (Without a filter the listing as received was not parked: its raw_bodies row stays
             # as phase 1 wrote it, the same body.)
             listing.stored_on_arrival = False
-            yield from self.decide(listing, genres, styles, release_format)
+        yield from self.decide(listings, genres, styles, release_format)
         yield from self.next_releases()
 
     def release_unavailable(self, release_id):

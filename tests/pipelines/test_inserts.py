@@ -77,9 +77,11 @@ def test_kept_texts_are_peewee_own_and_rendered_once_a_shape(make_crawler, check
             "album_genres", "youtube_videos", "album_videos"} <= tables
     assert {model._meta.table_name for (_, model, _), template in pipeline.inserts.templates.items()
             if template is not None} == tables  # none fell back to peewee
-    # Deletes and updates: one text a key for any list lengths (parameters checked against peewee's).
+    # Deletes, updates and a batch of listings' reads: one text a key for any list lengths
+    # (parameters checked against peewee's).
     assert {key if isinstance(key, str) else key[0] for key in pipeline.inserts.lists} == {
-        "replace links", "link listings", "failed releases stored", "stale tracks"}
+        "replace links", "link listings", "failed releases stored", "stale tracks", "existing albums",
+        "listing events: stored"}
     assert all(template is not None for template in pipeline.inserts.lists.values())
 
 

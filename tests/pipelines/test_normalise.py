@@ -68,3 +68,17 @@ def test_pipeline_leaves_other_items_and_clean_names_alone(crawler):
     assert pipeline.process_item(snapshot) is snapshot
     pipeline.process_item(factories.release())
     assert pipeline.respelled == 0
+
+
+def test_pipeline_gives_every_item_its_own_list_when_lists_repeat(crawler):
+    """A release's lists come again with each of its listings: worked out once, never shared."""
+    pipeline = build_from_crawler(NormalisePipeline, crawler)
+    items = [factories.listing(genres=["funk/soul", "Jazz"], styles=["Soul-Jazz"]) for _ in range(3)]
+    for item in items:
+        pipeline.process_item(item)
+    assert [(item.genres, item.styles) for item in items] == [(["Funk / Soul", "Jazz"], ["Soul-Jazz"])] * 3
+    assert items[0].genres is not items[1].genres and items[0].styles is not items[1].styles
+    assert pipeline.respelled == 3
+    none = factories.listing(genres=None, styles=None)
+    pipeline.process_item(none)
+    assert (none.genres, none.styles) == ([], [])

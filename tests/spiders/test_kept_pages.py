@@ -30,6 +30,7 @@ def test_a_page_goes_out_from_its_kept_body_then_its_checkpoint(database_url):
     out = list(harvest.kept_listings((1, 1, None)))
     assert [item.listing.listing_id for item in out if isinstance(item, ListingRowItem)] == [11, 12]
     assert isinstance(out[-1], InventoryPageItem) and json.loads(out[-1].body) == json.loads(body(11, 12))
+    assert out[-1].body_kept  # storage need not keep the same body again
     assert not harvest.pages_failed
 
 

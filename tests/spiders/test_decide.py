@@ -1,0 +1,43 @@
+"""seller_inventory decides a release's listings together: each gets the release's genres and
+styles, the filter keeps some, and harvest/listings/matched grows by the number kept."""
+
+from scrapy.utils.test import get_crawler
+
+from discogs_harvest import settings, stats
+from discogs_harvest.items import ListingItem, ListingRowItem
+from discogs_harvest.spiders.seller_inventory import SellerInventorySpider
+
+
+def spider(database_url, **arguments):
+    values = {name: getattr(settings, name) for name in dir(settings) if name.isupper()}
+    crawler = get_crawler(SellerInventorySpider, settings_dict={**values, "DATABASE_URL": database_url})
+    return SellerInventorySpider.from_crawler(crawler, seller="someseller", **arguments)
+
+
+def listings(*formats):
+    return [ListingItem(listing_id=n, release_id=7, format=f) for n, f in enumerate(formats, 1)]
+
+
+def test_a_release_s_listings_the_filter_keeps_are_counted_once_each(database_url):
+    harvest = spider(database_url, format="LP")
+    waiting = listings("LP, Album", "CD, Album", "LP")
+    kept = harvest.decide(waiting, ["Jazz"], ["Bossa Nova"])
+    assert [listing.listing_id for listing in kept] == [1, 3]
+    assert all((listing.genres, listing.styles) == (["Jazz"], ["Bossa Nova"]) for listing in waiting)
+    assert waiting[0].genres is not waiting[2].genres  # each listing its own lists
+    assert harvest.crawler.stats.get_value(stats.LISTINGS_MATCHED) == 2
+    assert harvest.decide(listings("CD"), ["Jazz"], []) == []
+    assert harvest.crawler.stats.get_value(stats.LISTINGS_MATCHED) == 2
+
+
+def test_a_page_s_listings_of_known_releases_go_out_at_once_and_are_counted(database_url):
+    harvest = spider(database_url, style="Bossa Nova")
+    harvest.known[7] = (["Jazz"], ["Bossa Nova"], "LP")
+    harvest.known[8] = (["Jazz"], ["Cool Jazz"], "LP")
+    page = listings("LP", "LP", "LP")
+    page[1].release_id = 8
+    out = list(harvest.handle_listings(page))
+    assert [item.listing_id for item in out if isinstance(item, ListingItem)] == [1, 3]
+    assert not [item for item in out if isinstance(item, ListingRowItem)]  # none waits for its release
+    assert harvest.crawler.stats.get_value(stats.LISTINGS_MATCHED) == 2
+    assert harvest.crawler.stats.get_value(stats.LISTINGS_SEEN) == 3
