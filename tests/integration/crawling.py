@@ -103,13 +103,17 @@ LOGICAL_QUERIES = {
 
 
 def logical_snapshot(database):
-    """Every contract row by natural keys, without surrogate ids and times: comparable across files."""
-    return {
-        table: sorted(
-            (tuple(sorted((k, v) for k, v in row.items() if k not in TIME_COLUMNS and not (
-                table == "collection_items" and k == "id")))
-             for row in rows(database, sql)),
-            key=repr,
-        )
-        for table, sql in LOGICAL_QUERIES.items()
-    }
+    """Every contract row by natural keys, without surrogate ids and times: comparable across files.
+    A row is its ``(column, value)`` pairs in column-name order; a table's rows are sorted by repr."""
+    snapshot = {}
+    with sqlite3.connect(database) as connection:
+        for table, sql in LOGICAL_QUERIES.items():
+            cursor = connection.execute(sql)
+            names = [column[0] for column in cursor.description]
+            assert len(set(names)) == len(names), (table, names)
+            # The kept columns' places, in name order, worked out once per table rather than per row
+            # (issue 12: sorting every row's pairs took half of a 12,000-listing snapshot's time).
+            kept = sorted((name, i) for i, name in enumerate(names) if name not in TIME_COLUMNS and not (
+                table == "collection_items" and name == "id"))
+            snapshot[table] = sorted((tuple((name, row[i]) for name, i in kept) for row in cursor), key=repr)
+    return snapshot

@@ -8,7 +8,9 @@
 
 :func:`run_in_process` takes a ``scrapy crawl`` command line, its environment and its working
 folder as they would be given to :func:`subprocess.run` (tests/integration/owner.py runs an
-owner's crawls from a project folder of their own, with its ``.env``, this way).
+owner's crawls from a project folder of their own, with its ``.env``, this way);
+:func:`run_command_in_process` does the same for a project command that starts no crawler
+(``scrapy rebuild``).
 
 What stays the same as the subprocess: the command line is the one :func:`crawl_command`
 builds, parsed by the project's ``crawl`` command (``-a``, ``-s``, ``-O`` as Scrapy parses
@@ -60,6 +62,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import importlib
 import importlib.util
 import io
 import logging
@@ -253,6 +256,35 @@ def run_in_process(command, environ, cwd=None, timeout=180):
             exc.cmd, exc.output, exc.stderr = command, stdout.getvalue(), stderr.getvalue()
             raise
     return CrawlResult(returncode, stdout.getvalue(), stderr.getvalue())
+
+
+def run_command_in_process(command, environ, cwd=None):
+    """A ``scrapy <name>`` command line of one of the project's commands that starts no crawler
+    (``rebuild``), given as to :func:`subprocess.run`, run in this process as ``scrapy.cmdline``
+    would run it: the project settings evaluated under ``environ`` in ``cwd`` (default: the project
+    root), the command's ``default_settings``, its options parsed and processed, ``run``; its
+    ``exitcode`` is the returned :class:`CrawlResult`'s ``returncode``, with what it printed and
+    logged (at the resulting ``LOG_LEVEL``). A usage error or a crash is left to the subprocess."""
+    name = command[command.index("scrapy") + 1]
+    argv = command[command.index(name) + 1:]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with _isolated(), _environment(environ), _working_folder(cwd or ROOT), _argv(["scrapy", *argv]):
+        cmd = importlib.import_module(f"discogs_harvest.commands.{name}").Command()
+        cmd.settings = _project_settings()
+        cmd.settings.setdict(cmd.default_settings, priority="command")
+        parser = argparse.ArgumentParser()
+        cmd.add_options(parser)
+        opts, args = parser.parse_known_args(argv)
+        cmd.process_options(args, opts)
+        with _captured_log(cmd.settings, stderr), \
+                contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                cmd.run(args, opts)
+            finally:
+                from discogs_harvest.freshness import close_database
+
+                close_database(cmd.settings.get("DATABASE_URL"))  # as the process exit would
+    return CrawlResult(cmd.exitcode, stdout.getvalue(), stderr.getvalue())
 
 
 @contextlib.contextmanager

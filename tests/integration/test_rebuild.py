@@ -1,6 +1,7 @@
 """``scrapy rebuild``: a harvested database whose derived tables were emptied comes back row for
 row from the kept bodies, and the sandbox sees no request."""
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 from discogs_harvest.models import DERIVED_MODELS
 from tests.integration.crawling import ROOT, api_requests
 from tests.integration.inprocess import crawl_in_process as crawl
+from tests.integration.inprocess import run_command_in_process
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -27,9 +29,13 @@ def table_rows(database, table):
         return sorted((tuple(zip(names, row)) for row in cursor), key=repr)
 
 
-def rebuild(sandbox, database, *extra):
+def rebuild(sandbox, database, *extra, process=False):
+    """``scrapy rebuild`` on ``database``: in this process (the rows are the point), or, with
+    ``process``, as a process (its exit status and last line as the shell sees them)."""
     command = [sys.executable, "-m", "scrapy", "rebuild", "-s", f"DATABASE_URL=sqlite:///{database}",
                "-s", f"DISCOGS_API_URL={sandbox.url}", *extra]
+    if not process:
+        return run_command_in_process(command, dict(os.environ))
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
 
 
@@ -82,7 +88,7 @@ def test_rebuild_over_a_full_database_changes_nothing(module_sandbox, harvested,
 
 
 def test_rebuild_of_a_missing_folder_is_one_line(module_sandbox, tmp_path):
-    result = rebuild(module_sandbox, tmp_path / "nowhere" / "x.db")
+    result = rebuild(module_sandbox, tmp_path / "nowhere" / "x.db", process=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: DATABASE_URL folder")
 
