@@ -151,11 +151,13 @@ def test_a_page_is_kept_as_received(database_url):
 
 def test_a_page_whose_body_the_spider_kept_is_not_written_again(database_url):
     """A page the spider kept as it arrived (keep_page) reaches storage with body_kept: only its
-    checkpoint row is written, and the kept body (read back from that row) stays as it was."""
-    keep_page(database_url, "SomeSeller", "For Sale", 1, page(1).body)
+    checkpoint row is written (its listings now out), and the kept body (read back from that row)
+    stays as it was."""
+    item = page(1)
+    keep_page(database_url, "SomeSeller", "For Sale", 1, item.body, item.next_url, item.pages_total)
     where = (RawBody.resource == "inventory_page") & (RawBody.resource_id == "someseller/For Sale/1")
     before = RawBody.select(RawBody.body, RawBody.fetched_at).where(where).tuples().get()
-    store(database_url, dataclasses.replace(page(1), body_kept=True))
+    store(database_url, dataclasses.replace(item, body_kept=True))
     assert RawBody.select(RawBody.body, RawBody.fetched_at).where(where).tuples().get() == before
     pages = inventory_checkpoint(database_url, "someseller", "For Sale", max_age_hours=24)
-    assert [(p.page, p.listings) for p in pages] == [(1, [{"id": 10, "release": {"id": 1}}])]
+    assert [(p.page, p.listings, p.listings_out) for p in pages] == [(1, [{"id": 10, "release": {"id": 1}}], True)]
