@@ -30,30 +30,36 @@ from discogs_harvest.freshness import close_database  # noqa: E402
 from tests.services import PostgresSchema, postgres_base_url
 from discogs_harvest.sandbox.process import SandboxProcess
 
-# The files that take most of a worker's time, longest first (rough seconds from `--durations` on
-# a lightly loaded two-core machine; most wait on a sandbox's rate window or run several
-# harvests). They run before every other file: under `--dist loadfile` a file is one unit of
-# work, and a long one handed out last keeps one worker busy while the other has nothing left to
-# do. The Makefile passes --no-loadscope-reorder, or xdist would sort the files by their number
-# of tests, which puts these (one to three tests each) at the very end. The figures of the
-# honest-exits, concurrency, owner and outage files are the old ones scaled by what issue 12's
-# smaller and in-process crawls took off their wall time alone (measured under load).
+# The files that take most of a worker's time, longest first (rough seconds from `--durations=0`,
+# summed per file, of `make test` with its six workers on an idle two-core machine; most wait on
+# a sandbox's rate window or run several harvests). They run before every other file: under
+# `--dist loadfile` a file is one unit of work, and a long one handed out last keeps one worker
+# busy while the others have nothing left to do. The Makefile passes --no-loadscope-reorder, or
+# xdist would sort the files by their number of tests, which puts these (one to three tests
+# each) at the very end.
 RUN_FIRST = (
-    "tests/integration/test_readme.py",  # ~95: the README's Harvesting section, 24 commands
+    "tests/integration/test_readme.py",  # ~90: the README's Harvesting section, 24 commands
     "tests/integration/test_readme_sandbox.py",  # ~65
-    "tests/integration/test_honest_exits.py",  # ~40: exits, interruptions and resumes
-    "tests/integration/test_claims_crawl.py",  # ~40
-    "tests/integration/test_concurrency.py",  # ~30: two harvests of 1,000-1,200 listings at once, two alone
-    "tests/integration/test_resume.py",  # ~30: three killed harvests and their resumes
-    "tests/integration/test_console.py",  # ~25
-    "tests/integration/test_incomplete.py",  # ~25: the default retries' backoff, offline
-    "tests/integration/test_rebuild.py",  # ~15
-    "tests/downloadermiddlewares/test_redis_window.py",  # ~15
-    "tests/test_scrapyd.py",  # ~12
-    "tests/integration/test_dump_harvest.py",  # ~12
-    "tests/integration/test_owner_scale.py",  # ~10: two harvests of 12,000 listings
-    "tests/integration/test_owner.py",  # ~10
-    "tests/integration/test_outage.py",  # ~7
+    "tests/integration/test_console.py",  # ~30
+    "tests/integration/test_incomplete.py",  # ~28: the default retries' backoff, offline
+    "tests/integration/test_owner_scale.py",  # ~26: two harvests of 12,000 listings
+    "tests/integration/test_resume.py",  # ~26: killed harvests and their resumes
+    "tests/downloadermiddlewares/test_redis_window.py",  # ~24
+    "tests/test_scrapyd.py",  # ~23
+    "tests/integration/test_inventory_filter.py",  # ~23
+    "tests/integration/test_enrichment.py",  # ~22
+    "tests/integration/test_honest_exits.py",  # ~22: exits, interruptions and resumes
+    "tests/extensions/test_jsonrpc_crawl.py",  # ~20
+    "tests/integration/test_concurrency.py",  # ~20: two harvests of 1,000-1,200 listings at once, two alone
+    "tests/integration/test_claims_crawl.py",  # ~20
+    "tests/integration/test_bad_input.py",  # ~18
+    "tests/downloadermiddlewares/test_crawl.py",  # ~18
+    "tests/integration/test_secrets.py",  # ~18
+    "tests/integration/test_watching.py",  # ~18
+    "tests/integration/test_phases.py",  # ~16
+    "tests/integration/test_wrong_answers.py",  # ~15
+    "tests/integration/test_owner.py",  # ~14
+    "tests/integration/test_outage.py",  # ~14
 )
 
 SANDBOX_SETTINGS = {"window": 2, "limit_auth": 30, "limit_anon": 10, "retry_after": None}
