@@ -32,7 +32,10 @@ QUOTED = f'"{TABLE}"'
 NUMERIC_ID = "{row}.discogs_release_id GLOB '[1-9]*' AND {row}.discogs_release_id NOT GLOB '*[^0-9]*'"
 TRACK_TITLES = "(SELECT group_concat(title, ' ') FROM tracks WHERE album_id = {album})"
 
-CREATE_TABLE = f"CREATE VIRTUAL TABLE {TABLE} USING fts5(artist, title, label, tracks, tokenize = 'unicode61')"
+# IF NOT EXISTS: two harvests opening one new database at once both find the table missing
+# (ensure reads the schema before its transaction), and the second one's CREATE, run once the
+# first has committed, would fail with "table albums_fts already exists".
+CREATE_TABLE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(artist, title, label, tracks, tokenize = 'unicode61')"
 
 TRIGGERS = {
     "albums_fts_delete": f"AFTER DELETE ON albums BEGIN DELETE FROM {TABLE} "
@@ -71,7 +74,7 @@ def ensure(database):
                 database.execute_sql(CREATE_TABLE)
             for name, body in TRIGGERS.items():
                 if name not in existing:
-                    database.execute_sql(f"CREATE TRIGGER {name} {body}")
+                    database.execute_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
             albums, indexed = database.execute_sql(COUNTS).fetchone()
             if albums != indexed:
                 database.execute_sql(f"DELETE FROM {TABLE}")

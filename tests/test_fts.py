@@ -91,3 +91,35 @@ def test_what_search_learnt_of_a_database_goes_with_it(tmp_path):
     gc.collect()
     assert len(fts._available) == remembered - 1
     assert not fts.available(without)
+
+
+def test_two_harvests_opening_one_new_database_at_once_both_get_search(tmp_path):
+    """The other harvest creates the index between this one's look at the schema and its own
+    CREATE (make bench's two crawls on one token failed so: "table albums_fts already exists")."""
+    from peewee import SqliteDatabase
+
+    path = str(tmp_path / "shared.db")
+    other = SqliteDatabase(path)
+
+    class RacedDatabase(SqliteDatabase):
+        def execute_sql(self, sql, *args, **kwargs):
+            cursor = super().execute_sql(sql, *args, **kwargs)
+            if "sqlite_master" in sql and "albums_fts" not in sql:
+                seen = cursor.fetchall()  # what this harvest saw: no index yet
+                assert fts.ensure(other)  # the other harvest, meanwhile
+                return Seen(seen)
+            return cursor
+
+    class Seen(list):
+        def fetchall(self):
+            return list(self)
+
+    setup = SqliteDatabase(path)
+    setup.execute_sql("CREATE TABLE albums (discogs_release_id TEXT, artist, title, label)")
+    setup.execute_sql("CREATE TABLE tracks (album_id TEXT, title)")
+    setup.close()
+    this = RacedDatabase(path)
+    assert fts.ensure(this) and fts.available(this)
+    assert this.execute_sql("SELECT count(*) FROM sqlite_master WHERE name = 'albums_fts'").fetchone() == (1,)
+    this.close()
+    other.close()
