@@ -270,12 +270,7 @@ def run_command_in_process(command, environ, cwd=None):
     stdout, stderr = io.StringIO(), io.StringIO()
     with _isolated(), _environment(environ), _working_folder(cwd or ROOT), _argv(["scrapy", *argv]):
         cmd = importlib.import_module(f"discogs_harvest.commands.{name}").Command()
-        cmd.settings = _project_settings()
-        cmd.settings.setdict(cmd.default_settings, priority="command")
-        parser = argparse.ArgumentParser()
-        cmd.add_options(parser)
-        opts, args = parser.parse_known_args(argv)
-        cmd.process_options(args, opts)
+        opts, args = _prepared(cmd, argv)
         with _captured_log(cmd.settings, stderr), \
                 contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
@@ -370,6 +365,18 @@ def run_spider_in_process(spidercls, settings, timeout=60, **spider_arguments):
     return crawler, stderr.getvalue()
 
 
+def _prepared(command, argv):
+    """``command`` given the project's settings and its own defaults, ``argv`` parsed and
+    processed as ``scrapy.cmdline.execute`` does: its ``(opts, args)``."""
+    command.settings = _project_settings()
+    command.settings.setdict(command.default_settings, priority="command")
+    parser = argparse.ArgumentParser()
+    command.add_options(parser)
+    opts, args = parser.parse_known_args(argv)
+    command.process_options(args, opts)
+    return opts, args
+
+
 def _run(argv, loop, timeout):
     """What ``scrapy.cmdline.execute`` does with ``scrapy crawl <argv>``, up to the exit status:
     the project's crawl command parses the options, checks, crawls and reports."""
@@ -377,12 +384,7 @@ def _run(argv, loop, timeout):
     from discogs_harvest.freshness import close_database
 
     command = Command()
-    command.settings = _project_settings()
-    command.settings.setdict(command.default_settings, priority="command")
-    parser = argparse.ArgumentParser()
-    command.add_options(parser)
-    opts, args = parser.parse_known_args(argv)
-    command.process_options(args, opts)
+    opts, args = _prepared(command, argv)
     command.crawler_process = _RunningReactorProcess(command.settings, loop, timeout)
     asyncio.set_event_loop(loop)  # AsyncCrawlerRunner creates its task on the current loop
     try:
