@@ -26,9 +26,16 @@ def is_api_url(url, prefix):
     rest = url[len(prefix):]
     if rest[:1] not in ("/", "?", "#"):
         return False  # https://api.discogs.com.evil.example/...
-    # Same origin, compared case-insensitively on the host.
+    origin = _origin(prefix)
+    if origin[1]:
+        # The prefix holds a whole host ("//host[:port]", then its end or a path), and "/", "?"
+        # or "#" follows it in the URL: urlsplit finds the same scheme and network location in
+        # both (Python's urllib.parse.urlsplit ends the netloc at the first of those three), so
+        # splitting the URL as well, once per URL, tells nothing more (issue 12's profile).
+        return True
+    # A prefix without a host ("http:"): compare what the URL names, as urlsplit reads it.
     a = urlsplit(url)
-    return (a.scheme, a.hostname, a.port) == _origin(prefix)
+    return (a.scheme, a.hostname, a.port) == origin
 
 
 @lru_cache(maxsize=64)

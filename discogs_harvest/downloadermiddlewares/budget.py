@@ -171,8 +171,12 @@ class RequestBudgetMiddleware:
         if waited:
             self.stats.inc_value(stats.BUDGET_WAITS)
             self.stats.inc_value(stats.BUDGET_WAIT_SECONDS, now - started)
-        self.stats.set_value(stats.BUDGET_CURRENT_WAIT, 0)
-        self.stats.set_value(stats.BUDGET_WAIT_UNTIL, 0)
+        if waited or not self._sent:
+            # Only a request that waited (the loop above, under the lock) sets them to
+            # anything but 0, and it clears them here before any other request goes on; the
+            # first request publishes them. Two stats calls a request saved (issue 12).
+            self.stats.set_value(stats.BUDGET_CURRENT_WAIT, 0)
+            self.stats.set_value(stats.BUDGET_WAIT_UNTIL, 0)
         self.stats.inc_value(stats.BUDGET_REQUESTS)
         self._sent += 1
         if self._first is None:

@@ -79,6 +79,21 @@ def test_is_api_url(url, expected):
     assert not is_api_url(url, "")
 
 
+@pytest.mark.parametrize(
+    "url, prefix, expected",
+    [
+        ("http://127.0.0.1:8000/releases/1", "http://127.0.0.1:8000", True),
+        ("http://127.0.0.1:80001/releases/1", "http://127.0.0.1:8000", False),
+        ("http://127.0.0.1:8000/v2/releases/1", "http://127.0.0.1:8000/v2", True),
+        ("http://127.0.0.1:8000/v2x/releases/1", "http://127.0.0.1:8000/v2", False),
+        # A prefix without a host matches nothing under a host.
+        ("http://evil.example/releases/1", "http:", False),
+    ],
+)
+def test_is_api_url_ports_paths_and_hostless_prefixes(url, prefix, expected):
+    assert is_api_url(url, api_prefix(prefix)) is expected
+
+
 def test_dont_auth(build):
     mw = build(DiscogsAuthMiddleware)
     request = api_request(dont_auth=True)
