@@ -77,7 +77,11 @@ def is_expected_csv(request, response):
 
 def is_json(response):
     content_type = (response.headers.get(b"Content-Type") or b"").lower()
-    return b"json" in content_type and response.body.lstrip()[:1] in (b"{", b"[")
+    if b"json" not in content_type:
+        return False
+    body = response.body
+    # The usual body starts at its first byte: no stripped copy of it for every answer.
+    return body[:1] in (b"{", b"[") or body.lstrip()[:1] in (b"{", b"[")
 
 
 def malformed(request, response):
@@ -160,9 +164,10 @@ class DiscogsRetryMiddleware:
         if api and status == 403:
             return "cloudflare_403"
         if api and 200 <= status < 300 and status != 204 and request.method != "HEAD":
-            if not is_json(response) and not is_expected_csv(request, response):
+            csv = is_expected_csv(request, response)
+            if not csv and not is_json(response):
                 return "non_json_body"
-            problem = None if is_expected_csv(request, response) else malformed(request, response)
+            problem = None if csv else malformed(request, response)
             if problem:
                 request.meta[MALFORMED_META] = problem
                 logger.debug("Malformed answer to %s: %s", request, problem)
