@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
+from w3lib.encoding import html_body_declared_encoding
 
 from discogs_harvest import shapes, stats, trackfeed
 from discogs_harvest.checkpoints import failed_release_ids
@@ -47,6 +48,28 @@ PAGE_PRIORITY = 100
 RELEASE_PRIORITY = 0
 # A release another harvest stored in this run is read back whatever its age (100 years).
 STORED_ANY_AGE_DAYS = 36_500
+
+
+def body_text(response):
+    """``response.text``, without Scrapy's encoding detection for a Discogs JSON body.
+
+    Scrapy's ``TextResponse.text`` (scrapy/http/response/text.py) decodes with the response's
+    own encoding, else a BOM's, else the Content-Type charset, else one declared in the body
+    (w3lib's ``html_body_declared_encoding``), else the first of ascii (read as cp1252) and
+    UTF-8 that decodes the body. Discogs answers ``application/json`` without a charset, a
+    body starting with ``{`` has no BOM, so when nothing is declared in it and it is UTF-8
+    that text is its UTF-8 decoding, which this returns; any other answer gets
+    ``response.text``. About a tenth of a millisecond of CPU a release (issue 12's profile).
+    """
+    body = response.body
+    if (getattr(response, "_encoding", None) is None and body[:1] == b"{"
+            and response.headers.get(b"Content-Type") == b"application/json"
+            and html_body_declared_encoding(body) is None):
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return response.text
 
 
 class DiscogsSpider(scrapy.Spider):
@@ -163,7 +186,7 @@ class DiscogsSpider(scrapy.Spider):
         @scrapes release_id artist title tracks genres
         """
         item = load_release(response.json(), currency=self.currency)
-        item.raw = response.text  # kept verbatim (raw_bodies), for `scrapy rebuild`
+        item.raw = body_text(response)  # kept verbatim (raw_bodies), for `scrapy rebuild`
         self.retrying.discard(item.release_id)
         self.crawler.stats.inc_value(stats.RELEASES_DONE)
         return item
