@@ -379,6 +379,7 @@ class Budget:
         self._ordered = True
         self._open = {}  # the unanswered sends (done is None), in reservation order
         self.observations = []  # (expires, foreign count)
+        self._predicted = None  # the observation a growing foreign count predicts, till the next answer
         self.last_reserved = -INF
         self.breaker = Breaker(self.period, threshold, retry_after_max)
         self.foreign_seen = False  # an accepted answer revealed other clients on the window
@@ -514,8 +515,18 @@ class Budget:
             return 0
         own = self._own_upper_bound(send) if self._ordered else own_upper_bound(self.sends, send, self.period)
         foreign = foreign_count(headers, own)
+        if self._predicted is not None:  # this answer tells what the foreign count really is now
+            if self._predicted in self.observations:
+                self.observations.remove(self._predicted)
+            self._predicted = None
+        held = foreign_at(self.observations, send.done)
         if foreign > 0:
             self.observations.append((send.done + self.period, foreign))
+        if 0 < held < foreign:
+            # The other clients are still filling the window: as many again may have gone out
+            # between this answer and our next send, unseen until the next answer replaces this.
+            self._predicted = (send.done + self.period, 2 * foreign - held)
+            self.observations.append(self._predicted)
         return foreign
 
     def _own_upper_bound(self, answered):

@@ -208,6 +208,36 @@ def test_budget_slows_down_when_the_server_counts_more_than_we_sent():
     assert budget.delay(1.0) == pytest.approx(9.2)
 
 
+def test_a_growing_foreign_count_is_expected_to_grow_once_more_before_our_next_send():
+    """Two harvests on one token filling a fresh window together (make bench's two crawls,
+    sandbox log): each answer shows the other one more request along, and by the time our
+    next send leaves, it has sent one more again. Taking the last count as the window's
+    would send our 19th into a window of 30 already full."""
+    budget = Budget(limit=30, period=3.0, spacing=False)
+    ours = [budget.reserve(0.1 * i) for i in range(18)]
+    for i, send in enumerate(ours[:16]):
+        budget.answered(send, 0.1 * i + 0.01)  # alone so far
+    assert budget.answered(ours[16], 1.61, RateHeaders(30, 27, 3)) == 10
+    assert budget.answered(ours[17], 1.71, RateHeaders(30, 29, 1)) == 11
+    # 18 of ours + 11 foreign leave one slot, but the other harvest is one along by now.
+    assert budget.foreign(1.8) == 12
+    assert budget.delay(1.8) > 0
+    # The next answer says what the count really is: it replaces the prediction, and a count
+    # that stopped growing predicts nothing more.
+    send = budget.reserve(3.0)  # the server still holds our 19 (the first left at 3.0) and the 11
+    assert budget.answered(send, 3.01, RateHeaders(30, 30, 0)) == 11
+    assert budget.foreign(3.1) == 11
+
+
+def test_a_first_or_steady_foreign_count_predicts_nothing():
+    budget = Budget(limit=30, period=3.0, spacing=False)
+    first, second = budget.reserve(0.0), budget.reserve(0.1)
+    assert budget.answered(first, 0.01, RateHeaders(30, 16, 14)) == 15  # first sight: no trend yet
+    assert budget.foreign(0.05) == 15
+    assert budget.answered(second, 0.11, RateHeaders(30, 17, 13)) == 15  # steady
+    assert budget.foreign(0.2) == 15
+
+
 def test_budget_adopts_a_lower_server_limit():
     budget = Budget(limit=60, period=60, spacing=False)
     send = budget.reserve(0.0)
