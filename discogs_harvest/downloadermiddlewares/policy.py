@@ -172,12 +172,25 @@ def foreign_at(observations, t):
     return max((count for expires, count in observations if expires > t), default=0)
 
 
+# Slots left free while other clients share the window (see allowed()).
+CONTENDED = 1
+
+
 def allowed(limit, foreign=0, server_limit=None, headroom=0):
     """How many of our sends the window may hold with ``foreign`` others in it.
 
     ``limit`` is our own ceiling (a setting); the server's ``X-Discogs-Ratelimit``, when
     known, is shared with the foreign requests. ``headroom`` is kept back from both.
+
+    While foreign requests share the window, :data:`CONTENDED` more of it is left to
+    them: when a slot frees, the other client sees it when we do, and both sending into
+    the last free slot brings a 429. Two harvests on one token (make bench's two crawls,
+    sandbox log) did that once a window, each time the highest foreign observation
+    expired: both saw one slot more and took it. With one slot kept free, two clients
+    taking "the last" slot at once still fit.
     """
+    if foreign > 0:
+        foreign += CONTENDED
     if server_limit is not None:
         limit = min(limit, server_limit - foreign)
     else:
