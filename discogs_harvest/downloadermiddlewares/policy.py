@@ -172,12 +172,25 @@ def foreign_at(observations, t):
     return max((count for expires, count in observations if expires > t), default=0)
 
 
+# Slots left free while other clients share the window (see allowed()).
+CONTENDED = 1
+
+
 def allowed(limit, foreign=0, server_limit=None, headroom=0):
     """How many of our sends the window may hold with ``foreign`` others in it.
 
     ``limit`` is our own ceiling (a setting); the server's ``X-Discogs-Ratelimit``, when
     known, is shared with the foreign requests. ``headroom`` is kept back from both.
+
+    While foreign requests share the window, :data:`CONTENDED` more of it is left to
+    them: when a slot frees, the other client sees it when we do, and both sending into
+    the last free slot brings a 429. Two harvests on one token (make bench's two crawls,
+    sandbox log) did that once a window, each time the highest foreign observation
+    expired: both saw one slot more and took it. With one slot kept free, two clients
+    taking "the last" slot at once still fit.
     """
+    if foreign > 0:
+        foreign += CONTENDED
     if server_limit is not None:
         limit = min(limit, server_limit - foreign)
     else:
@@ -379,6 +392,7 @@ class Budget:
         self._ordered = True
         self._open = {}  # the unanswered sends (done is None), in reservation order
         self.observations = []  # (expires, foreign count)
+        self._predicted = None  # the observation a growing foreign count predicts, till the next answer
         self.last_reserved = -INF
         self.breaker = Breaker(self.period, threshold, retry_after_max)
         self.foreign_seen = False  # an accepted answer revealed other clients on the window
@@ -514,8 +528,18 @@ class Budget:
             return 0
         own = self._own_upper_bound(send) if self._ordered else own_upper_bound(self.sends, send, self.period)
         foreign = foreign_count(headers, own)
+        if self._predicted is not None:  # this answer tells what the foreign count really is now
+            if self._predicted in self.observations:
+                self.observations.remove(self._predicted)
+            self._predicted = None
+        held = foreign_at(self.observations, send.done)
         if foreign > 0:
             self.observations.append((send.done + self.period, foreign))
+        if 0 < held < foreign:
+            # The other clients are still filling the window: as many again may have gone out
+            # between this answer and our next send, unseen until the next answer replaces this.
+            self._predicted = (send.done + self.period, 2 * foreign - held)
+            self.observations.append(self._predicted)
         return foreign
 
     def _own_upper_bound(self, answered):

@@ -119,11 +119,12 @@ def test_foreign_requests_can_take_the_whole_window():
     "limit, foreign, server_limit, headroom, expected",
     [
         (60, 0, None, 0, 60),
-        (60, 20, None, 0, 40),
-        (60, 20, 60, 5, 35),
+        # With foreign requests on the window, one slot more is left to them (CONTENDED).
+        (60, 20, None, 0, 39),
+        (60, 20, 60, 5, 34),
         # We asked for less than the server allows: foreign load eats the server's spare first.
-        (40, 20, 60, 0, 40),
-        (40, 30, 60, 0, 30),
+        (40, 19, 60, 0, 40),
+        (40, 29, 60, 0, 30),
         # Anonymous tier: the server's limit wins over ours.
         (60, 0, 25, 0, 25),
     ],
@@ -166,9 +167,10 @@ def test_a_429_reveals_every_foreign_request():
     refused = budget.reserve(0.5)
     _, _, foreign = budget.refused(refused, 0.51, RateHeaders(30, 30, 0))
     assert foreign == 16
-    # The refused send is not in the window; 14 of ours is all the window leaves us.
+    # The refused send is not in the window; 14 of ours is more than the window leaves us
+    # (13, beside the 16 and the slot kept free for them).
     assert budget.in_window(0.6) == 14
-    assert allowed(budget.limit, budget.foreign(0.6), budget.server_limit) == 14
+    assert allowed(budget.limit, budget.foreign(0.6), budget.server_limit) == 13
     assert budget.delay(0.6) > 0
 
 
@@ -201,11 +203,62 @@ def test_budget_slows_down_when_the_server_counts_more_than_we_sent():
     # Another process on the same token has spent 6: the server holds 7 with ours.
     assert budget.answered(send, 0.2, RateHeaders(10, 7, 3)) == 6
     assert budget.foreign(1.0) == 6
-    for _ in range(3):
+    for _ in range(2):
         assert budget.delay(1.0) == 0
         budget.reserve(1.0)
-    # 4 of ours + 6 foreign: full until the foreign observation expires (0.2 + 10).
+    # 3 of ours + 6 foreign + the slot kept free for them: full until the foreign
+    # observation expires (0.2 + 10).
     assert budget.delay(1.0) == pytest.approx(9.2)
+
+
+def test_a_growing_foreign_count_is_expected_to_grow_once_more_before_our_next_send():
+    """Two harvests on one token filling a fresh window together (make bench's two crawls,
+    sandbox log): each answer shows the other one more request along, and by the time our
+    next send leaves, it has sent one more again. Taking the last count as the window's
+    would send our 19th into a window of 30 already full."""
+    budget = Budget(limit=30, period=3.0, spacing=False)
+    ours = [budget.reserve(0.1 * i) for i in range(18)]
+    for i, send in enumerate(ours[:16]):
+        budget.answered(send, 0.1 * i + 0.01)  # alone so far
+    assert budget.answered(ours[16], 1.61, RateHeaders(30, 27, 3)) == 10
+    assert budget.answered(ours[17], 1.71, RateHeaders(30, 29, 1)) == 11
+    # 18 of ours + 11 foreign leave one slot, but the other harvest is one along by now.
+    assert budget.foreign(1.8) == 12
+    assert budget.delay(1.8) > 0
+    # The next answer says what the count really is: it replaces the prediction, and a count
+    # that stopped growing predicts nothing more.
+    send = budget.reserve(3.0)  # the server still holds our 19 (the first left at 3.0) and the 11
+    assert budget.answered(send, 3.01, RateHeaders(30, 30, 0)) == 11
+    assert budget.foreign(3.1) == 11
+
+
+def test_the_last_free_slot_is_left_to_the_other_client():
+    """Two harvests on one token, 15 each in a window of 30 (make bench's two crawls,
+    sandbox log): when one of the other's requests leaves the window, each sees 14
+    foreign beside its own 15 and one free slot. Both took it at once, and the later one
+    got a 429, once a window for the whole run. The slot is left free while anyone
+    else is on the window."""
+    budget = Budget(limit=30, period=3.0, spacing=False)
+    ours = [budget.reserve(0.1 * i) for i in range(15)]
+    for i, send in enumerate(ours):
+        assert budget.answered(send, 1.5 + 0.01 * i, RateHeaders(30, 29, 1)) == 14
+    assert budget.in_window(1.7) == 15 and budget.foreign(1.7) == 14
+    assert budget.delay(1.7) > 0
+    # Nobody else on the window: no slot is kept back (alone, the whole window is ours).
+    alone = Budget(limit=30, period=3.0, spacing=False)
+    sends = [alone.reserve(0.0) for _ in range(29)]
+    for used, send in enumerate(sends, start=1):
+        alone.answered(send, 0.01, RateHeaders(30, used, 30 - used))
+    assert alone.delay(0.1) == 0
+
+
+def test_a_first_or_steady_foreign_count_predicts_nothing():
+    budget = Budget(limit=30, period=3.0, spacing=False)
+    first, second = budget.reserve(0.0), budget.reserve(0.1)
+    assert budget.answered(first, 0.01, RateHeaders(30, 16, 14)) == 15  # first sight: no trend yet
+    assert budget.foreign(0.05) == 15
+    assert budget.answered(second, 0.11, RateHeaders(30, 17, 13)) == 15  # steady
+    assert budget.foreign(0.2) == 15
 
 
 def test_budget_adopts_a_lower_server_limit():
@@ -306,8 +359,9 @@ def test_429_explained_by_the_headers_waits_for_the_window():
     pause, opened, foreign = budget.refused(sends[1], 0.2, RateHeaders(4, 4, 0))
     # The server held 4 without the refused one: ours answered at 0.1 and 3 foreign.
     assert pause == 0 and not opened and foreign == 3
-    # Our window: one send until 10.1, 3 foreign until 10.2: full until 10.1.
-    assert budget.delay(0.2) == pytest.approx(9.9)
+    # Our window: one send until 10.1, 3 foreign and the slot kept free for them until
+    # 10.2: full until 10.2.
+    assert budget.delay(0.2) == pytest.approx(10.0)
 
 
 def test_429_the_headers_cannot_explain_waits_a_whole_period():
@@ -492,11 +546,11 @@ def test_delays_and_kept_sends_are_those_of_a_full_scan(seed, limit, headroom):
 
 
 def test_reservations_out_of_order_are_counted_by_full_scans():
-    budget = Budget(5, 1.0, spacing=False)
+    budget = Budget(6, 1.0, spacing=False)
     late, early = budget.reserve(2.0), budget.reserve(1.0)  # a clock that went back
     assert not budget._ordered
     # Both can have been in the server's window: 4 reported, 2 of them ours.
-    assert budget.answered(early, 2.1, RateHeaders(5, 4, 1)) == 2
+    assert budget.answered(early, 2.1, RateHeaders(6, 4, 2)) == 2
     assert budget.delay(2.2) == 0 and budget.sends == [late, early]
-    assert budget.answered(late, 2.3, RateHeaders(5, 2, 3)) == 0
+    assert budget.answered(late, 2.3, RateHeaders(6, 2, 4)) == 0
     assert budget.delay(3.4) == 0 and budget.sends == []
