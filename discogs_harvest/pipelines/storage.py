@@ -3,6 +3,11 @@
 Items are buffered and written in one transaction per batch: when
 ``STORAGE_BATCH_SIZE`` items are waiting, every ``STORAGE_FLUSH_INTERVAL`` seconds
 (so a crash loses a few seconds of work at most) and when the spider closes.
+In a crawl the batches are written on a thread of their own (``STORAGE_WRITE_THREAD``),
+one at a time and in the order they were handed over, while the reactor goes on: SQLite's
+work, zlib's and the PostgreSQL driver's run without the GIL, beside the crawl. The item that
+fills a batch waits until its batch is written, so a writer that falls behind holds the
+crawl back rather than memory growing; the spider closes once every batch is written.
 Every table is written with ``INSERT ... ON CONFLICT DO UPDATE`` (peewee
 ``insert_many(...).on_conflict(...)``, its text rendered once per shape:
 :mod:`~discogs_harvest.pipelines.inserts`), never ``REPLACE`` (which deletes and
@@ -51,7 +56,8 @@ retried item by item: one line names the cause, the spider closes with reason
 resumable status), and nothing more is attempted. URLs lose any ``token``,
 ``key`` or ``secret`` query parameter before they are written.
 
-Settings: ``DATABASE_URL``, ``STORAGE_BATCH_SIZE``, ``STORAGE_FLUSH_INTERVAL``.
+Settings: ``DATABASE_URL``, ``STORAGE_BATCH_SIZE``, ``STORAGE_FLUSH_INTERVAL``,
+``STORAGE_WRITE_THREAD``.
 Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
 ``harvest/storage/items_failed``, ``harvest/storage/fatal``.
 """

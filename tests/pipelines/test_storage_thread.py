@@ -5,6 +5,7 @@ import asyncio
 import threading
 
 import pytest
+from peewee import SqliteDatabase
 from scrapy.utils.misc import build_from_crawler
 
 from discogs_harvest import stats
@@ -12,6 +13,15 @@ from discogs_harvest.pipelines.storage import StoragePipeline
 from tests.integration.inprocess import _reactor_loop
 from tests.pipelines import factories
 from tests.pipelines.test_storage import snapshot, table
+
+
+@pytest.fixture(autouse=True)
+def reactor_loop():
+    """The in-process reactor's loop, current while a test runs (the pipeline's timer starts on it)."""
+    loop = _reactor_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
 
 
 def crawling(make_crawler, **settings):
@@ -117,3 +127,36 @@ def test_a_batch_failing_on_the_writer_thread_is_stored_item_by_item(make_crawle
     assert crawler.stats.get_value(stats.key("storage", "items_failed")) == 1
     assert crawler.stats.get_value(stats.ITEMS_STORED) == 2
     assert "batch of 3 items failed (listing 101 cannot be stored); storing them one by one" in caplog.text
+
+
+@pytest.mark.timeout(60)
+def test_a_transaction_that_read_is_not_refused_its_write_when_another_thread_committed_meanwhile(database):
+    """The writer thread and the reactor's thread are two SQLite connections: a transaction on
+    one (VideoHealthPipeline's reads its rows first) must still write after the other committed.
+    In WAL mode a deferred BEGIN fails there at once ("database is locked"); an immediate one
+    makes the other wait for it."""
+    if not isinstance(database, SqliteDatabase):
+        pytest.skip("SQLite's transactions (PostgreSQL's wait for row locks)")
+    read, committed = threading.Event(), threading.Event()
+    errors = []
+
+    def other():
+        read.wait(10)
+        try:
+            database.execute_sql("INSERT INTO genres (name) VALUES ('Funk')")  # waits for the transaction
+        except Exception as exc:  # noqa: BLE001 (the assertion below says what it was)
+            errors.append(exc)
+        finally:
+            committed.set()
+            database.close()  # this thread's connection
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with database.atomic():
+        database.execute_sql("SELECT COUNT(*) FROM genres").fetchone()
+        read.set()
+        committed.wait(0.5)  # the other thread's insert, had it not to wait
+        database.execute_sql("INSERT INTO genres (name) VALUES ('Jazz')")
+    thread.join(10)
+    assert errors == []
+    assert [row[0] for row in database.execute_sql("SELECT name FROM genres ORDER BY rowid")] == ["Jazz", "Funk"]
