@@ -41,6 +41,15 @@ def crawling(make_crawler, **settings):
     return crawler, pipeline, threads
 
 
+def empty(database, *names):
+    """Those tables emptied, their ids counted from 1 again (PostgreSQL's sequences too)."""
+    if isinstance(database, SqliteDatabase):
+        for name in names:
+            database.execute_sql(f"DELETE FROM {name}")  # no AUTOINCREMENT: ids start over
+    else:
+        database.execute_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+
+
 def run(loop, result):
     """``result`` of a pipeline method: awaited on the reactor's loop when it is a coroutine."""
     return loop.run_until_complete(result) if hasattr(result, "__await__") else result
@@ -72,9 +81,8 @@ def test_a_crawls_batches_are_written_on_the_writer_thread_with_the_same_rows_an
     assert figures[stats.ITEMS_STORED] == 5
 
     # The same items on the reactor's thread (STORAGE_WRITE_THREAD off): the same rows, the same stats.
-    for name in ("album_videos", "album_genres", "album_styles", "tracks", "youtube_videos", "collection_items",
-                 "albums", "sellers", "genres", "styles"):
-        database.execute_sql(f"DELETE FROM {name}")
+    empty(database, "album_videos", "album_genres", "album_styles", "tracks", "youtube_videos", "collection_items",
+          "albums", "sellers", "genres", "styles")
     crawler, pipeline, threads = crawling(make_crawler, STORAGE_BATCH_SIZE=3, STORAGE_WRITE_THREAD=False)
     pipeline.open_spider()
     assert pipeline.writer is None
