@@ -110,6 +110,12 @@ def open_database(url, create_tables=True):
             name,
             pragmas=SQLITE_PRAGMAS,
             timeout=BUSY_TIMEOUT_MS / 1000,
+            # Every transaction takes the write lock as it begins (waiting up to the busy
+            # timeout), not at its first write: in WAL mode a transaction that read before
+            # another connection committed cannot write any more and fails at once ("database
+            # is locked", no waiting). Storage's writer thread and the reactor's thread are
+            # two connections of one crawl (pipelines/storage.py), as two harvests are.
+            lock_type="IMMEDIATE",
             check_same_thread=False,
             cached_statements=SQLITE_CACHED_STATEMENTS,
         )

@@ -127,6 +127,9 @@ RELEASE_CLAIM_POLL = 1.0
 STORAGE_BATCH_SIZE = 200
 # Seconds between writes of a part-filled batch, so a crash loses at most this much work.
 STORAGE_FLUSH_INTERVAL = 5.0
+# A crawl writes its batches on a thread of its own, in order, while the reactor goes on
+# (SQLite's and zlib's work then runs beside the crawl); 0 writes them on the reactor's thread.
+STORAGE_WRITE_THREAD = True
 
 # A killed or interrupted harvest leaves its inventory pages in the database; the next run of
 # the same seller replays them instead of fetching them again, if they are this recent.

@@ -3,6 +3,11 @@
 Items are buffered and written in one transaction per batch: when
 ``STORAGE_BATCH_SIZE`` items are waiting, every ``STORAGE_FLUSH_INTERVAL`` seconds
 (so a crash loses a few seconds of work at most) and when the spider closes.
+In a crawl the batches are written on a thread of their own (``STORAGE_WRITE_THREAD``),
+one at a time and in the order they were handed over, while the reactor goes on: SQLite's
+work, zlib's and the PostgreSQL driver's run without the GIL, beside the crawl. The item that
+fills a batch waits until its batch is written, so a writer that falls behind holds the
+crawl back rather than memory growing; the spider closes once every batch is written.
 Every table is written with ``INSERT ... ON CONFLICT DO UPDATE`` (peewee
 ``insert_many(...).on_conflict(...)``, its text rendered once per shape:
 :mod:`~discogs_harvest.pipelines.inserts`), never ``REPLACE`` (which deletes and
@@ -51,16 +56,25 @@ retried item by item: one line names the cause, the spider closes with reason
 resumable status), and nothing more is attempted. URLs lose any ``token``,
 ``key`` or ``secret`` query parameter before they are written.
 
-Settings: ``DATABASE_URL``, ``STORAGE_BATCH_SIZE``, ``STORAGE_FLUSH_INTERVAL``.
+Settings: ``DATABASE_URL``, ``STORAGE_BATCH_SIZE``, ``STORAGE_FLUSH_INTERVAL``,
+``STORAGE_WRITE_THREAD``.
 Stats: ``harvest/storage/items_stored``, ``harvest/storage/rows_upserted``,
 ``harvest/storage/items_failed``, ``harvest/storage/fatal``.
 """
 
 import asyncio
+import functools
 import logging
+import threading
+from collections import Counter
 
 from peewee import EXCLUDED, Case, Node, Tuple, ValuesList, fn
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.log import failure_to_exc_info
+from twisted.internet.defer import DeferredLock
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from discogs_harvest import fts, records, stats, watching
 from discogs_harvest.batches import slices
@@ -181,6 +195,12 @@ class StoragePipeline:
         # Genre/Style -> {name.casefold(): id}; loaded on first use, dropped after a failed batch.
         self.name_ids = {}
         self.timer = None
+        # STORAGE_WRITE_THREAD: a crawl's batches are written on a thread of their own
+        # (write_behind), one at a time, in order; None outside a crawl (flush() writes at once).
+        self.in_thread = settings.getbool("STORAGE_WRITE_THREAD", True)
+        self.writer = None
+        self.lock = DeferredLock()
+        self.tally = Counter()  # figures of the transaction being written (write_transaction)
         self.flushes = 0
         self.stored = {"release": 0, "listing": 0}
         self.rows = 0
@@ -194,12 +214,38 @@ class StoragePipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.timer = create_looping_call(self.flush)
+        self.timer = create_looping_call(self.flush_periodically)
         self.timer.start(self.flush_interval, now=False)
+        # Only in a crawl (its reactor running), not for a test driving the pipeline by hand.
+        if self.in_thread and getattr(self.crawler, "crawling", False):
+            from twisted.internet import reactor  # the crawl's, installed long before
+
+            self.reactor = reactor
+            self.writer = ThreadPool(1, 1, name="storage-writer")
+            # A daemon: a process ending without closing the spider is not held open by it (a
+            # transaction it had not committed is rolled back, as after a kill).
+            self.writer.threadFactory = functools.partial(threading.Thread, daemon=True)
+            self.writer.start()
 
     def close_spider(self):
         if self.timer is not None and self.timer.running:
             self.timer.stop()
+        if self.writer is not None:
+            return self.close_writer()  # Scrapy waits for it
+        self.finish()
+        return None
+
+    async def close_writer(self):
+        """What is waiting written after every batch handed over before, the writer thread's
+        connection closed on that thread (peewee's are per thread), the thread stopped."""
+        await self.hand_over(self.waiting())
+        await maybe_deferred_to_future(
+            deferToThreadPool(self.reactor, self.writer, database_for(self.database_url).close))
+        self.writer.stop()
+        self.writer = None
+        self.finish()
+
+    def finish(self):
         self.flush()
         logger.info(
             "Storage: %d releases and %d listings stored in %d batches, %d rows upserted, %d items failed",
@@ -236,16 +282,61 @@ class StoragePipeline:
             return item
         if (len(self.releases) + len(self.listings) + len(self.bodies) >= self.batch_size
                 or len(self.pages) >= PAGES_PER_FLUSH):
+            if self.writer is not None:  # the item that fills a batch waits until it is written
+                return self.hand_over(self.waiting(), item)
             self.flush()
         return item
 
     # --- batches ---------------------------------------------------------------------
 
-    def flush(self):
-        """Write everything waiting, in one transaction."""
+    def waiting(self):
+        """Everything waiting for a write, taken (the next batch starts empty)."""
         items = [*self.releases.values(), *self.listings.values(), *self.pages.values(), *self.failures.values(),
                  *self.bodies.values()]
         self.releases, self.listings, self.pages, self.failures, self.bodies = {}, {}, {}, {}, {}
+        return items
+
+    def flush(self):
+        """Write everything waiting, in one transaction, on this thread (no crawl running:
+        ``scrapy rebuild``, the dump import, tests; or a crawl's writer thread stopped)."""
+        self.store(self.waiting())
+
+    def flush_periodically(self):
+        """The timer's flush: handed to the writer thread in a crawl, without waiting for it."""
+        if self.writer is None:
+            self.flush()
+        elif self.releases or self.listings or self.pages or self.failures or self.bodies:
+            writing = deferred_from_coro(self.hand_over(self.waiting()))
+            writing.addErrback(lambda failure: logger.error("Storage: a timed write failed: %s", failure.value,
+                                                            exc_info=failure_to_exc_info(failure)))
+
+    def hand_over(self, items, item=None):
+        """Write ``items`` on the writer thread once the batches handed over before are written:
+        one at a time, in the order they were handed over (the lock is queued for now, first
+        come, first served); a coroutine that returns ``item`` then."""
+        return self.write_behind(self.lock.acquire(), items, item)
+
+    async def write_behind(self, turn, items, item):
+        """The reactor goes on while the writer thread writes; SQLite's own work, zlib's and the
+        driver's run beside it without the GIL. A failed batch is split and retried here, on the
+        reactor's thread."""
+        await maybe_deferred_to_future(turn)
+        try:
+            if items and self.fatal is None:
+                try:
+                    tally = await maybe_deferred_to_future(
+                        deferToThreadPool(self.reactor, self.writer, self.write_transaction, items))
+                except Exception as exc:
+                    self.recover(items, exc)
+                else:
+                    self.count(items, tally)
+            elif items:
+                self.store(items)  # counted as failed
+        finally:
+            self.lock.release()
+        return item
+
+    def store(self, items):
         if items and self.fatal is not None:
             self.failed += len(items)
             self.crawler.stats.inc_value(ITEMS_FAILED, len(items))
@@ -257,18 +348,23 @@ class StoragePipeline:
         try:
             self.write(items)
         except Exception as exc:
-            self.name_ids = {}  # may hold ids of the rolled-back transaction
-            cause = medium_failure(exc)
-            if cause is not None:
-                return self.give_up(cause, items)
-            if len(items) > 1:
-                logger.warning("Storage: batch of %d items failed (%s); storing them one by one", len(items), exc)
-                for item in items:
-                    self.write_or_split([item])
-                return
-            logger.error("Storage: could not store %s: %s", describe(items[0]), exc, exc_info=exc)
-            self.failed += 1
-            self.crawler.stats.inc_value(ITEMS_FAILED)
+            self.recover(items, exc)
+
+    def recover(self, items, exc):
+        """``items`` failed in one transaction (rolled back): the database is unwritable, or
+        they are written one by one so a bad item costs only itself."""
+        self.name_ids = {}  # may hold ids of the rolled-back transaction
+        cause = medium_failure(exc)
+        if cause is not None:
+            return self.give_up(cause, items)
+        if len(items) > 1:
+            logger.warning("Storage: batch of %d items failed (%s); storing them one by one", len(items), exc)
+            for item in items:
+                self.write_or_split([item])
+            return
+        logger.error("Storage: could not store %s: %s", describe(items[0]), exc, exc_info=exc)
+        self.failed += 1
+        self.crawler.stats.inc_value(ITEMS_FAILED)
 
     def give_up(self, cause, items):
         """The database cannot be written: say so once, count what is lost, stop the run."""
@@ -282,19 +378,36 @@ class StoragePipeline:
             self.closing = asyncio.ensure_future(engine.close_spider_async(reason=CLOSE_REASON))
 
     def write(self, items):
-        """One transaction: albums first, then the listings (which may point at them)."""
+        """One transaction on this thread, counted at once."""
+        self.count(items, self.write_transaction(items))
+
+    def write_transaction(self, items):
+        """One transaction: albums first, then the listings (which may point at them).
+
+        Run on the writer thread in a crawl: it changes no stats and no counter, it returns
+        what to add to them (:meth:`count`, on the reactor's thread)."""
         releases = [item for item in items if isinstance(item, ReleaseItem)]
         listings = [item for item in items if isinstance(item, ListingItem)]
         now = utcnow()
+        self.tally = Counter()
         with database_for(self.database_url).atomic():
             rows = self.write_records(releases, listings, now)
             rows += self.write_checkpoints(items, releases, now)
+        tally, self.tally = self.tally, Counter()
+        tally.update({"rows": rows, "release": len(releases), "listing": len(listings)})
+        return tally
+
+    def count(self, items, tally):
+        """A written transaction's figures, to the counters and the stats."""
+        rows = tally.pop("rows")
         self.flushes += 1
         self.rows += rows
-        self.stored["release"] += len(releases)
-        self.stored["listing"] += len(listings)
+        self.stored["release"] += tally.pop("release")
+        self.stored["listing"] += tally.pop("listing")
         self.crawler.stats.inc_value(stats.ROWS_UPSERTED, rows)
         self.crawler.stats.inc_value(stats.ITEMS_STORED, len(items))
+        for key, value in tally.items():
+            self.crawler.stats.inc_value(key, value)
 
     def write_records(self, releases, listings, now):
         """Albums first, then the listings (which may point at them); returns the rows written.
@@ -352,8 +465,8 @@ class StoragePipeline:
         album_ids = [str(item.release_id) for item in releases]
         rows = self.write_albums(releases, now)
         if self.keep_bodies:
-            self.crawler.stats.inc_value(watching.HISTORY_STAT, watching.record_release_stats(
-                releases, self.run_id(), now, self.max_variables, self.inserts))
+            self.tally[watching.HISTORY_STAT] += watching.record_release_stats(
+                releases, self.run_id(), now, self.max_variables, self.inserts)
         rows += self.write_tracks(releases)
         self.refresh_search(album_ids)
         rows += self.write_videos(releases, album_ids)
@@ -494,8 +607,8 @@ class StoragePipeline:
             album_id = str(item.release_id) if item.release_id is not None else None
             listing_rows.append(listing_row(item, album_id if album_id in present else None, now))
         if self.keep_bodies:  # a crawl, not `scrapy rebuild`: record what changed (watching.py)
-            self.crawler.stats.inc_value(watching.EVENTS_STAT, watching.record_listing_events(
-                listing_rows, self.run_id(), now, self.max_variables, self.inserts))
+            self.tally[watching.EVENTS_STAT] += watching.record_listing_events(
+                listing_rows, self.run_id(), now, self.max_variables, self.inserts)
         rows += self.upsert(
             CollectionItem,
             listing_rows,
