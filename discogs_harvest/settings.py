@@ -129,6 +129,7 @@ STORAGE_BATCH_SIZE = 200
 STORAGE_FLUSH_INTERVAL = 5.0
 # A crawl writes its batches on a thread of its own, in order, while the reactor goes on
 # (SQLite's and zlib's work then runs beside the crawl); 0 writes them on the reactor's thread.
+# SQLite only for now (pipelines/storage.py says why).
 STORAGE_WRITE_THREAD = True
 
 # A killed or interrupted harvest leaves its inventory pages in the database; the next run of

@@ -80,6 +80,7 @@ from discogs_harvest import fts, records, stats, watching
 from discogs_harvest.batches import slices
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
 from discogs_harvest.freshness import database_for, variable_limit
+from discogs_harvest.postgres import is_postgres
 from discogs_harvest.items import (
     FailedReleaseItem,
     InventoryPageItem,
@@ -216,8 +217,10 @@ class StoragePipeline:
     def open_spider(self):
         self.timer = create_looping_call(self.flush_periodically)
         self.timer.start(self.flush_interval, now=False)
-        # Only in a crawl (its reactor running), not for a test driving the pipeline by hand.
-        if self.in_thread and getattr(self.crawler, "crawling", False):
+        # Only in a crawl (its reactor running), not for a test driving the pipeline by hand;
+        # on SQLite only for now: two harvests into one PostgreSQL schema failed once with it
+        # (test_claims_crawl, run 12 of 20 under load, its traceback cut off), not yet understood.
+        if self.in_thread and getattr(self.crawler, "crawling", False) and not is_postgres(self.database_url):
             from twisted.internet import reactor  # the crawl's, installed long before
 
             self.reactor = reactor
