@@ -197,7 +197,7 @@ class StoragePipeline:
         self.name_ids = {}
         self.timer = None
         # STORAGE_WRITE_THREAD: a crawl's batches are written on a thread of their own
-        # (write_behind), one at a time, in order; None outside a crawl (flush() writes at once).
+        # (hand_over), one at a time, in order; writer is None outside a crawl (flush() writes at once).
         self.in_thread = settings.getbool("STORAGE_WRITE_THREAD", True)
         self.writer = None
         self.lock = DeferredLock()
@@ -306,10 +306,11 @@ class StoragePipeline:
 
     def flush_periodically(self):
         """The timer's flush: handed to the writer thread in a crawl, without waiting for it."""
+        items = self.waiting()
         if self.writer is None:
-            self.flush()
-        elif self.releases or self.listings or self.pages or self.failures or self.bodies:
-            writing = deferred_from_coro(self.hand_over(self.waiting()))
+            self.store(items)
+        elif items:
+            writing = deferred_from_coro(self.hand_over(items))
             writing.addErrback(lambda failure: logger.error("Storage: a timed write failed: %s", failure.value,
                                                             exc_info=failure_to_exc_info(failure)))
 
@@ -333,8 +334,8 @@ class StoragePipeline:
                     self.recover(items, exc)
                 else:
                     self.count(items, tally)
-            elif items:
-                self.store(items)  # counted as failed
+            else:
+                self.store(items)  # nothing, or counted as failed once the database is unwritable
         finally:
             self.lock.release()
         return item
