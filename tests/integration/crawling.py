@@ -35,6 +35,25 @@ class CrawlResult:
     def error_lines(self):
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
 
+    @property
+    def failure(self):
+        """What an assertion on a failed crawl should show: every ERROR or CRITICAL record with
+        the lines that follow it (a traceback) in full, then the log's last 2,000 characters. A
+        bare tail can cut off the one traceback that says why (issue 11: a harvest into
+        PostgreSQL that failed once in a make test loop said only "1 answers could not be
+        processed")."""
+        lines = self.stderr.splitlines()
+        kept, inside = [], False
+        for line in lines:
+            if " ERROR: " in line or " CRITICAL: " in line:
+                inside = True
+            elif line[:4].isdigit() and line[4:5] == "-":  # the next log record
+                inside = False
+            if inside:
+                kept.append(line)
+        errors = "\n".join(kept)
+        return f"exit {self.returncode}\n--- errors ---\n{errors}\n--- tail ---\n{self.stderr[-2000:]}"
+
 
 def crawl(spider, sandbox, database, *args, token=TOKEN, settings=None, feed=None, timeout=180, env=None,
           log_level="INFO"):

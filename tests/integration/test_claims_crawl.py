@@ -73,7 +73,7 @@ def test_two_harvests_into_postgresql_fetch_each_shared_release_once(tmp_path):
                                      settings=settings),
                 SELLERS))
         for result in results:
-            assert result.returncode == 0, result.stderr[-3000:]
+            assert result.returncode == 0, result.failure
         fetched = fetched_releases(sandbox)
         shared = snapshot_of(schema.url)
         close_database(schema.url)
@@ -90,7 +90,7 @@ def test_two_harvests_into_postgresql_fetch_each_shared_release_once(tmp_path):
         solo = tmp_path / "solo.db"
         for seller in SELLERS:
             result = crawl_in_process("seller_inventory", sandbox, solo, f"seller={seller}", settings=SETTINGS)
-            assert result.returncode == 0, result.stderr[-3000:]
+            assert result.returncode == 0, result.failure
 
     expected = logical_snapshot(solo)
     assert {table: len(values) for table, values in shared.items()} == {
