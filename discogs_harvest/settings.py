@@ -369,6 +369,8 @@ LOG_LEVEL = _env("LOG_LEVEL", "INFO")
 # item, then dropped by a handler at INFO: ours builds them only when a handler takes DEBUG
 # (logformatter.py; about 2 % of the release spider's CPU, issue 12).
 LOG_FORMATTER = "discogs_harvest.logformatter.HarvestLogFormatter"
+# Scrapy's in-memory stats without the wrapper Scrapy 2.19 puts around every call (statscollectors.py).
+STATS_CLASS = "discogs_harvest.statscollectors.HarvestStatsCollector"
 # Leave Scrapy's own start-up and stats lines out of the console (console.py) unless the
 # user chose a LOG_LEVEL (-L, -s LOG_LEVEL=..., or LOG_LEVEL in the environment / .env).
 HARVEST_LOG_QUIET = _env("LOG_LEVEL") is None
