@@ -15,9 +15,12 @@ default console (``log_level=None``).
 """
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +100,59 @@ def rows(database, sql, *params):
     with sqlite3.connect(database) as connection:
         connection.row_factory = sqlite3.Row
         return [dict(row) for row in connection.execute(sql, params)]
+
+
+def committed(database, sql):
+    """Whether ``sql`` finds a row in ``database`` as committed now, read by a connection of its
+    own, read-only (WAL: a harvest writing the file is not held up); False while the file or
+    its tables do not exist yet."""
+    try:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)
+    except sqlite3.OperationalError:
+        return False
+    try:
+        return connection.execute(sql).fetchone() is not None
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.close()
+
+
+def kill_when(process, trigger, database=None, ready=None, timeout=120):
+    """SIGKILL ``process`` at the first stderr line for which ``trigger(line)`` is true, and,
+    given ``ready`` (SQL), only once ``ready`` finds a row in ``database``; returns whether it
+    was killed. The log goes on being read meanwhile (the harvest must never block on a full
+    pipe) while another thread waits for the row.
+
+    Storage commits on a writer thread of its own (STORAGE_WRITE_THREAD), beside the reactor,
+    so what a log line announces may not be committed yet: under load (a make test loop beside
+    two busy loops) a kill after page 2's answer found no page checkpointed. ``ready`` names
+    the state the test needs before the kill."""
+    triggered, killed = threading.Event(), threading.Event()
+
+    def read():
+        for line in process.stderr:
+            if not triggered.is_set() and trigger(line):
+                triggered.set()
+
+    def kill():
+        if not triggered.wait(timeout=timeout):
+            return
+        deadline = time.monotonic() + 60
+        while ready and not committed(database, ready) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed.set()
+
+    threads = [threading.Thread(target=read, daemon=True), threading.Thread(target=kill, daemon=True)]
+    for thread in threads:
+        thread.start()
+    process.wait(timeout=timeout)
+    triggered.set()  # the killer stops waiting if the process ended first
+    for thread in threads:
+        thread.join(timeout=10)
+    return killed.is_set()
 
 
 def api_requests(sandbox, since=0):

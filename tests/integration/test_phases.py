@@ -10,17 +10,14 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
-import threading
-import time
 import zlib
 
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.integration.crawling import ROOT, TOKEN, rows
+from tests.integration.crawling import ROOT, TOKEN, kill_when, rows
 from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(300)
@@ -38,16 +35,8 @@ def sandbox():
 
 
 def start_and_kill(sandbox, database, args, pages):
-    """Start the harvest and SIGKILL it once ``pages`` inventory pages were answered and at
-    least one page is checkpointed.
-
-    Storage commits on a writer thread of its own (STORAGE_WRITE_THREAD), beside the reactor, so
-    a page's checkpoint can still be on its way when the next page's answer is logged: under
-    load (a make test loop beside two busy loops) nothing was checkpointed yet when page 2 was
-    answered, and the test had nothing to check. So the kill also waits for the first
-    checkpoint, read from the database (WAL: a reader does not stop the writer), by a thread of
-    its own while the log goes on being read (the harvest must never block on a full pipe).
-    """
+    """Start the harvest and SIGKILL it once ``pages`` inventory pages were answered and a page
+    is checkpointed (committed on storage's writer thread, maybe after the next page's answer)."""
     command = [sys.executable, "-m", "scrapy", "crawl", "seller_inventory", "-a", f"seller={SELLER}"]
     for arg in args:
         command += ["-a", arg]
@@ -57,48 +46,15 @@ def start_and_kill(sandbox, database, args, pages):
         command += ["-s", f"{name}={value}"]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DISCOGS_TOKEN": TOKEN},
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    answered, killed = threading.Event(), threading.Event()
     seen = []
 
-    def read():
-        for line in process.stderr:
-            if "Crawled (200) <GET" in line and "/inventory" in line:
-                seen.append(line)
-                if len(seen) >= pages:
-                    answered.set()
+    def answered(line):
+        if "Crawled (200) <GET" in line and "/inventory" in line:
+            seen.append(line)
+        return len(seen) >= pages
 
-    def kill():
-        if not answered.wait(timeout=120):
-            return
-        deadline = time.monotonic() + 60
-        while not checkpointed(database) and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed.set()
-
-    threads = [threading.Thread(target=read, daemon=True), threading.Thread(target=kill, daemon=True)]
-    for thread in threads:
-        thread.start()
-    process.wait(timeout=120)
-    answered.set()  # the killer stops waiting if the harvest ended first
-    for thread in threads:
-        thread.join(timeout=10)
-    assert killed.is_set() and process.returncode == -signal.SIGKILL, "the harvest ended before the kill point"
-
-
-def checkpointed(database):
-    """Whether the harvest has committed a page's checkpoint (its listings out) yet."""
-    try:
-        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)
-    except sqlite3.OperationalError:
-        return False  # not created yet
-    try:
-        return connection.execute("SELECT 1 FROM inventory_pages WHERE listings_out LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:  # its tables not created yet
-        return False
-    finally:
-        connection.close()
+    killed = kill_when(process, answered, database, "SELECT 1 FROM inventory_pages WHERE listings_out")
+    assert killed and process.returncode == -signal.SIGKILL, "the harvest ended before the kill point"
 
 
 def checkpointed_listings(database):

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import zlib
 
 import pytest
@@ -20,7 +19,7 @@ import pytest
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.spiders import seller_inventory
 from discogs_harvest.spiders.ahead import PagesBehind
-from tests.integration.crawling import ROOT, TOKEN, api_requests, logical_snapshot, rows
+from tests.integration.crawling import ROOT, TOKEN, api_requests, kill_when, logical_snapshot, rows
 from tests.integration.inprocess import crawl_in_process as crawl
 
 pytestmark = pytest.mark.timeout(300)
@@ -67,8 +66,9 @@ def reference(sandbox, tmp_path_factory):
     return logical_snapshot(database)
 
 
-def start_and_kill(sandbox, database, kill_when, settings):
-    """Start the harvest, SIGKILL it at the first stderr line for which ``kill_when`` is true."""
+def start_and_kill(sandbox, database, kill_when_line, settings, ready=None):
+    """Start the harvest, SIGKILL it at the first stderr line for which ``kill_when_line`` is
+    true (and once ``ready``, SQL, finds a row: storage commits on a thread of its own)."""
     command = [sys.executable, "-m", "scrapy", "crawl", "seller_inventory", "-a", f"seller={SELLER}"]
     merged = {"DISCOGS_API_URL": sandbox.url, "DATABASE_URL": f"sqlite:///{database}", "DISCOGS_RATE_PERIOD": "1",
               "DISCOGS_RATE_LIMIT": "200", "JSONRPC_ENABLED": "0", **SETTINGS, **settings}
@@ -77,19 +77,8 @@ def start_and_kill(sandbox, database, kill_when, settings):
     env = {**os.environ, "DISCOGS_TOKEN": TOKEN}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                text=True)
-    killed = threading.Event()
-
-    def watch():
-        for line in process.stderr:
-            if not killed.is_set() and kill_when(line):
-                process.send_signal(signal.SIGKILL)
-                killed.set()
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    process.wait(timeout=120)
-    watcher.join(timeout=10)
-    assert killed.is_set() and process.returncode == -signal.SIGKILL, "the harvest ended before the kill point"
+    killed = kill_when(process, kill_when_line, database, ready)
+    assert killed and process.returncode == -signal.SIGKILL, "the harvest ended before the kill point"
 
 
 def counter(pattern, threshold):
@@ -107,21 +96,22 @@ def counter(pattern, threshold):
 
 KILL_POINTS = {
     # After the 4th inventory page arrived: some pages checkpointed, no release fetched yet.
-    "paging": (counter(r"Crawled \(200\) <GET", 4), {}),
-    # After 120 release responses: part of the releases stored. Only Scrapy's "Crawled" lines
-    # count: a listing's DEBUG "Scraped from" line names its release URL too, so counting every
-    # line that does killed the run while it was still paging.
-    "releases": (counter(r"Crawled \(200\) <GET \S+/releases/\d+[?>]", 120), {}),
+    "paging": (counter(r"Crawled \(200\) <GET", 4), {}, None),
+    # After 120 release responses: part of the releases stored (one at least: committed on
+    # storage's writer thread, perhaps after more answers were logged). Only Scrapy's "Crawled"
+    # lines count: a listing's DEBUG "Scraped from" line names its release URL too, so counting
+    # every line that does killed the run while it was still paging.
+    "releases": (counter(r"Crawled \(200\) <GET \S+/releases/\d+[?>]", 120), {}, "SELECT 1 FROM albums"),
     # Inside the storage transaction that writes the first releases, before its commit.
-    "transaction": (lambda line: "PAUSED IN TRANSACTION" in line, {"ITEM_PIPELINES": json.dumps(PIPELINES)}),
+    "transaction": (lambda line: "PAUSED IN TRANSACTION" in line, {"ITEM_PIPELINES": json.dumps(PIPELINES)}, None),
 }
 
 
 @pytest.mark.parametrize("moment", sorted(KILL_POINTS))
 def test_killed_harvest_resumes_and_ends_like_a_clean_run(sandbox, reference, tmp_path, moment):
     database = prepared_database(tmp_path / "killed.db")
-    kill_when, settings = KILL_POINTS[moment]
-    start_and_kill(sandbox, database, kill_when, settings)
+    kill_when_line, settings, ready = KILL_POINTS[moment]
+    start_and_kill(sandbox, database, kill_when_line, settings, ready)
 
     with sqlite3.connect(database) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
