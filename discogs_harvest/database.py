@@ -27,6 +27,7 @@ from discogs_harvest import fts
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.migrations import (
     add_missing_columns,
+    create_missing,
     drop_covered_indexes,
     normalise_timestamps,
     relax_columns,
@@ -127,7 +128,7 @@ def open_database(url, create_tables=True):
                 lock_schema(database)  # one harvest at a time changes the schema
                 add_missing_columns(database)
                 relax_not_null_postgres(database)
-                database.create_tables(ALL_MODELS, safe=True)
+                create_missing(database)  # not create_tables: it would lock every table (migrations.py)
                 drop_covered_indexes(database)
                 ensure_identity_keys(database, ALL_MODELS)
         elif create_tables:

@@ -16,11 +16,15 @@ and indexes kept) with foreign keys off, as SQLite's docs describe ("Making Othe
 Table Schema Changes"); the constraint is the only difference. On PostgreSQL,
 :func:`relax_not_null_postgres` drops the NOT NULL of such a column in place
 (``labels.fetched_at``, NULL on a row imported from a dump).
+
+On PostgreSQL, :func:`create_missing` stands in for ``create_tables(safe=True)``: it creates only
+the tables and indexes that are not there, because ``CREATE INDEX IF NOT EXISTS`` takes its
+table's SHARE lock before it finds the index exists.
 """
 
 import logging
 
-from peewee import SQL, CompositeKey, ForeignKeyField, ModelIndex, PostgresqlDatabase
+from peewee import SQL, CompositeKey, ForeignKeyField, ModelIndex, PostgresqlDatabase, sort_models
 from playhouse.migrate import SchemaMigrator, SqliteMigrator, migrate
 
 from discogs_harvest.models import ALL_MODELS
@@ -216,3 +220,32 @@ def drop_covered_indexes(database, models=ALL_MODELS):
         logger.info("Database upgraded: dropped %s (each covered by an index of several columns)",
                     ", ".join(name for _, name in dropped))
     return len(dropped)
+
+
+def create_missing(database, models=ALL_MODELS):
+    """Create the tables of ``models`` that do not exist and the indexes their existing tables
+    lack; returns what was created. For PostgreSQL, in the schema lock's transaction.
+
+    ``create_tables(safe=True)`` issues ``CREATE INDEX IF NOT EXISTS`` for every index, and
+    PostgreSQL takes the table's SHARE lock before it sees the index is there, holding it to
+    the end of the transaction. A harvest opening a complete schema while another one (started
+    a moment earlier, past its own schema check) writes the same tables then deadlocked with it:
+    "Process A waits for ShareLock on relation X; blocked by process B. Process B waits for
+    RowExclusiveLock on relation Y; blocked by process A" (test_claims_crawl, two harvests
+    starting at once, once in a make test loop under load). Asking the catalog first takes no
+    lock on any table, so a complete schema is opened without touching one.
+    """
+    tables = set(database.get_tables())
+    created = []
+    for model in sort_models(models):  # a table before the tables whose foreign keys point at it
+        table = model._meta.table_name
+        if table not in tables:
+            model.create_table(safe=True)
+            created.append(table)
+            continue
+        present = {index.name for index in database.get_indexes(table)}
+        for index in model._meta.fields_to_index():
+            if index._name not in present:
+                database.execute(model._schema._create_index(index, safe=True))
+                created.append(index._name)
+    return created

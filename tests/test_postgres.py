@@ -6,6 +6,7 @@ failed under .ci/run). The rest of the suite runs on PostgreSQL with TEST_DATABA
 
 import subprocess
 import sys
+import threading
 
 import pytest
 from peewee import IntegerField, Model, TextField
@@ -14,7 +15,7 @@ from discogs_harvest.database import check_database, open_database
 from discogs_harvest.exceptions import HarvestConfigError
 from discogs_harvest.freshness import close_database
 from discogs_harvest.migrations import missing_columns
-from discogs_harvest.models import HarvestRun, Seller, Track
+from discogs_harvest.models import HarvestRun, PendingListing, Seller, Track
 from discogs_harvest.postgres import ensure_identity_keys, redact
 from tests.integration.crawling import ROOT
 from tests.services import PostgresSchema, postgres_base_url
@@ -120,4 +121,48 @@ def test_integers_are_64_bit_as_in_sqlite(schema):
     database = open_database(schema.url)
     CollectionItem.insert(listing_id=2218783261, release_id=5_000_000_001).execute()  # a real listing id
     assert CollectionItem.get().listing_id == 2218783261
+    database.close()
+
+
+def other_harvest(url):
+    """A connection of another harvest's, in its own schema, its transaction not committed."""
+    import psycopg2
+
+    from discogs_harvest.postgres import connect_params
+
+    params = connect_params(url)
+    return psycopg2.connect(dbname=params.pop("database"), **params)
+
+
+def test_a_complete_schema_opens_while_another_harvest_writes_every_table(schema):
+    """Two harvests starting at once deadlocked in PostgreSQL: the later one's CREATE INDEX IF NOT
+    EXISTS took a SHARE lock on each table (in the schema lock's transaction) while the earlier
+    one, past its schema check, was writing them. Opening a complete schema locks no table."""
+    open_database(schema.url).close()
+    writer = other_harvest(schema.url)
+    try:
+        with writer.cursor() as cursor:  # what every write holds until its transaction ends
+            for table in open_database(schema.url, create_tables=False).get_tables():
+                cursor.execute(f'LOCK TABLE "{table}" IN ROW EXCLUSIVE MODE')
+        opened = threading.Event()
+        opener = threading.Thread(target=lambda: (open_database(schema.url).close(), opened.set()), daemon=True)
+        opener.start()
+        while_written = opened.wait(timeout=20)
+    finally:
+        writer.rollback()  # lets an opener that waited go on
+        writer.close()
+    opener.join(timeout=30)
+    assert while_written, "opening a complete schema waited for another transaction's table locks"
+
+
+def test_missing_tables_and_indexes_are_created_again(schema):
+    database = open_database(schema.url)
+    database.execute_sql('DROP INDEX "albums_fetched_at"')
+    database.execute_sql('DROP TABLE "pending_listings"')
+    database.close()
+    database = open_database(schema.url)
+    assert "pending_listings" in database.get_tables()
+    assert "albums_fetched_at" in {index.name for index in database.get_indexes("albums")}
+    assert {index.name for index in database.get_indexes("pending_listings")} >= {
+        index._name for index in PendingListing._meta.fields_to_index()}
     database.close()
