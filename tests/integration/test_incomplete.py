@@ -39,7 +39,11 @@ def test_a_release_failing_every_retry_is_recorded_reported_and_retried_first(mo
                               settings=FAST_RETRIES)
     assert result.returncode == 0, result.stderr[-2000:]
     spent = [r["path"] for r in api_requests(module_sandbox, since)]
-    assert spent[0] == f"/releases/{broken}"  # retried first
+    # Retried first: scheduled ahead of page 1 (start() yields it first, at a higher priority), so
+    # it goes out with page 1, long before phase 2 would fetch it. Both go out at once, on two
+    # connections, and which of them the sandbox logs first is the machine's business: under load
+    # (CI beside a make test loop) page 1 was logged first once.
+    assert f"/releases/{broken}" in spent[:2], spent[:5]
     assert spent.count(f"/releases/{broken}") == 1
     assert rows(database, "SELECT * FROM failed_releases") == []
     assert {r["album_id"] for r in rows(database, "SELECT album_id FROM collection_items WHERE release_id = ?",
