@@ -4,8 +4,9 @@
 neither stored nor fetched yet wait here, compressed, instead of in the spider's memory, so
 a harvest's memory does not grow with the inventory: the spider writes each page's waiting
 listings as the page's listings go out (:func:`park`), and reads back and removes those of a
-release when it has been fetched or given up (:func:`take`). A run clears its seller's leftovers first
-(:func:`clear`): a resumed run re-parks the listings of the pages it replays.
+release when it has been fetched or given up (:func:`take`; :func:`take_many` for several). A
+run clears its seller's leftovers first (:func:`clear`): a resumed run re-parks the listings of
+the pages it replays.
 
 Taking reads; the rows taken are deleted later, a few hundred in one statement (when that many
 were taken, before the next :func:`park` or :func:`clear`, and by :func:`delete_taken` when the
@@ -120,6 +121,31 @@ def take(database_url, seller, release_id):
     if len(taken) >= TAKEN_BATCH:
         delete_taken(database_url)
     return [decompress_body(body) for _, body in rows]
+
+
+def take_many(database_url, seller, release_ids):
+    """``{release_id: [body]}`` for each of ``release_ids`` (an empty list where none waits),
+    in the order parked, taken as :func:`take` takes them: one statement for a few dozen
+    releases instead of one each (the spider's phase 2 takes those it has requested together)."""
+    database = database_for(database_url)
+    taken = _taken.setdefault(database, set())
+    seller = seller.lower()
+    by_value = {PendingListing.release_id.db_value(release_id): release_id for release_id in release_ids}
+    found = {release_id: [] for release_id in by_value.values()}
+    for chunk in slices(list(by_value), variable_limit(database)):
+        # By release id alone, the seller compared here: with both in the WHERE clause SQLite
+        # searched by the seller's index, every row of the seller for each statement (7 ms
+        # against 0.9 ms for 32 releases of a 5,000-listing seller).
+        text, params = (PendingListing.select(PendingListing.id, PendingListing.seller, PendingListing.release_id,
+                                              PendingListing.body)
+                        .where(PendingListing.release_id.in_(chunk)).sql())
+        for row_id, row_seller, release_id, body in sorted(database.execute_sql(text, params).fetchall()):
+            if row_seller == seller and row_id not in taken:
+                taken.add(row_id)
+                found[by_value[release_id]].append(body)
+    if len(taken) >= TAKEN_BATCH:
+        delete_taken(database_url)
+    return {release_id: [decompress_body(body) for body in bodies] for release_id, bodies in found.items()}
 
 
 def delete_taken(database_url):

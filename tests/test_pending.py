@@ -22,6 +22,27 @@ def test_listings_are_taken_back_once_in_the_order_parked(database_url):
     assert pending.take(database_url, "Shop", 11) == [{"id": 2}]
 
 
+def test_take_many_takes_each_releases_listings_once_in_the_order_parked(database_url):
+    pending.park(database_url, "Shop", [(3, 10, {"id": 3}), (1, 10, {"id": 1}), (2, 11, {"id": 2}),
+                                        (4, 12, {"id": 4})])
+    pending.park(database_url, "Other", [(5, 11, {"id": 5})])  # another seller's: not taken
+    assert pending.take(database_url, "Shop", 12) == [{"id": 4}]
+    assert pending.take_many(database_url, "shop", {11: None, 10: None, 12: None, 13: None}) == {
+        11: [{"id": 2}], 10: [{"id": 3}, {"id": 1}], 12: [], 13: []}
+    assert pending.take_many(database_url, "Shop", [10, 11]) == {10: [], 11: []}
+    assert pending.take(database_url, "Shop", 10) == []
+    assert pending.take(database_url, "Other", 11) == [{"id": 5}]
+
+
+def test_take_many_past_the_taken_batch_deletes_the_rows_taken(database_url, monkeypatch):
+    monkeypatch.setattr(pending, "TAKEN_BATCH", 3)
+    pending.park(database_url, "Shop", [(listing_id, listing_id % 2, {"id": listing_id}) for listing_id in range(4)])
+    assert pending.take_many(database_url, "Shop", [0, 1]) == {0: [{"id": 0}, {"id": 2}], 1: [{"id": 1}, {"id": 3}]}
+    from discogs_harvest.models import PendingListing
+
+    assert PendingListing.select().count() == 0
+
+
 def test_take_has_peewee_render_its_statement_once_per_database(database_url, monkeypatch):
     rendered = []
     render = pending._take_text

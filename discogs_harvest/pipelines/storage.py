@@ -394,9 +394,14 @@ class StoragePipeline:
         listings = [item for item in items if isinstance(item, ListingItem)]
         now = utcnow()
         self.tally = Counter()
+        # Compressed before the transaction: on SQLite it begins IMMEDIATE, holding the write lock
+        # that the spider (parking listings, keeping pages) and other harvests wait for, and zlib
+        # is most of a batch's work outside SQLite.
+        bodies = self.bodies_to_keep(items, releases, listings, now)
         with database_for(self.database_url).atomic():
             rows = self.write_records(releases, listings, now)
             rows += self.write_checkpoints(items, releases, now)
+            rows += sum(self.write_raw(group) for group in bodies)
         tally, self.tally = self.tally, Counter()
         tally.update({"rows": rows, "release": len(releases), "listing": len(listings)})
         return tally
@@ -501,13 +506,29 @@ class StoragePipeline:
             (AlbumImage, image_rows),
         ):
             rows += self.replace_links(model, album_ids, [row for item in releases for row in build(item)])
-        rows += self.write_raw([raw_row("release", item.release_id, item.raw, now)
-                                for item in releases if item.raw is not None])
         return rows
 
     def refresh_search(self, album_ids):
         """Re-index ``album_ids`` for full-text search (:mod:`discogs_harvest.fts`), their tracks written."""
         fts.refresh(database_for(self.database_url), album_ids, self.max_variables)
+
+    def bodies_to_keep(self, items, releases, listings, now):
+        """The ``raw_bodies`` rows of a batch, compressed, in groups that each go into one
+        :meth:`write_raw`: releases', listings', then pages' and other resources' bodies as
+        received (none for ``scrapy rebuild`` or the dump import, which keep none)."""
+        if not self.keep_bodies:
+            return []
+        # A page the spider kept as it arrived (body_kept) is in raw_bodies already: compressing
+        # and writing its body again cost a millisecond or more per page of a hundred listings.
+        pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
+                         item.body, now, PAGE_COMPRESSION)
+                 for item in items if isinstance(item, InventoryPageItem) and item.body and not item.body_kept]
+        return [
+            [raw_row("release", item.release_id, item.raw, now) for item in releases if item.raw is not None],
+            [raw_row("listing", item.listing_id, item.raw, now) for item in listings if item.raw is not None],
+            pages + [raw_row(item.resource, item.resource_id, item.body, now)
+                     for item in items if isinstance(item, RawBodyItem)],
+        ]
 
     def write_raw(self, rows):
         """Keep bodies as received: the latest per resource (``first_fetched_at`` stays)."""
@@ -622,8 +643,6 @@ class StoragePipeline:
             update={"album": fn.COALESCE(EXCLUDED.album_id, CollectionItem.album)},
         )
         self.refresh_album_counts(listings, present, now)
-        rows += self.write_raw([raw_row("listing", item.listing_id, item.raw, now)
-                                for item in listings if item.raw is not None])
         return rows
 
     # --- checkpoints ---------------------------------------------------------------------
@@ -640,13 +659,6 @@ class StoragePipeline:
              "body": "" if self.keep_bodies else item.body, "fetched_at": now,
              "listings_out": True} for item in pages  # committed with them: checkpointed
         ], [InventoryPage.seller, InventoryPage.status, InventoryPage.page])
-        # A page the spider kept as it arrived (body_kept) is in raw_bodies already: compressing
-        # and writing its body again cost a millisecond or more per page of a hundred listings.
-        kept_pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
-                              item.body, now, PAGE_COMPRESSION)
-                      for item in pages if item.body and not item.body_kept]
-        rows += self.write_raw(kept_pages + [raw_row(item.resource, item.resource_id, item.body, now)
-                                             for item in items if isinstance(item, RawBodyItem)])
         # Records of the other ways in (collections, wants, labels, ...): their rows (records.py).
         rows += records.write(self.upsert, [(item.resource, item.resource_id, records.decode(item.body))
                                             for item in items if isinstance(item, RawBodyItem)

@@ -57,9 +57,11 @@ disagrees with the replayed ones (the seller changed in between), paging starts 
 page 1, once.
 """
 
+import itertools
 import logging
 import os
 import time
+from collections import deque
 from urllib.parse import quote
 
 import scrapy
@@ -151,6 +153,8 @@ class SellerInventorySpider(DiscogsSpider):
         self.to_fetch = {}  # release id -> None, in first-seen order
         self.known = {}  # release id -> (genres, styles, release format), stored or fetched
         self.release_queue = None  # phase 2: release ids still to request, in first-seen order
+        self.next_ids = deque()  # phase 2: the next release ids to request, their listings taken
+        self.taken_ahead = {}  # phase 2: release id -> parked listing bodies taken before its answer
         self.sellers = {}  # seller id -> SellerItem: one object for all of a seller's listings
         self.pages_failed = False  # paging stopped before the end: the snapshot is incomplete
         self.page_error = False  # ... because a page failed every retry
@@ -407,9 +411,13 @@ class SellerInventorySpider(DiscogsSpider):
         pending.park(self.database_url, self.seller, waiting)
 
     def waiting_listings(self, release_id):
-        """The listings parked for ``release_id``, loaded again (and no longer parked)."""
-        listings = [self.share_seller(pending.listing_item(body))
-                    for body in pending.take(self.database_url, self.seller, release_id)]
+        """The listings parked for ``release_id``, loaded again (and no longer parked).
+
+        In phase 2 they were taken before the release was requested (:meth:`next_releases`)."""
+        bodies = self.taken_ahead.pop(release_id, None)
+        if bodies is None:
+            bodies = pending.take(self.database_url, self.seller, release_id)
+        listings = [self.share_seller(pending.listing_item(body)) for body in bodies]
         for listing in listings:
             listing.stored_on_arrival = not self.filtering  # phase 1 wrote it (ListingRowItem)
         return listings
@@ -490,11 +498,17 @@ class SellerInventorySpider(DiscogsSpider):
         """Phase 2: the next ``count`` release requests (one more for each release answered)."""
         if self.release_queue is None:
             return
-        for release_id in self.release_queue:
-            yield self.release_request(release_id)
+        while count > 0:
+            if not self.next_ids:
+                # Nothing is parked in phase 2: the listings of the next few dozen releases are
+                # taken in one statement (pending.take_many), not one per answer, and wait in
+                # taken_ahead (at most twice RELEASES_IN_FLIGHT releases' worth) for their answers.
+                self.next_ids.extend(itertools.islice(self.release_queue, RELEASES_IN_FLIGHT))
+                if not self.next_ids:
+                    return
+                self.taken_ahead.update(pending.take_many(self.database_url, self.seller, self.next_ids))
+            yield self.release_request(self.next_ids.popleft())
             count -= 1
-            if count <= 0:
-                return
 
     # --- past the cap: further sort orders (sortwindows.py) ------------------------------
 

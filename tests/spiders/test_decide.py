@@ -41,3 +41,37 @@ def test_a_page_s_listings_of_known_releases_go_out_at_once_and_are_counted(data
     assert not [item for item in out if isinstance(item, ListingRowItem)]  # none waits for its release
     assert harvest.crawler.stats.get_value(stats.LISTINGS_MATCHED) == 2
     assert harvest.crawler.stats.get_value(stats.LISTINGS_SEEN) == 3
+
+
+def test_phase_two_takes_the_parked_listings_of_a_few_dozen_releases_per_statement(database_url, monkeypatch):
+    from discogs_harvest import pending
+    from discogs_harvest.spiders.seller_inventory import RELEASES_IN_FLIGHT
+
+    taken = []
+    take_many = pending.take_many
+
+    def counted(url, seller, ids):
+        taken.append(list(ids))
+        return take_many(url, seller, ids)
+
+    monkeypatch.setattr(pending, "take_many", counted)
+    harvest = spider(database_url)
+    releases = RELEASES_IN_FLIGHT + 8
+    page = [ListingItem(listing_id=n, release_id=100 + n % releases) for n in range(1, 2 * releases + 1)]
+    list(harvest.handle_listings(page))  # none known: every listing parked
+    harvest.release_queue = iter(harvest.to_fetch)  # phase 2, as finish_inventory starts it
+
+    requests = list(harvest.next_releases(RELEASES_IN_FLIGHT))
+    ids = [request.meta["release_id"] for request in requests]
+    assert ids == list(harvest.to_fetch)[:RELEASES_IN_FLIGHT] and taken == [ids]
+    for _ in range(8):  # one request for each answer, the next batch taken when the first is used up
+        ids += [request.meta["release_id"] for request in harvest.next_releases()]
+    assert ids == list(harvest.to_fetch) and [len(batch) for batch in taken] == [RELEASES_IN_FLIGHT, 8]
+    assert list(harvest.next_releases()) == [] and len(taken) == 2
+
+    # Answers in any order: each release gets its own listings, in the order parked, once.
+    seen = {release_id: [listing.listing_id for listing in harvest.waiting_listings(release_id)]
+            for release_id in reversed(ids)}
+    assert seen == {100 + n % releases: [n, n + releases] for n in range(1, releases + 1)}
+    assert harvest.taken_ahead == {}
+    assert [harvest.waiting_listings(release_id) for release_id in ids[:3]] == [[], [], []]
