@@ -486,7 +486,7 @@ class PendingListing(BaseModel):
     listing_id = IntegerField(unique=True)
     seller = TextField(index=True)  # lower-cased username
     release_id = IntegerField(null=True, index=True)
-    body = BlobField()  # the listing object, zlib-compressed JSON
+    body = BlobField()  # the loaded listing as UTF-8 JSON (pending.encode)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:

@@ -9,6 +9,7 @@ import pytest
 from discogs_harvest import pending
 from discogs_harvest.items import ListingItem, SellerItem
 from discogs_harvest.loaders import load_listing
+from discogs_harvest.models import PendingListing
 from discogs_harvest.pipelines.rows import compress_body
 
 INVENTORY = Path(__file__).resolve().parents[1] / "discogs_harvest/sandbox/data/inventory"
@@ -38,9 +39,16 @@ def test_take_many_past_the_taken_batch_deletes_the_rows_taken(database_url, mon
     monkeypatch.setattr(pending, "TAKEN_BATCH", 3)
     pending.park(database_url, "Shop", [(listing_id, listing_id % 2, {"id": listing_id}) for listing_id in range(4)])
     assert pending.take_many(database_url, "Shop", [0, 1]) == {0: [{"id": 0}, {"id": 2}], 1: [{"id": 1}, {"id": 3}]}
-    from discogs_harvest.models import PendingListing
-
     assert PendingListing.select().count() == 0
+
+
+def test_parked_bodies_are_plain_json_and_compressed_leftovers_are_still_read(database_url):
+    """Parked as UTF-8 JSON (zlib gave up the GIL for every listing); rows an earlier version
+    parked zlib-compressed, left by a run that stopped, are taken back alike."""
+    pending.park(database_url, "Shop", [(1, 10, {"id": 1, "title": "Café"})])
+    assert bytes(PendingListing.get(PendingListing.listing_id == 1).body) == '{"id":1,"title":"Café"}'.encode()
+    PendingListing.insert(listing_id=2, seller="shop", release_id=10, body=compress_body({"id": 2}, 1)).execute()
+    assert pending.take(database_url, "Shop", 10) == [{"id": 1, "title": "Café"}, {"id": 2}]
 
 
 def test_take_has_peewee_render_its_statement_once_per_database(database_url, monkeypatch):
@@ -83,8 +91,8 @@ def test_a_loaded_listing_comes_back_equal_without_the_loaders():
 def test_a_listing_body_is_serialised_as_asdict_would_be(name):
     # listing_body shares the item's values instead of asdict's deep copy: the same JSON on disk.
     items = [load_listing(listing) for listing in json.loads((INVENTORY / name).read_text())["listings"]]
-    assert [compress_body(pending.listing_body(item)) for item in items] == [
-        compress_body(asdict(item)) for item in items]
+    assert [pending.encode(pending.listing_body(item)) for item in items] == [
+        pending.encode(asdict(item)) for item in items]
 
 
 @pytest.mark.parametrize("filtering", [False, True])
