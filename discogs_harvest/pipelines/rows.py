@@ -199,11 +199,16 @@ def image_rows(item):
     ]
 
 
-def compress_body(body, level=RAW_COMPRESSION):
-    """A body (the text as received, or a decoded object) as zlib-compressed UTF-8 JSON."""
+def body_json(body):
+    """A body (the text as received, or a decoded object) as compact UTF-8 JSON."""
     if not isinstance(body, str):
         body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(body.encode("utf-8"), level)
+    return body.encode("utf-8")
+
+
+def compress_body(body, level=RAW_COMPRESSION):
+    """A body (the text as received, or a decoded object) as zlib-compressed UTF-8 JSON."""
+    return zlib.compress(body_json(body), level)
 
 
 def decompress_body(blob):
