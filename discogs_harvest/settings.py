@@ -12,6 +12,7 @@ import os
 import warnings
 
 from dotenv import load_dotenv
+from scrapy.settings import default_settings
 
 from discogs_harvest import __version__, credentials
 from discogs_harvest.project import default_database_url, default_images_store, dotenv_files
@@ -282,12 +283,25 @@ JSONRPC_READ_TIMEOUT = 10.0
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 30.0
 
+# RemoteControl (new in Scrapy 2.19) runs arbitrary Python sent over HTTP; a harvester holding a
+# user's token has no use for it. The telnet console is the same risk with an older face. Both are
+# left out of Scrapy's base list rather than set to None in EXTENSIONS: Scrapy imports the module of
+# every class these dictionaries name, None included (scrapy/settings/__init__.py,
+# get_component_priority_dict_with_base, 2.19), and remote_control.py imports aiohttp, about a
+# tenth of a second of every command's start-up. REMOTE_CONTROL_ENABLED and
+# TELNETCONSOLE_ENABLED are off too, should a spider's or the command line's lists name them again.
+NEVER_LOADED = {
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.telnet.TelnetConsole",
+    # COOKIES_ENABLED is off (below); its module imports tldextract and requests (0.05 s).
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+}
+EXTENSIONS_BASE = {k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k not in NEVER_LOADED}
+DOWNLOADER_MIDDLEWARES_BASE = {
+    k: v for k, v in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items() if k not in NEVER_LOADED
+}
+
 EXTENSIONS = {
-    # RemoteControl (new in Scrapy 2.19) runs arbitrary Python sent over HTTP. A
-    # harvester holding a user's token has no use for it: off.
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    # The telnet console is the same risk with an older face.
-    "scrapy.extensions.telnet.TelnetConsole": None,
     "discogs_harvest.extensions.runlog.RunLog": 100,
     "discogs_harvest.extensions.progress.Progress": 200,
     "discogs_harvest.extensions.jsonrpc.JsonRpcService": 300,
@@ -331,7 +345,7 @@ SPIDER_CONTRACTS = {"discogs_harvest.contracts.ApiContract": 10}
 # --- Scrapy ---------------------------------------------------------------------
 # Discogs has no robots.txt for the API; fetching it would spend budget.
 ROBOTSTXT_OBEY = False
-REMOTE_CONTROL_ENABLED = False  # see EXTENSIONS: arbitrary code execution over HTTP
+REMOTE_CONTROL_ENABLED = False  # see NEVER_LOADED: arbitrary code execution over HTTP
 TELNETCONSOLE_ENABLED = False
 # Random delays (0.5x-1.5x) can overshoot the budget window; the budget middleware
 # paces exactly instead. Scrapy 2.19 renamed the switch to DOWNLOAD_DELAY_JITTER (a
@@ -354,7 +368,7 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 8
 # through the pipelines and cut the release spider's CPU time by about 13 % (issue 12).
 CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
-# Discogs sets a Cloudflare cookie we have no use for.
+# Discogs sets a Cloudflare cookie we have no use for (CookiesMiddleware: see NEVER_LOADED).
 COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 # Scrapy's check for generator callbacks that return a value re-reads and re-parses the

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.settings import default_settings
 from scrapy.utils.test import get_crawler
 
 from discogs_harvest import settings
@@ -14,9 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_remote_code_execution_and_random_delays_are_off():
-    assert settings.REMOTE_CONTROL_ENABLED is False
-    assert settings.EXTENSIONS["scrapy.extensions.remote_control.RemoteControl"] is None
-    assert settings.TELNETCONSOLE_ENABLED is False
+    assert settings.REMOTE_CONTROL_ENABLED is False and settings.TELNETCONSOLE_ENABLED is False
+    for name in ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole"):
+        assert name not in settings.EXTENSIONS_BASE and settings.EXTENSIONS.get(name) is None
+    # Every other base entry of Scrapy's is still there, at its place.
+    assert {**settings.EXTENSIONS_BASE, **dict.fromkeys(settings.NEVER_LOADED & set(
+        default_settings.EXTENSIONS_BASE), "left out")}.keys() == default_settings.EXTENSIONS_BASE.keys()
+    assert settings.COOKIES_ENABLED is False
+    assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" not in settings.DOWNLOADER_MIDDLEWARES_BASE
+    assert len(settings.DOWNLOADER_MIDDLEWARES_BASE) == len(default_settings.DOWNLOADER_MIDDLEWARES_BASE) - 1
     assert settings.RANDOMIZE_DOWNLOAD_DELAY is False and settings.DOWNLOAD_DELAY_JITTER == 0
 
 
@@ -29,6 +36,33 @@ def test_a_crawler_with_the_project_settings_builds_no_remote_control():
     names = {type(extension).__name__ for extension in crawler.extensions.middlewares}
     assert "RemoteControl" not in names and "TelnetConsole" not in names
     assert {"RunLog", "Progress"} <= names
+
+
+def test_a_crawl_never_imports_what_it_switched_off():
+    """Scrapy imports every component these settings name, switched off or not: a crawler built
+    from them (its extensions, downloader middlewares and download handlers, as the engine
+    builds them) brings in neither the remote control nor aiohttp, tldextract or requests."""
+    code = """if True:
+        import sys
+        from scrapy.core.downloader import Downloader
+        from scrapy.crawler import Crawler
+        from scrapy.utils.project import get_project_settings
+        from scrapy.utils.reactor import install_reactor
+        from discogs_harvest.spiders.release import ReleaseSpider
+        install_reactor(get_project_settings()["TWISTED_REACTOR"])
+        crawler = Crawler(ReleaseSpider, get_project_settings())
+        crawler._apply_settings()
+        downloader = Downloader(crawler)
+        assert any(type(m).__name__ == "DiscogsRetryMiddleware" for m in downloader.middleware.middlewares)
+        print(" ".join(sorted(name for name in sys.modules if name.split(".")[0] in
+                              ("aiohttp", "tldextract", "requests") or name.endswith(("remote_control", "telnet")))))
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SCRAPY_SETTINGS_MODULE": "discogs_harvest.settings",
+           "DISCOGS_TOKEN": "t"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == []
 
 
 def settings_seen_from(folder, environ):

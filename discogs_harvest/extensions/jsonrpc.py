@@ -20,7 +20,8 @@ allowlist (:mod:`~discogs_harvest.extensions.rpc_protocol`), so ``crawler/__clas
 or ``crawler/engine/_slot`` are "Method not found". It sends no CORS headers,
 refuses browser cross-origin and DNS-rebinding requests, checks ``JSONRPC_TOKEN``
 when one is set, and refuses to listen beyond loopback without one. The aiohttp
-server runs on the crawl's asyncio loop, started and stopped with the engine the
+server (:mod:`~discogs_harvest.extensions.jsonrpc_http`, imported only when the service
+starts) runs on the crawl's asyncio loop, started and stopped with the engine the
 way Scrapy's own ``scrapy/extensions/remote_control.py`` does, which however
 executes code sent to it; this service never does.
 
@@ -36,8 +37,6 @@ import asyncio
 import logging
 import re
 
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.spiderloader import get_spider_loader
@@ -48,10 +47,6 @@ from discogs_harvest.extensions.progress import ProgressSource
 
 logger = logging.getLogger(__name__)
 
-# Requests are a few hundred bytes; anything larger is refused before it is parsed.
-MAX_BODY_BYTES = 64 * 1024
-# Seconds given to open connections when the engine stops.
-STOP_TIMEOUT = 2.0
 # The close reason a JSON-RPC close_spider records unless the caller names one.
 CLOSE_REASON = "closed_by_jsonrpc"
 # Only reasons that describe an interruption: "finished" (or a failure reason such as
@@ -88,24 +83,6 @@ def spider_name(value):
     return value.rsplit(":", 1)[-1] if value.startswith("spider:") else value
 
 
-class AccessLogger(AbstractAccessLogger):
-    """One line per request: client, method, path, status, time. Never headers (the token)."""
-
-    level = logging.INFO
-
-    def log(self, request, response, time):
-        self.logger.log(self.level, "%s %s %s %s %.3fs", request.remote, request.method,
-                        request.path, response.status, time)
-
-
-class DebugAccessLogger(AccessLogger):
-    level = logging.DEBUG
-
-    @property
-    def enabled(self):
-        return self.logger.isEnabledFor(self.level)
-
-
 class JsonRpcService:
     """Serves the allowlisted crawler resources over HTTP while the engine runs."""
 
@@ -129,10 +106,7 @@ class JsonRpcService:
         self.allowed_hosts = {self.host.lower(), *rpc.LOOPBACK_NAMES}
         self.progress = ProgressSource(crawler)
         self.dispatcher = rpc.Dispatcher(self.resources())
-        self.runner = None
-        self.log_handler = None
-        self.requests = 0
-        self.refusals = 0
+        self.server = None
         self.url = None
         self.tasks = set()
         crawler.signals.connect(self.start, signal=signals.engine_started)
@@ -245,105 +219,17 @@ class JsonRpcService:
         logger.info("JSON-RPC unpause")
         return {"paused": False}
 
-    # --- HTTP ------------------------------------------------------------------------
-
-    def access_logger(self):
-        """Where access lines go: JSONRPC_LOGFILE, or the Scrapy log at DEBUG."""
-        if not self.logfile:
-            return logging.getLogger(f"{__name__}.access"), DebugAccessLogger
-        access = logging.getLogger(f"{__name__}.access.file")
-        access.propagate = False
-        access.setLevel(logging.INFO)
-        self.log_handler = logging.FileHandler(self.logfile, encoding="utf-8")
-        self.log_handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        access.addHandler(self.log_handler)
-        return access, AccessLogger
+    # --- HTTP (jsonrpc_http.py) -------------------------------------------------------
 
     async def start(self):
-        try:
-            app = web.Application(client_max_size=MAX_BODY_BYTES)
-            app.router.add_get("/{path:.*}", self.handle_get, allow_head=False)
-            app.router.add_post("/{path:.*}", self.handle_post)
-            access_log, access_log_class = self.access_logger()
-            self.runner = web.AppRunner(app, access_log=access_log, access_log_class=access_log_class,
-                                        shutdown_timeout=STOP_TIMEOUT, handler_cancellation=True)
-            await self.runner.setup()
-            port = await self.bind()
-        except Exception:
-            logger.exception("JSON-RPC service failed to start")
-            await self.stop()
-            return
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self.url = f"http://{host}:{port}"
-        logger.info("JSON-RPC listening on %s", self.url)
+        # Imported here, not at the top: Scrapy imports every listed extension's module, enabled
+        # or not, and aiohttp is about a tenth of a second of every command's start-up.
+        from discogs_harvest.extensions.jsonrpc_http import HttpServer
 
-    async def bind(self):
-        """Listen on the first free port of the range (like scrapy-jsonrpc's listen_tcp)."""
-        low, high = self.ports
-        for port in range(low, high + 1):
-            site = web.TCPSite(self.runner, self.host, port)
-            try:
-                await site.start()
-            except OSError:
-                await site.stop()  # unregisters it from the runner
-                if port == high:
-                    raise
-                continue
-            return self.runner.addresses[-1][1]
-        raise OSError("no port to try")  # unreachable: the range has at least one port
+        self.server = HttpServer(self)
+        self.url = await self.server.start()
 
     async def stop(self):
-        if self.runner is not None:
-            logger.info("JSON-RPC service stopped after %d requests (%d refused)",
-                        self.requests, self.refusals)
-            try:
-                await self.runner.cleanup()
-            except Exception:
-                logger.exception("Error stopping the JSON-RPC service")
-            finally:
-                self.runner = None
-        if self.log_handler is not None:
-            logging.getLogger(f"{__name__}.access.file").removeHandler(self.log_handler)
-            self.log_handler.close()
-            self.log_handler = None
-
-    def refused(self, request):
-        denied = rpc.check_access(request.headers, self.token, self.allowed_hosts)
-        self.requests += 1
-        if denied is not None:
-            self.refusals += 1
-            logger.warning("JSON-RPC %s %s from %s refused: %s", request.method, request.path,
-                           request.remote, denied[1]["error"]["message"])
-        return denied
-
-    async def handle_get(self, request):
-        status, payload = self.refused(request) or self.dispatcher.get(request.match_info["path"])
-        return self.respond(status, payload)
-
-    async def handle_post(self, request):
-        denied = self.refused(request)
-        if denied is not None:
-            return self.respond(*denied)
-        try:
-            body = await asyncio.wait_for(request.read(), self.read_timeout)
-        except web.HTTPRequestEntityTooLarge:
-            return self.respond(413, rpc.error_response(None, rpc.INVALID_REQUEST, "Request too large"))
-        except asyncio.TimeoutError:
-            logger.warning("JSON-RPC request from %s not complete after %g s (JSONRPC_READ_TIMEOUT): closed",
-                           request.remote, self.read_timeout)
-            response = self.respond(408, rpc.error_response(None, rpc.INVALID_REQUEST, "Request not complete in time"))
-            response.force_close()
-            # Sent now and the connection dropped: aiohttp would otherwise linger reading the rest.
-            await response.prepare(request)
-            await response.write_eof()
-            if request.transport is not None:
-                request.transport.close()
-            return response
-        status, payload = self.dispatcher.post(request.match_info["path"], body)
-        return self.respond(status, payload)
-
-    @staticmethod
-    def respond(status, payload):
-        if payload is None:
-            return web.Response(status=status)
-        return web.Response(status=status, text=rpc.encode(payload) + "\n", content_type="application/json")
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
