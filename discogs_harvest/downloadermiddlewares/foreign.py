@@ -12,11 +12,9 @@ and the base URL (``APPLE_MUSIC_API_URL``, ``SPOTIFY_API_URL``, ``WIKIPEDIA_API_
 """
 
 
-from scrapy.settings import Settings
-
 from discogs_harvest import stats
 from discogs_harvest.downloadermiddlewares.budget import SEND, RequestBudgetMiddleware
-from discogs_harvest.downloadermiddlewares.youtube import PrefixedStats
+from discogs_harvest.downloadermiddlewares.youtube import PrefixedStats, SettingsOverlay
 from discogs_harvest.exceptions import HarvestConfigError
 
 # service -> (settings prefix, base URL setting, how the closing line names it)
@@ -30,17 +28,13 @@ CLEARED = {"DISCOGS_RATE_HEADROOM": 0, "DISCOGS_TOKEN": "", "DISCOGS_CONSUMER_KE
 
 
 def service_settings(settings, service):
-    """A copy of ``settings`` in which the budget's DISCOGS_* names hold ``service``'s values."""
+    """``settings`` in which the budget's DISCOGS_* names hold ``service``'s values."""
     prefix, url_setting, _ = SERVICES[service]
-    copy = Settings(settings.copy_to_dict())
-    for discogs, own in (("DISCOGS_BUDGET_ENABLED", f"{prefix}_BUDGET_ENABLED"), ("DISCOGS_API_URL", url_setting),
-                         ("DISCOGS_RATE_LIMIT", f"{prefix}_RATE_LIMIT"), ("DISCOGS_RATE_PERIOD", f"{prefix}_RATE_PERIOD"),
-                         ("DISCOGS_BREAKER_THRESHOLD", f"{prefix}_BREAKER_THRESHOLD"),
-                         ("DISCOGS_RETRY_AFTER_MAX", f"{prefix}_RETRY_AFTER_MAX")):
-        copy.set(discogs, settings.get(own), priority="cmdline")
-    for name, value in CLEARED.items():
-        copy.set(name, value, priority="cmdline")
-    return copy
+    own = {"DISCOGS_BUDGET_ENABLED": f"{prefix}_BUDGET_ENABLED", "DISCOGS_API_URL": url_setting,
+           "DISCOGS_RATE_LIMIT": f"{prefix}_RATE_LIMIT", "DISCOGS_RATE_PERIOD": f"{prefix}_RATE_PERIOD",
+           "DISCOGS_BREAKER_THRESHOLD": f"{prefix}_BREAKER_THRESHOLD",
+           "DISCOGS_RETRY_AFTER_MAX": f"{prefix}_RETRY_AFTER_MAX"}
+    return SettingsOverlay(settings, {**{discogs: settings.get(name) for discogs, name in own.items()}, **CLEARED})
 
 
 class _ServiceView:

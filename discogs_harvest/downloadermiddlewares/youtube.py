@@ -15,7 +15,7 @@ Stats: the budget's, under ``harvest/youtube/budget/...`` instead of ``harvest/b
 """
 
 
-from scrapy.settings import Settings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from discogs_harvest import stats
 from discogs_harvest.downloadermiddlewares.apiurl import check_service_url
@@ -41,14 +41,41 @@ STATS_FROM = stats.key("budget") + "/"
 STATS_TO = stats.key("youtube", "budget") + "/"
 
 
+class SettingsOverlay(BaseSettings):
+    """``settings`` read with ``values`` in place of some names, as if given with ``-s``; frozen.
+
+    How one more budget instance sees the Discogs budget's settings. A view, not a copy: copying a
+    crawler's settings (``copy_to_dict``, then ``Settings``) deep-copied its 400-odd values for each
+    of the four extra instances, about 0.04 s of every crawl's start-up (issue 12).
+    """
+
+    def __init__(self, settings, values):
+        super().__init__()
+        self._settings = settings
+        self._values = dict(values)
+        self.frozen = True
+
+    def __getitem__(self, name):
+        return self._values[name] if name in self._values else self._settings[name]
+
+    def __contains__(self, name):
+        return name in self._values or name in self._settings
+
+    def __iter__(self):
+        yield from self._values
+        yield from (name for name in self._settings if name not in self._values)
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+    def getpriority(self, name):
+        return SETTINGS_PRIORITIES["cmdline"] if name in self._values else self._settings.getpriority(name)
+
+
 def host_settings(settings):
-    """A copy of ``settings`` in which the budget's DISCOGS_* names hold the YouTube values."""
-    copy = Settings(settings.copy_to_dict())  # a crawler's settings are frozen, and so are their copies
-    for discogs, youtube in SETTINGS.items():
-        copy.set(discogs, settings.get(youtube), priority="cmdline")
-    for name, value in CLEARED.items():
-        copy.set(name, value, priority="cmdline")
-    return copy
+    """``settings`` in which the budget's DISCOGS_* names hold the YouTube values."""
+    return SettingsOverlay(settings, {**{discogs: settings.get(youtube) for discogs, youtube in SETTINGS.items()},
+                                      **CLEARED})
 
 
 class PrefixedStats:

@@ -94,3 +94,22 @@ def test_the_closing_line_only_when_youtube_was_asked(both, caplog):
     with caplog.at_level("INFO"):
         youtube.spider_closed(crawler.spider, "finished")
     assert "YouTube oEmbed: 1 requests in" in caplog.text
+
+
+def test_the_settings_overlay_reads_through_and_changes_nothing():
+    from scrapy.settings import Settings
+
+    from discogs_harvest.downloadermiddlewares.youtube import SettingsOverlay
+
+    settings = Settings({"DISCOGS_RATE_LIMIT": 60, "YOUTUBE_RATE_LIMIT": "5", "DISCOGS_TOKEN": "t"}, priority="project")
+    settings.freeze()
+    overlay = SettingsOverlay(settings, {"DISCOGS_RATE_LIMIT": settings.get("YOUTUBE_RATE_LIMIT"), "DISCOGS_TOKEN": ""})
+    assert overlay.getint("DISCOGS_RATE_LIMIT") == 5 and overlay.get("DISCOGS_TOKEN", "none") == ""
+    assert overlay.getbool("DISCOGS_BUDGET_ENABLED") is settings.getbool("DISCOGS_BUDGET_ENABLED")
+    assert overlay.getfloat("DOWNLOAD_TIMEOUT") == settings.getfloat("DOWNLOAD_TIMEOUT")
+    assert overlay.getpriority("DISCOGS_RATE_LIMIT") > overlay.getpriority("YOUTUBE_RATE_LIMIT")
+    assert "YOUTUBE_RATE_LIMIT" in overlay and "NO_SUCH_SETTING" not in overlay and overlay["NO_SUCH_SETTING"] is None
+    assert len(overlay) == len(settings) == len(dict(overlay.items()))
+    with pytest.raises(TypeError):
+        overlay.set("DISCOGS_RATE_LIMIT", 1)
+    assert settings.getint("DISCOGS_RATE_LIMIT") == 60 and settings.get("DISCOGS_TOKEN") == "t"
