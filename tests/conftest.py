@@ -29,6 +29,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 from discogs_harvest.freshness import close_database  # noqa: E402
 from tests.services import PostgresSchema, postgres_base_url
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests.forkserver import SandboxForkServer
 
 # The files that take most of a worker's time, longest first (rough seconds from `--durations=0`,
 # summed per file, of `make test` with its six workers on an idle two-core machine; most wait on
@@ -71,9 +72,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "database: the test takes database_url (runs on TEST_DATABASE_URL's backend)")
     config.addinivalue_line("markers", "postgres: the test needs a PostgreSQL server (tests/services.py)")
     config.addinivalue_line("markers", "redis: the test needs a Redis server (tests/services.py)")
+    # Sandboxes are forked from one warm interpreter per worker (tests/forkserver.py).
+    if SandboxForkServer.available():
+        SandboxProcess.launcher = SandboxForkServer()
 
 
 def pytest_unconfigure(config):
+    if SandboxProcess.launcher is not None:
+        SandboxProcess.launcher.stop()
+        SandboxProcess.launcher = None
     # Crawls run in this process leave the reactor's thread pool running (tests/integration/inprocess.py).
     inprocess = sys.modules.get("tests.integration.inprocess")
     if inprocess is not None:

@@ -26,6 +26,10 @@ USER_AGENT = "discogs-harvest-sandbox-control/1.0"
 
 class SandboxProcess:
     module = "discogs_harvest.sandbox"  # run as ``python -m <module> --port 0``
+    # None: a new interpreter each time. The test suite sets an object whose
+    # ``launch(module, args, env, stderr)`` returns a running process with the part of
+    # subprocess.Popen used below (tests/forkserver.py forks a warm one).
+    launcher = None
 
     def __init__(self, *args: str):
         self.args = [str(arg) for arg in args]
@@ -37,10 +41,13 @@ class SandboxProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [PROJECT_ROOT, env.get("PYTHONPATH")]))
         self._stderr = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", self.module, "--port", "0", *self.args],
-            stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True,
-        )
+        if self.launcher is not None:
+            self._proc = self.launcher.launch(self.module, ["--port", "0", *self.args], env, self._stderr)
+        else:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-u", "-m", self.module, "--port", "0", *self.args],
+                stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True,
+            )
         line = self._proc.stdout.readline().strip()
         if not line.startswith("http"):
             try:

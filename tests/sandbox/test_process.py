@@ -12,6 +12,14 @@ from tests.sandbox.client import UA, get, wait_for
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(30)]
 
+
+
+@pytest.fixture(autouse=True)
+def new_interpreters(monkeypatch):
+    """As make demo and the benchmarks start them: a new interpreter each (not the suite's fork server)."""
+    monkeypatch.setattr(SandboxProcess, "launcher", None)
+
+
 LOG_KEYS = {"seq", "t", "method", "path", "query", "status", "client", "auth", "user_agent", "fault", "signed"}
 
 
