@@ -20,6 +20,7 @@ import os
 import sys
 
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
 # Credentials a developer keeps in their system keyring must not reach the suite (settings read
 # the keyring for what the environment lacks, credentials.py): the null backend holds nothing.
@@ -31,40 +32,91 @@ from tests.services import PostgresSchema, postgres_base_url
 from discogs_harvest.sandbox.process import SandboxProcess
 from tests.forkserver import SandboxForkServer
 
-# The files that take most of a worker's time, longest first (rough seconds from `--durations=0`,
-# summed per file, of `make test` with its six workers on an idle two-core machine; most wait on
-# a sandbox's rate window or run several harvests). They run before every other file: under
+# The files that take most of a worker's time, longest first (rough seconds, summed per file, of
+# `make test` with its six workers on an idle two-core machine, 2026-12-05; most wait on a
+# sandbox's rate window or run several harvests). They run before every other file: under
 # `--dist loadfile` a file is one unit of work, and a long one handed out last keeps one worker
 # busy while the others have nothing left to do. The Makefile passes --no-loadscope-reorder, or
 # xdist would sort the files by their number of tests, which puts these (one to three tests
-# each) at the very end.
+# each) at the very end; and LongFilesFirst (below) queues no long file behind a long test.
 RUN_FIRST = (
-    "tests/integration/test_readme.py",  # ~90: the README's Harvesting section, 24 commands
+    "tests/integration/test_readme.py",  # ~103: the README's Harvesting section, 24 commands
     "tests/integration/test_readme_sandbox.py",  # ~65
-    "tests/integration/test_console.py",  # ~30
-    "tests/integration/test_incomplete.py",  # ~28: the default retries' backoff, offline
-    "tests/integration/test_owner_scale.py",  # ~26: two harvests of 12,000 listings
+    "tests/integration/test_bad_input.py",  # ~32
+    "tests/integration/test_honest_exits.py",  # ~31: exits, interruptions and resumes
+    "tests/integration/test_console.py",  # ~29
+    "tests/integration/test_claims_crawl.py",  # ~28
+    "tests/integration/test_owner_scale.py",  # ~27: two harvests of 12,000 listings
+    "tests/integration/test_concurrency.py",  # ~26: two harvests of 1,000-1,200 listings at once, two alone
     "tests/integration/test_resume.py",  # ~26: killed harvests and their resumes
-    "tests/downloadermiddlewares/test_redis_window.py",  # ~24
-    "tests/test_scrapyd.py",  # ~23
-    "tests/integration/test_inventory_filter.py",  # ~23
-    "tests/integration/test_enrichment.py",  # ~22
-    "tests/integration/test_honest_exits.py",  # ~22: exits, interruptions and resumes
-    "tests/extensions/test_jsonrpc_crawl.py",  # ~20
-    "tests/integration/test_concurrency.py",  # ~20: two harvests of 1,000-1,200 listings at once, two alone
-    "tests/integration/test_claims_crawl.py",  # ~20
-    "tests/integration/test_bad_input.py",  # ~18
-    "tests/downloadermiddlewares/test_crawl.py",  # ~18
-    "tests/integration/test_secrets.py",  # ~18
-    "tests/integration/test_watching.py",  # ~18
-    "tests/integration/test_phases.py",  # ~16
-    "tests/integration/test_wrong_answers.py",  # ~15
-    "tests/integration/test_owner.py",  # ~14
-    "tests/integration/test_outage.py",  # ~14
+    "tests/downloadermiddlewares/test_redis_window.py",  # ~26
+    "tests/test_scrapyd.py",  # ~25
+    "tests/integration/test_incomplete.py",  # ~24: the default retries' backoff, offline
+    "tests/integration/test_secrets.py",  # ~23
+    "tests/integration/test_watching.py",  # ~22
+    "tests/integration/test_inventory_filter.py",  # ~22
+    "tests/integration/test_phases.py",  # ~22
+    "tests/integration/test_enrichment.py",  # ~20
+    "tests/extensions/test_jsonrpc_crawl.py",  # ~19
+    "tests/downloadermiddlewares/test_crawl.py",  # ~19
+    "tests/integration/test_owner.py",  # ~18
+    "tests/integration/test_outage.py",  # ~18
+    "tests/integration/test_entry_points.py",  # ~17
+    "tests/browse/test_datasette.py",  # ~14
+    "tests/integration/test_wrong_answers.py",  # ~14
+    "tests/integration/test_inprocess.py",  # ~13
+    "tests/integration/test_youtube_health.py",  # ~13
+    "tests/integration/test_rebuild.py",  # ~13
+    "tests/integration/test_dump_harvest.py",  # ~12
+    "tests/integration/test_window_mismatch.py",  # ~11
+    "tests/test_sortwindows.py",  # ~11
+    "tests/integration/test_seller_inventory.py",  # ~10
+    "tests/integration/test_keyring.py",  # ~10
+    "tests/sandbox/test_watching.py",  # ~9
+    "tests/site/test_hugo.py",  # ~9
+    "tests/site/test_site.py",  # ~9
+    "tests/integration/test_contracts.py",  # ~9
+    "tests/integration/test_faults.py",  # ~9
+    "tests/dump/test_command.py",  # ~8
+    "tests/sandbox/test_process.py",  # ~8
 )
 
 SANDBOX_SETTINGS = {"window": 2, "limit_auth": 30, "limit_anon": 10, "retry_after": None}
 SANDBOX_ARGS = ("--window", "2", "--limit-auth", "30", "--limit-anon", "10")
+
+
+class LongFilesFirst(LoadFileScheduling):
+    """``--dist loadfile`` that never queues a long file behind a long test.
+
+    A worker holds its last test until it knows the next one (pytest's ``nextitem``), so xdist
+    queues the next file on a worker while that test runs (and keeps two queued while at most two
+    tests are pending: xdist/scheduler/loadscope.py, ``_reschedule``). Behind the README's
+    100-second test that file waited 100 s while other workers went idle: 2026-12-05, one worker
+    of six ran until 178 s, the others stopped at 156-160 s. Here a worker gets its next file
+    when one test is left, and a worker whose last test belongs to a RUN_FIRST file gets one of
+    the quick files from the end of the queue instead of the next long one, which goes to the
+    next worker to free up.
+    """
+
+    def _reschedule(self, node):
+        if node.shutting_down:
+            return
+        if not self.workqueue:
+            node.shutdown()
+            return
+        pending = [nodeid for unit in self.assigned_work[node].values()
+                   for nodeid, done in unit.items() if not done]
+        if len(pending) > 1:
+            return
+        if pending and self._split_scope(pending[0]) in RUN_FIRST:
+            self.workqueue.move_to_end(next(reversed(self.workqueue)), last=False)
+        self._assign_work_unit(node)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadfile":
+        return LongFilesFirst(config, log)
+    return None
 
 
 def pytest_configure(config):
