@@ -35,10 +35,11 @@ from scrapy.utils.misc import load_object
 
 from discogs_harvest import oauth, stats
 from discogs_harvest.console import quiet_console
-from discogs_harvest.database import check_database, open_database
+from discogs_harvest.database import check_database
 from discogs_harvest.downloadermiddlewares.auth import oauth_credentials
 from discogs_harvest.downloadermiddlewares.redis_window import check_redis
 from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.freshness import database_for
 from discogs_harvest.spiders.discogs import resolve as resolve_entry
 from discogs_harvest.scrub import scrub
 from discogs_harvest.downloadermiddlewares.outage import CLOSE_REASON as API_UNREACHABLE
@@ -246,7 +247,9 @@ class Command(ScrapyCrawlCommand):
                                    self.settings.get("DISCOGS_API_URL"))
         url = self.settings.get("DATABASE_URL")
         check_database(url, self.settings.getfloat("DATABASE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
-        open_database(url).close()
+        # Opened (tables created, migrations run) before a request is sent, and kept for the
+        # crawl's pipelines: database_for opens a URL once per process.
+        database_for(url)
 
     def error(self, message, status):
         print(f"error: {scrub(str(message))}", file=sys.stderr)
