@@ -149,3 +149,24 @@ def test_pragmas_for_a_shared_file(tmp_path):
     assert pragma("busy_timeout") >= 10_000
     assert pragma("cache_size") < 0
     database.close()
+
+
+def test_the_cached_schema_statements_build_what_peewee_builds(tmp_path):
+    """database.create_schema replays statements built once; peewee's own create_tables, run on
+    another file, must give the same tables and indexes, SQL for SQL."""
+    from peewee import SqliteDatabase
+
+    from discogs_harvest.database import create_schema
+    from discogs_harvest.models import ALL_MODELS, database_proxy
+
+    query = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    schemas = []
+    for name, build in (("peewee.db", lambda db: db.create_tables(ALL_MODELS, safe=True)), ("cached.db", create_schema)):
+        database = SqliteDatabase(str(tmp_path / name))
+        database_proxy.initialize(database)
+        build(database)
+        build(database)  # again: every statement is IF NOT EXISTS
+        database.close()
+        with sqlite3.connect(tmp_path / name) as connection:
+            schemas.append(connection.execute(query).fetchall())
+    assert len(schemas[0]) > 2 * len(ALL_MODELS) and schemas[0] == schemas[1]

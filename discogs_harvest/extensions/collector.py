@@ -41,8 +41,9 @@ class CollectorTuning:
 
     def engine_started(self):
         self.saved = tune(self.threshold)
-        logger.debug("Collector: %s objects frozen, youngest generation %s", gc.get_freeze_count(),
-                     gc.get_threshold()[0])
+        if logger.isEnabledFor(logging.DEBUG):  # counting the frozen objects walks them all
+            logger.debug("Collector: %s objects frozen, youngest generation %s", gc.get_freeze_count(),
+                         gc.get_threshold()[0])
 
     def engine_stopped(self):
         if self.saved is not None:
