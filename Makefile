@@ -19,7 +19,8 @@ PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
 # 2 workers, 322 s with 3, 298 s with 4 on 2026-12-02's code; 166 s with 4 and 148 s with 6 on
 # 2026-12-03's, a faster machine; 171 s with 4, 169 s with 5, 167 s with 6 on 2026-12-05's before its
 # sandbox fork server and scheduler, 156 s with 5 and 146-154 s with 6 after them); a file's tests
-# stay on one worker, in order (they share its module fixtures: a sandbox, a harvested database). `make test PYTEST_WORKERS=` runs serially.
+# stay on one worker, in order (they share its module fixtures: a sandbox, a harvested database).
+# `make test PYTEST_WORKERS=` runs serially.
 # Not --dist loadgroup: on pytest 9.2 xdist 3.8 silently ignores xdist_group marks
 # (pytest-dev/pytest-xdist issue 1386). --no-loadscope-reorder: files go out in collection order,
 # which tests/conftest.py starts with the longest files (RUN_FIRST); xdist's default order (most
