@@ -26,6 +26,7 @@ import json
 import os
 import runpy
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,6 +83,7 @@ class SandboxForkServer:
 
     def __init__(self):
         self.folder = None
+        self.path = None  # the server's socket, in folder
         self.process = None
 
     @staticmethod
@@ -107,9 +109,7 @@ class SandboxForkServer:
             self.process.stdout.close()
             self.process = None
         if self.folder is not None:
-            for name in os.listdir(self.folder):
-                os.unlink(os.path.join(self.folder, name))
-            os.rmdir(self.folder)
+            shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
     def launch(self, module, args, env, stderr):

@@ -14,7 +14,7 @@ and the base URL (``APPLE_MUSIC_API_URL``, ``SPOTIFY_API_URL``, ``WIKIPEDIA_API_
 
 from discogs_harvest import stats
 from discogs_harvest.downloadermiddlewares.budget import SEND, RequestBudgetMiddleware
-from discogs_harvest.downloadermiddlewares.youtube import PrefixedStats, SettingsOverlay
+from discogs_harvest.downloadermiddlewares.youtube import PrefixedStats, budget_settings
 from discogs_harvest.exceptions import HarvestConfigError
 
 # service -> (settings prefix, base URL setting, how the closing line names it)
@@ -30,11 +30,7 @@ CLEARED = {"DISCOGS_RATE_HEADROOM": 0, "DISCOGS_TOKEN": "", "DISCOGS_CONSUMER_KE
 def service_settings(settings, service):
     """``settings`` in which the budget's DISCOGS_* names hold ``service``'s values."""
     prefix, url_setting, _ = SERVICES[service]
-    own = {"DISCOGS_BUDGET_ENABLED": f"{prefix}_BUDGET_ENABLED", "DISCOGS_API_URL": url_setting,
-           "DISCOGS_RATE_LIMIT": f"{prefix}_RATE_LIMIT", "DISCOGS_RATE_PERIOD": f"{prefix}_RATE_PERIOD",
-           "DISCOGS_BREAKER_THRESHOLD": f"{prefix}_BREAKER_THRESHOLD",
-           "DISCOGS_RETRY_AFTER_MAX": f"{prefix}_RETRY_AFTER_MAX"}
-    return SettingsOverlay(settings, {**{discogs: settings.get(name) for discogs, name in own.items()}, **CLEARED})
+    return budget_settings(settings, prefix, url_setting, CLEARED)
 
 
 class _ServiceView:

@@ -22,15 +22,9 @@ from discogs_harvest.downloadermiddlewares.apiurl import check_service_url
 from discogs_harvest.downloadermiddlewares.budget import SEND, RequestBudgetMiddleware
 from discogs_harvest.exceptions import HarvestConfigError
 
-# The Discogs budget's setting -> the YouTube one it is read from for this instance.
-SETTINGS = {
-    "DISCOGS_BUDGET_ENABLED": "YOUTUBE_BUDGET_ENABLED",
-    "DISCOGS_API_URL": "YOUTUBE_OEMBED_URL",
-    "DISCOGS_RATE_LIMIT": "YOUTUBE_RATE_LIMIT",
-    "DISCOGS_RATE_PERIOD": "YOUTUBE_RATE_PERIOD",
-    "DISCOGS_BREAKER_THRESHOLD": "YOUTUBE_BREAKER_THRESHOLD",
-    "DISCOGS_RETRY_AFTER_MAX": "YOUTUBE_RETRY_AFTER_MAX",
-}
+# The budget's DISCOGS_<name> settings another instance reads from <PREFIX>_<name> instead
+# (and DISCOGS_API_URL from its own base URL setting).
+BUDGET_SETTINGS = ("BUDGET_ENABLED", "RATE_LIMIT", "RATE_PERIOD", "BREAKER_THRESHOLD", "RETRY_AFTER_MAX")
 # Nothing kept back for other clients, and no Discogs credentials in this instance's view.
 CLEARED = {"DISCOGS_RATE_HEADROOM": 0, "DISCOGS_TOKEN": "", "DISCOGS_CONSUMER_KEY": "",
            "DISCOGS_CONSUMER_SECRET": ""}
@@ -72,10 +66,17 @@ class SettingsOverlay(BaseSettings):
         return SETTINGS_PRIORITIES["cmdline"] if name in self._values else self._settings.getpriority(name)
 
 
+def budget_settings(settings, prefix, url_setting, cleared):
+    """``settings`` as one more budget instance reads them: the budget's DISCOGS_* names hold the
+    ``prefix``'s values and ``url_setting``'s URL, and ``cleared`` what that instance must not see."""
+    values = {f"DISCOGS_{name}": settings.get(f"{prefix}_{name}") for name in BUDGET_SETTINGS}
+    values["DISCOGS_API_URL"] = settings.get(url_setting)
+    return SettingsOverlay(settings, {**values, **cleared})
+
+
 def host_settings(settings):
     """``settings`` in which the budget's DISCOGS_* names hold the YouTube values."""
-    return SettingsOverlay(settings, {**{discogs: settings.get(youtube) for discogs, youtube in SETTINGS.items()},
-                                      **CLEARED})
+    return budget_settings(settings, "YOUTUBE", "YOUTUBE_OEMBED_URL", CLEARED)
 
 
 class PrefixedStats:
