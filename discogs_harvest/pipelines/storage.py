@@ -20,8 +20,8 @@ the same rows, only ``updated_at``/``fetched_at``/``last_seen_at`` move;
   beyond a shorter new tracklist are deleted), ``youtube_videos`` by id,
   ``album_videos`` / ``album_genres`` / ``album_styles`` replaced for the album,
   ``genres`` / ``styles`` get-or-insert by name (case-insensitively: one row a name).
-- ``ListingItem`` (and ``ListingRowItem``, a listing written as its page goes out, before
-  its release is known) -> ``sellers`` (from ``item.seller``), ``collection_items`` by
+- ``ListingItem`` (and ``ListingRowsItem``, a page's listings written as the page goes out,
+  before their releases are known) -> ``sellers`` (from ``item.seller``), ``collection_items`` by
   ``listing_id`` (``is_available`` from the status, ``last_seen_at`` = now), and the album's
   ``have_count``/``want_count`` when the listing carries them.
 
@@ -85,7 +85,7 @@ from discogs_harvest.items import (
     FailedReleaseItem,
     InventoryPageItem,
     ListingItem,
-    ListingRowItem,
+    ListingRowsItem,
     RawBodyItem,
     ReleaseItem,
     StoredReleaseItem,
@@ -268,11 +268,11 @@ class StoragePipeline:
             self.releases[item.release_id] = item
         elif isinstance(item, ListingItem) and item.stored_on_arrival:
             return item  # written as its page arrived; this copy is for the feed
-        elif isinstance(item, (ListingItem, ListingRowItem)):
-            listing = item.listing if isinstance(item, ListingRowItem) else item
-            if listing is None or listing.listing_id is None:
-                raise InvalidItem("listing without listing_id")
-            self.listings[listing.listing_id] = listing
+        elif isinstance(item, ListingItem):
+            self.take_listing(item)
+        elif isinstance(item, ListingRowsItem):
+            for listing in item.listings:
+                self.take_listing(listing)
         elif isinstance(item, InventoryPageItem):
             self.pages[(item.seller_username.lower(), item.status, item.page)] = item
         elif isinstance(item, FailedReleaseItem):
@@ -289,6 +289,11 @@ class StoragePipeline:
                 return self.hand_over(self.waiting(), item)
             self.flush()
         return item
+
+    def take_listing(self, listing):
+        if listing is None or listing.listing_id is None:
+            raise InvalidItem("listing without listing_id")
+        self.listings[listing.listing_id] = listing
 
     # --- batches ---------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ runs without the argument pass through untouched. Like ``VideoCheckMiddleware`` 
 """
 
 from discogs_harvest.exceptions import HarvestConfigError
-from discogs_harvest.items import ListingItem, ListingRowItem, ReleaseItem
+from discogs_harvest.items import ListingItem, ListingRowsItem, ReleaseItem
 from discogs_harvest.spidermiddlewares import step_aside_when_off
 from discogs_harvest.spiders.market import MarketFigures
 
@@ -33,14 +33,13 @@ def check_market(arguments):
     wants_figures(arguments.get("market"))
 
 
-def release_of(item):
-    if isinstance(item, ReleaseItem):
-        return item.release_id
-    if isinstance(item, ListingRowItem):
-        item = item.listing
-    if isinstance(item, ListingItem):
-        return item.release_id
-    return None
+def releases_of(item):
+    """The release ids ``item`` names: a release's, a listing's, or those of a page's rows."""
+    if isinstance(item, (ReleaseItem, ListingItem)):
+        return [item.release_id]
+    if isinstance(item, ListingRowsItem):
+        return [listing.release_id for listing in item.listings]
+    return []
 
 
 class MarketFiguresMiddleware:
@@ -64,13 +63,13 @@ class MarketFiguresMiddleware:
             return False  # refused before the crawl by the crawl command
 
     def _requests(self, item):
-        release_id = release_of(item)
-        if release_id is None or release_id in self.taken:
-            return
-        self.taken.add(release_id)
-        if self.figures is None:
-            self.figures = MarketFigures(self.crawler.spider)
-        yield from self.figures.requests(release_id)
+        for release_id in releases_of(item):
+            if release_id is None or release_id in self.taken:
+                continue
+            self.taken.add(release_id)
+            if self.figures is None:
+                self.figures = MarketFigures(self.crawler.spider)
+            yield from self.figures.requests(release_id)
 
     async def process_spider_output(self, response, result):
         enabled = self._enabled()

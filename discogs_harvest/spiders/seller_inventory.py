@@ -12,7 +12,7 @@ seen so the staleness pipeline can mark the others unavailable.
 
 Two phases: while paging, listings whose release is not known yet wait on disk
 (:mod:`discogs_harvest.pending`), and without a filter each also goes to storage at once as a
-:class:`ListingRowItem` (the app sees the inventory as pages arrive); each page's checkpoint is
+:class:`ListingRowsItem` (the app sees the inventory as pages arrive); each page's checkpoint is
 yielded after its listings, so storage commits them together. Paging itself only takes what
 decides the paging from a page (its shape, checked by the retry middleware; its pagination,
 the :class:`PageSeen` bookkeeping, whose inventory it is, the sort keys past the cap), keeps
@@ -80,7 +80,7 @@ from discogs_harvest.items import (
     InventoryPageItem,
     InventorySnapshotItem,
     ListingItem,
-    ListingRowItem,
+    ListingRowsItem,
 )
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.scrub import drop_credentials, scrub
@@ -391,6 +391,7 @@ class SellerInventorySpider(DiscogsSpider):
             listings = kept
         yield from self.stored_for_feed(self.learn_fresh({listing.release_id for listing in listings}))
         waiting = []
+        rows = []  # stored now, in one item (phase 1, without a filter)
         matched = 0
         for listing in listings:
             release_id = listing.release_id
@@ -410,8 +411,10 @@ class SellerInventorySpider(DiscogsSpider):
                 waiting.append((listing.listing_id, release_id,
                                 pending.listing_body(listing, raw=self.filtering, seller=False)))
                 if not self.filtering:
-                    yield ListingRowItem(listing)
+                    rows.append(listing)
         self.count_matched(matched)
+        if rows:
+            yield ListingRowsItem(rows)
         pending.park(self.database_url, self.seller, waiting)
 
     def waiting_listings(self, release_id):
@@ -423,7 +426,7 @@ class SellerInventorySpider(DiscogsSpider):
             bodies = pending.take(self.database_url, self.seller, release_id)
         listings = [self.share_seller(pending.listing_item(body)) for body in bodies]
         for listing in listings:
-            listing.stored_on_arrival = not self.filtering  # phase 1 wrote it (ListingRowItem)
+            listing.stored_on_arrival = not self.filtering  # phase 1 wrote it (ListingRowsItem)
         return listings
 
     def learn_fresh(self, release_ids):

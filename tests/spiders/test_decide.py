@@ -4,7 +4,7 @@ styles, the filter keeps some, and harvest/listings/matched grows by the number 
 from scrapy.utils.test import get_crawler
 
 from discogs_harvest import settings, stats
-from discogs_harvest.items import ListingItem, ListingRowItem
+from discogs_harvest.items import ListingItem, ListingRowsItem
 from discogs_harvest.spiders.seller_inventory import SellerInventorySpider
 
 
@@ -38,7 +38,7 @@ def test_a_page_s_listings_of_known_releases_go_out_at_once_and_are_counted(data
     page[1].release_id = 8
     out = list(harvest.handle_listings(page))
     assert [item.listing_id for item in out if isinstance(item, ListingItem)] == [1, 3]
-    assert not [item for item in out if isinstance(item, ListingRowItem)]  # none waits for its release
+    assert not [item for item in out if isinstance(item, ListingRowsItem)]  # none waits for its release
     assert harvest.crawler.stats.get_value(stats.LISTINGS_MATCHED) == 2
     assert harvest.crawler.stats.get_value(stats.LISTINGS_SEEN) == 3
 

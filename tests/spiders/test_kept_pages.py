@@ -7,7 +7,7 @@ from scrapy.utils.test import get_crawler
 from discogs_harvest import settings
 from discogs_harvest.checkpoints import inventory_checkpoint, keep_page
 from discogs_harvest.completeness import PageSeen
-from discogs_harvest.items import InventoryPageItem, ListingRowItem
+from discogs_harvest.items import InventoryPageItem, ListingRowsItem
 from discogs_harvest.spiders.seller_inventory import SellerInventorySpider
 
 
@@ -28,7 +28,7 @@ def test_a_page_goes_out_from_its_kept_body_then_its_checkpoint(database_url):
     keep_page(database_url, "someseller", "For Sale", 1, body(11, 12), None, 1)
     harvest.pages_seen[1] = PageSeen.from_body(json.loads(body(11, 12)), 0)
     out = list(harvest.kept_listings((1, 1, None)))
-    assert [item.listing.listing_id for item in out if isinstance(item, ListingRowItem)] == [11, 12]
+    assert [listing.listing_id for item in out if isinstance(item, ListingRowsItem) for listing in item.listings] == [11, 12]
     assert isinstance(out[-1], InventoryPageItem) and json.loads(out[-1].body) == json.loads(body(11, 12))
     assert out[-1].body_kept  # storage need not keep the same body again
     assert not harvest.pages_failed
@@ -39,7 +39,7 @@ def test_a_page_another_harvest_kept_again_meanwhile_proves_nothing(database_url
     harvest.pages_seen[1] = PageSeen.from_body(json.loads(body(11, 12)), 0)
     keep_page(database_url, "someseller", "For Sale", 1, body(11, 13), None, 1)  # the other harvest's fetch
     out = list(harvest.kept_listings((1, 1, None)))
-    assert [item.listing.listing_id for item in out if isinstance(item, ListingRowItem)] == [11, 13]
+    assert [listing.listing_id for item in out if isinstance(item, ListingRowsItem) for listing in item.listings] == [11, 13]
     assert harvest.pages_failed  # the snapshot will not mark anything unavailable
 
 
@@ -51,6 +51,6 @@ def test_a_resumed_run_sends_a_kept_page_from_its_body_then_checkpoints_it(datab
     harvest = spider(database_url)
     harvest.pages_seen[1] = kept.seen
     out = list(harvest.replay_page(kept))
-    assert [item.listing.listing_id for item in out if isinstance(item, ListingRowItem)] == [11, 12]
+    assert [listing.listing_id for item in out if isinstance(item, ListingRowsItem) for listing in item.listings] == [11, 12]
     assert isinstance(out[-1], InventoryPageItem) and json.loads(out[-1].body) == json.loads(body(11, 12))
     assert not harvest.pages_failed
