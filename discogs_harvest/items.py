@@ -248,7 +248,7 @@ class ListingRowsItem:
 
     Storage writes each to ``collection_items`` like a :class:`ListingItem`; feeds never see
     them (each decided ListingItem, with genres and styles, follows once its release is known).
-    One item for the page, not one per listing: Scrapy's item machinery (the spider middlewares'
+    A few dozen listings an item, not one each: Scrapy's item machinery (the spider middlewares'
     chains, the pipelines, the item_scraped signal) cost about 80 us an item, and a page's rows
     are written together anyway (issue 12: 0.4 s of a 5,000-listing harvest's 6.5 s).
     """

@@ -100,6 +100,11 @@ MAX_PAGES = 100
 # against 137 MiB, tests/bench/bench_phases.py) for no faster harvest; 16 is still twice
 # CONCURRENT_REQUESTS (issue 12, 2026-12-05).
 RELEASES_IN_FLIGHT = 16
+# Phase 1's rows go to storage this many listings to an item (ListingRowsItem): Scrapy keeps
+# CONCURRENT_ITEMS of a response's items in flight, and a whole page (100 listings, raw bodies
+# and all) per item held about 8 MiB more at 100,000 listings (bench_phases 144 against 136 MiB);
+# 25 keeps about as many listings in flight as one item per listing did, for a 25th of the items.
+ROWS_PER_ITEM = 25
 INVENTORY_STATUSES = ("All", "Deleted", "Draft", "Expired", "For Sale", "Sold", "Suspended", "Violation")
 
 
@@ -413,8 +418,8 @@ class SellerInventorySpider(DiscogsSpider):
                 if not self.filtering:
                     rows.append(listing)
         self.count_matched(matched)
-        if rows:
-            yield ListingRowsItem(rows)
+        for start in range(0, len(rows), ROWS_PER_ITEM):
+            yield ListingRowsItem(rows[start:start + ROWS_PER_ITEM])
         pending.park(self.database_url, self.seller, waiting)
 
     def waiting_listings(self, release_id):
