@@ -31,9 +31,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.utils.misc import load_object
 
 from discogs_harvest import oauth, stats
+from discogs_harvest.commands.preload import preload_handlers
 from discogs_harvest.console import quiet_console
 from discogs_harvest.database import check_database
 from discogs_harvest.downloadermiddlewares.auth import oauth_credentials
@@ -176,16 +176,6 @@ def check_api_url(url):
         parts, host = None, None
     if parts is None or parts.scheme not in ("http", "https") or not host:
         raise HarvestConfigError(f"DISCOGS_API_URL {url!r} is not an http(s) URL like https://api.discogs.com")
-
-
-def preload_handlers(settings):
-    """Import the download handlers here, a few frames deep, not when the engine builds them some
-    150 frames deep: Scrapy's TLS modules name deprecated classes with ``inspect.stack()``
-    (scrapy/utils/deprecate.py, 2.19), which reads a source line for every frame on the stack.
-    About 0.04 s of every crawl's start-up."""
-    for path in settings.getdict("DOWNLOAD_HANDLERS").values():
-        if isinstance(path, str):
-            load_object(path)
 
 
 class Command(ScrapyCrawlCommand):
