@@ -244,7 +244,7 @@ class ReleaseItem:
 
 @dataclass
 class ListingRowsItem:
-    """A page's listings stored as the page arrives (phase 1), before their releases are known.
+    """Listings of a page stored as the page arrives (phase 1), before their releases are known.
 
     Storage writes each to ``collection_items`` like a :class:`ListingItem`; feeds never see
     them (each decided ListingItem, with genres and styles, follows once its release is known).

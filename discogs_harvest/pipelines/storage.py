@@ -269,10 +269,13 @@ class StoragePipeline:
         elif isinstance(item, ListingItem) and item.stored_on_arrival:
             return item  # written as its page arrived; this copy is for the feed
         elif isinstance(item, ListingItem):
-            self.take_listing(item)
+            if not self.take_listing(item):
+                raise InvalidItem("listing without listing_id")
         elif isinstance(item, ListingRowsItem):
-            for listing in item.listings:
-                self.take_listing(listing)
+            # One listing without its id costs only itself: the others of the item are stored.
+            missing = sum(not self.take_listing(listing) for listing in item.listings)
+            if missing:
+                raise InvalidItem(f"{missing} of {len(item.listings)} listings without listing_id")
         elif isinstance(item, InventoryPageItem):
             self.pages[(item.seller_username.lower(), item.status, item.page)] = item
         elif isinstance(item, FailedReleaseItem):
@@ -291,9 +294,11 @@ class StoragePipeline:
         return item
 
     def take_listing(self, listing):
+        """``listing`` waits for the next batch; False (not taken) when it has no listing_id."""
         if listing is None or listing.listing_id is None:
-            raise InvalidItem("listing without listing_id")
+            return False
         self.listings[listing.listing_id] = listing
+        return True
 
     # --- batches ---------------------------------------------------------------------
 

@@ -68,6 +68,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import keepers, pending, shapes, stats, watching
+from discogs_harvest.batches import slices
 from discogs_harvest.checkpoints import inventory_checkpoint, keep_page, kept_page
 from discogs_harvest.completeness import MIN_SLACK, PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
@@ -396,7 +397,7 @@ class SellerInventorySpider(DiscogsSpider):
             listings = kept
         yield from self.stored_for_feed(self.learn_fresh({listing.release_id for listing in listings}))
         waiting = []
-        rows = []  # stored now, in one item (phase 1, without a filter)
+        rows = []  # stored now, ROWS_PER_ITEM to an item (phase 1, without a filter)
         matched = 0
         for listing in listings:
             release_id = listing.release_id
@@ -418,8 +419,8 @@ class SellerInventorySpider(DiscogsSpider):
                 if not self.filtering:
                     rows.append(listing)
         self.count_matched(matched)
-        for start in range(0, len(rows), ROWS_PER_ITEM):
-            yield ListingRowsItem(rows[start:start + ROWS_PER_ITEM])
+        for chunk in slices(rows, ROWS_PER_ITEM):
+            yield ListingRowsItem(chunk)
         pending.park(self.database_url, self.seller, waiting)
 
     def waiting_listings(self, release_id):

@@ -10,7 +10,7 @@ from scrapy.utils.misc import build_from_crawler
 
 from discogs_harvest import stats
 from discogs_harvest.exceptions import HarvestConfigError, InvalidItem
-from discogs_harvest.items import InventorySnapshotItem
+from discogs_harvest.items import InventorySnapshotItem, ListingRowsItem
 from discogs_harvest.models import ALL_MODELS
 from discogs_harvest.pipelines import storage as storage_module
 from discogs_harvest.pipelines.rows import without_credentials
@@ -457,6 +457,15 @@ def test_items_without_their_id_are_invalid(crawler, item, message):
     pipeline = build_from_crawler(StoragePipeline, crawler)
     with pytest.raises(InvalidItem, match=message):
         pipeline.process_item(item)
+
+
+def test_a_row_item_stores_its_listings_but_one_without_its_id(crawler, database):
+    pipeline = build_from_crawler(StoragePipeline, crawler)
+    rows = ListingRowsItem([factories.listing(7, 1), factories.listing(None, 1), factories.listing(8, 1)])
+    with pytest.raises(InvalidItem, match="1 of 3 listings without listing_id"):
+        pipeline.process_item(rows)
+    pipeline.close_spider()
+    assert sorted(row["listing_id"] for row in table(database, "collection_items")) == [7, 8]
 
 
 def test_other_items_pass_untouched(crawler, database):
