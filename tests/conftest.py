@@ -30,7 +30,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 from discogs_harvest.freshness import close_database  # noqa: E402
 from tests.services import PostgresSchema, postgres_base_url
 from discogs_harvest.sandbox.process import SandboxProcess
-from tests.forkserver import SandboxForkServer
+from tests import forkserver
 
 # The files that take most of a worker's time, longest first (rough seconds, summed per file, of
 # `make test` with its six workers on an idle two-core machine, 2026-12-05; most wait on a
@@ -124,15 +124,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "database: the test takes database_url (runs on TEST_DATABASE_URL's backend)")
     config.addinivalue_line("markers", "postgres: the test needs a PostgreSQL server (tests/services.py)")
     config.addinivalue_line("markers", "redis: the test needs a Redis server (tests/services.py)")
-    # Sandboxes are forked from one warm interpreter per worker (tests/forkserver.py).
-    if SandboxForkServer.available():
-        SandboxProcess.launcher = SandboxForkServer()
+    # Sandboxes and `python -m scrapy` commands are forked from one warm interpreter per worker
+    # (tests/forkserver.py).
+    if forkserver.ForkServer.available():
+        SandboxProcess.launcher = forkserver.SERVER = forkserver.ForkServer()
 
 
 def pytest_unconfigure(config):
-    if SandboxProcess.launcher is not None:
-        SandboxProcess.launcher.stop()
-        SandboxProcess.launcher = None
+    if forkserver.SERVER is not None:
+        forkserver.SERVER.stop()
+        SandboxProcess.launcher = forkserver.SERVER = None
     # Crawls run in this process leave the reactor's thread pool running (tests/integration/inprocess.py).
     inprocess = sys.modules.get("tests.integration.inprocess")
     if inprocess is not None:

@@ -1,24 +1,40 @@
-"""Sandboxes forked from one warm interpreter: how the suite starts its sandbox processes.
+"""Processes forked from one warm interpreter: how the suite starts its sandboxes and its
+``python -m scrapy`` commands.
 
 A :class:`~discogs_harvest.sandbox.process.SandboxProcess` is ``python -u -m <module> --port 0
 ...``: a new interpreter that imports aiohttp and the sandbox before it serves, about 0.25 s of
-CPU, and ``make test`` starts some 80 of them (issue 12). Here a worker's first sandbox starts a
-fork server instead (``python -m tests.forkserver SOCKET``), which imports those modules once;
-every sandbox after that is an ``os.fork()`` of it that runs the same ``-m`` module as
-``__main__`` (:func:`runpy.run_module`) with the same arguments, environment and working folder,
-its stdout the pipe and its stderr the file the test gave it (both passed over a UNIX socket with
-:func:`socket.send_fds`). So the sandbox is the same code in a process of its own, bound to its own
-port, stopped by SIGTERM as before; only the interpreter's start-up is shared. The same idea as
-:mod:`multiprocessing`'s forkserver start method with its preload list (Python docs,
-``set_forkserver_preload``), for a process that is not a multiprocessing target.
+CPU, and ``make test`` starts some 80 of them. A ``python -m scrapy crawl ...`` imports Scrapy,
+Twisted, peewee and the project before it does anything, about 0.45 s of the 0.6 s a ``scrapy
+list`` costs, and the suite starts some 70 Scrapy commands for their exit statuses, signals,
+kills and concurrent runs (issue 12). Here a worker's first such process starts a fork server
+instead (``python -m tests.forkserver SOCKET``), which imports those modules once (the Scrapy
+ones on the first Scrapy command); every process after that is an ``os.fork()`` of it that runs
+the same ``-m`` module as ``__main__`` (:func:`runpy.run_module`) with the same arguments,
+environment, working folder and ``sys.path[0]``, its standard streams the pipes or files the
+test gave (passed over a UNIX socket with :func:`socket.send_fds`). It ends as a new interpreter
+would: an exception or ``sys.exit()`` leaves through the interpreter's own exit (threads joined,
+``atexit`` run, streams flushed). The same idea as :mod:`multiprocessing`'s forkserver start
+method with its preload list (Python docs, ``set_forkserver_preload``), for processes that are not
+multiprocessing targets.
 
-What differs from a new interpreter: the sandbox is the fork server's child, not the test's, so
-its exit status is not known (:meth:`ForkedSandbox.poll` gives 0 once it has exited, watched
-through a pidfd); ``random`` is reseeded in every child (``os.register_at_fork``, done by the
-random module itself). ``tests/sandbox/test_process.py`` starts its sandboxes as new interpreters,
-the way ``make demo`` and the benchmarks do.
+Each process is forked twice: the server forks a waiter, the waiter forks the process and reports
+its pid and then its wait status on the test's connection, so :class:`ForkedProcess` has the
+exit code a :class:`subprocess.Popen` would have (a negative signal number when killed). The
+waiter kills the process when the test's end of the connection closes first (the worker died),
+and the server exits when the worker that started it has gone (it checks every second).
 
-The server exits when the worker that started it has gone (it checks its parent every second).
+What differs from a new interpreter: the modules are imported before the process's environment
+and working folder are set, so a module that reads either at import would read the server's;
+none of those preloaded does (the settings module, which reads ``.env``, is never preloaded:
+:func:`serve` refuses to fork Scrapy commands if it or Twisted's reactor got imported).
+``random`` is reseeded in every child (``os.register_at_fork``, done by the random module
+itself). Tests that are about a command's start-up (``tests/test_preload.py``,
+``tests/sandbox/test_process.py``), the README's commands and ``make demo`` start new interpreters.
+
+In the tests: :func:`run` and :func:`popen` take :func:`subprocess.run`'s and
+:class:`subprocess.Popen`'s arguments (the ones the suite uses) and fork ``python [-u] -m
+scrapy ...`` when ``tests/conftest.py`` has set :data:`SERVER`; anything else, or no server,
+goes to :mod:`subprocess` unchanged.
 """
 
 import io
@@ -32,37 +48,75 @@ import socket
 import subprocess
 import sys
 import tempfile
-import traceback
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # What every sandbox imports before it serves (the modules SandboxProcess and its subclasses run).
 PRELOAD = ("discogs_harvest.sandbox.__main__", "discogs_harvest.sandbox.youtube", "discogs_harvest.sandbox.foreign")
+# What a Scrapy command imports (loaded by the server on the first one): Scrapy's engine and
+# command line, and every module of the project but the ones that read the environment or the
+# working folder at import (settings), run as scripts (__main__, demo) or are not a crawl's
+# (browse: Datasette).
+SCRAPY_PRELOAD = ("scrapy.cmdline", "scrapy.crawler", "scrapy.core.engine", "scrapy.core.scraper",
+                  "scrapy.core.downloader.handlers.http11", "scrapy.extensions.feedexport", "scrapy.commands.crawl")
+NOT_PRELOADED = ("discogs_harvest.settings", "discogs_harvest.demo", "discogs_harvest.browse", ".__main__")
+FORKED_MODULES = {"scrapy": "scrapy"}  # a ``-m`` module forked here -> the preload group it needs
 MAX_REQUEST = 1 << 20
+SERVER = None  # the worker's ForkServer, set by tests/conftest.py; None: run() and popen() use subprocess
 
 
-class ForkedSandbox:
-    """The part of :class:`subprocess.Popen` that SandboxProcess uses, for a forked sandbox."""
+class ForkedProcess:
+    """The part of :class:`subprocess.Popen` the suite uses, for a forked process."""
 
-    def __init__(self, pid, stdout):
+    def __init__(self, args, pid, status, stdin=None, stdout=None, stderr=None):
+        self.args = args
         self.pid = pid
-        self.stdout = stdout
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.returncode = None
-        self._pidfd = os.pidfd_open(pid)
+        self._status = status  # the waiter's connection: the wait status comes on it
 
     def poll(self):
         return self.wait(timeout=0, raise_timeout=False)
 
     def wait(self, timeout=None, raise_timeout=True):
         if self.returncode is None:
-            ready, _, _ = select.select([self._pidfd], [], [], timeout)
+            ready, _, _ = select.select([self._status], [], [], timeout)
             if not ready:
                 if raise_timeout:
-                    raise subprocess.TimeoutExpired(f"sandbox {self.pid}", timeout)
+                    raise subprocess.TimeoutExpired(self.args, timeout)
                 return None
-            self.returncode = 0  # exited; its status went to the fork server
-            os.close(self._pidfd)
+            line = read_line(self._status)
+            self._status.close()
+            # No status: the waiter itself was killed; the process is gone or going with it.
+            self.returncode = os.waitstatus_to_exitcode(int(line)) if line else -signal.SIGKILL
         return self.returncode
+
+    def communicate(self, input=None, timeout=None):
+        """``(stdout, stderr)`` read to the end (None where not a pipe), ``input`` written first."""
+        results = {}
+
+        def read(name, stream):
+            results[name] = stream.read()
+            stream.close()
+
+        threads = [threading.Thread(target=read, args=(name, stream), daemon=True)
+                   for name, stream in (("stdout", self.stdout), ("stderr", self.stderr)) if stream is not None]
+        for thread in threads:
+            thread.start()
+        if self.stdin is not None:
+            try:
+                if input:
+                    self.stdin.write(input)
+                self.stdin.close()
+            except BrokenPipeError:
+                pass
+        for thread in threads:
+            thread.join(timeout)
+            if thread.is_alive():
+                raise subprocess.TimeoutExpired(self.args, timeout)
+        self.wait(timeout)
+        return results.get("stdout"), results.get("stderr")
 
     def send_signal(self, sig):
         if self.returncode is None:
@@ -77,21 +131,31 @@ class ForkedSandbox:
     def kill(self):
         self.send_signal(signal.SIGKILL)
 
+    def __enter__(self):
+        return self
 
-class SandboxForkServer:
-    """Starts the fork server on first use and asks it for sandboxes (a SandboxProcess launcher)."""
+    def __exit__(self, *exc_info):
+        for stream in (self.stdin, self.stdout, self.stderr):
+            if stream is not None:
+                stream.close()
+        self.wait()
+
+
+class ForkServer:
+    """Starts the fork server on first use and asks it for processes (also SandboxProcess's launcher)."""
 
     def __init__(self):
         self.folder = None
         self.path = None  # the server's socket, in folder
         self.process = None
+        self.refused = set()  # preload groups the server could not load: those go to subprocess
 
     @staticmethod
     def available():
         return hasattr(os, "pidfd_open") and hasattr(socket, "send_fds")
 
     def start(self):
-        self.folder = tempfile.mkdtemp(prefix="sandbox-forkserver-")
+        self.folder = tempfile.mkdtemp(prefix="forkserver-")
         path = os.path.join(self.folder, "socket")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
         self.process = subprocess.Popen([sys.executable, "-m", "tests.forkserver", path], cwd=ROOT, env=env,
@@ -99,7 +163,7 @@ class SandboxForkServer:
         ready = self.process.stdout.readline().strip()
         if ready != "ready":
             self.stop()
-            raise RuntimeError(f"the sandbox fork server did not start: {ready!r}")
+            raise RuntimeError(f"the fork server did not start: {ready!r}")
         self.path = path
 
     def stop(self):
@@ -113,66 +177,194 @@ class SandboxForkServer:
             self.folder = None
 
     def launch(self, module, args, env, stderr):
-        """A running ``python -m module *args`` (forked), its stdout readable as text."""
+        """A running ``python -u -m module *args`` (forked), its stdout readable as text (SandboxProcess)."""
+        return self.fork(module, args, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+
+    def fork(self, module, args, env=None, cwd=None, preload=None, stdin=None, stdout=None, stderr=None,
+             text=False, encoding=None, errors=None):
+        """``python -m module *args`` forked, its streams as :class:`subprocess.Popen` takes them
+        (None: the server's, which are the worker's); None if the server cannot load ``preload``."""
         if self.process is None or self.process.poll() is not None:
             self.start()
-        read, write = os.pipe()
+        text = text or encoding is not None or errors is not None
+        ours, theirs = {}, []  # our ends by name; the child's fds 0, 1 and 2, in order
         try:
-            request = json.dumps({"module": module, "args": list(args), "env": dict(env), "cwd": os.getcwd()})
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            for target, name, spec in ((0, "stdin", stdin), (1, "stdout", stdout), (2, "stderr", stderr)):
+                if spec is None:  # inherited, as subprocess does: this process's own
+                    fd = os.dup(target)
+                elif spec == subprocess.STDOUT and name == "stderr":
+                    fd = os.dup(theirs[1])
+                elif spec == subprocess.PIPE:
+                    read, write = os.pipe()
+                    fd, ours[name] = (read, write) if name == "stdin" else (write, read)
+                elif spec == subprocess.DEVNULL:
+                    fd = os.open(os.devnull, os.O_RDWR)
+                else:
+                    fd = os.dup(spec if isinstance(spec, int) else spec.fileno())
+                theirs.append(fd)
+            # One line of JSON (its newlines escaped): the connection stays open both ways, so the
+            # waiter knows this end has gone when it reads the end of it.
+            request = json.dumps({"module": module, "args": list(map(str, args)), "preload": preload,
+                                  "env": dict(os.environ if env is None else env), "cwd": str(cwd or os.getcwd())})
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
                 connection.connect(self.path)
-                socket.send_fds(connection, [request.encode()], [write, stderr.fileno()])
-                connection.shutdown(socket.SHUT_WR)
-                pid = int(connection.makefile().read())
+                socket.send_fds(connection, [request.encode() + b"\n"], theirs)
+                first = read_line(connection)
+            except BaseException:
+                connection.close()
+                raise
         except BaseException:
-            os.close(read)
+            for fd in ours.values():
+                os.close(fd)
             raise
         finally:
-            os.close(write)
-        return ForkedSandbox(pid, io.open(read, "r", encoding="utf-8"))
+            for fd in theirs:
+                os.close(fd)
+        if not first.isdigit():  # the server could not load what the module needs
+            connection.close()
+            for fd in ours.values():
+                os.close(fd)
+            self.refused.add(preload)
+            return None
+        streams = {}
+        for name, fd in ours.items():
+            mode = "w" if name == "stdin" else "r"
+            streams[name] = (io.open(fd, mode, encoding=encoding, errors=errors) if text
+                             else io.open(fd, mode + "b"))
+        return ForkedProcess([sys.executable, "-m", module, *args], int(first), connection, **streams)
+
+
+def read_line(connection):
+    """One line from ``connection``, read a byte at a time (a buffered reader could take the next
+    line too, which ``select`` would then never see coming); "" at its end."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = connection.recv(1)
+        if not byte:
+            break
+        line += byte
+    return line.decode().strip()
+
+
+def forkable(argv):
+    """``(module, args, preload group)`` of a ``python [-u] -m module ...`` the server forks, else None."""
+    argv = [str(arg) for arg in argv] if isinstance(argv, (list, tuple)) else None
+    if not argv or argv[0] != sys.executable:
+        return None
+    rest = argv[1:]
+    if rest[:1] == ["-u"]:
+        rest = rest[1:]
+    if len(rest) < 2 or rest[0] != "-m" or rest[1] not in FORKED_MODULES:
+        return None
+    return rest[1], rest[2:], FORKED_MODULES[rest[1]]
+
+
+def popen(argv, **kwargs):
+    """:class:`subprocess.Popen`, forked from the worker's server where it can be."""
+    found = forkable(argv)
+    if SERVER is not None and found and found[2] not in SERVER.refused:
+        module, args, preload = found
+        process = SERVER.fork(module, args, preload=preload, **kwargs)
+        if process is not None:
+            return process
+    return subprocess.Popen(argv, **kwargs)
+
+
+def run(argv, *, input=None, capture_output=False, timeout=None, check=False, **kwargs):
+    """:func:`subprocess.run`, forked from the worker's server where it can be."""
+    if SERVER is None or not forkable(argv):
+        return subprocess.run(argv, input=input, capture_output=capture_output, timeout=timeout, check=check,
+                              **kwargs)
+    if capture_output:
+        kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if input is not None:
+        kwargs["stdin"] = subprocess.PIPE
+    with popen(argv, **kwargs) as process:
+        try:
+            out, err = process.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    if check and process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, argv, out, err)
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
 # --- the server -------------------------------------------------------------------------
 
 
-def child(request, stdout, stderr):
-    """In the forked child: become ``python -u -m module *args`` and never return."""
-    code = 1
+def preload(group):
+    """Import what the ``group``'s commands import (only "scrapy" is known); False when that
+    failed or imported a module that must not be shared (the reason on the server's stderr)."""
+    import pkgutil
+    import traceback
+
+    if group != "scrapy":
+        return False
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.dup2(stdout, 1)
-        os.dup2(stderr, 2)
-        os.close(stdout)
-        os.close(stderr)
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        sys.argv = [request["module"], *request["args"]]
-        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, (int, type(None))):
-            print(exc.code, file=sys.stderr)
-    except BaseException:
+        import discogs_harvest
+
+        for name in SCRAPY_PRELOAD:
+            __import__(name)
+        for found in pkgutil.walk_packages(discogs_harvest.__path__, "discogs_harvest."):
+            if not any(found.name.startswith(prefix) or found.name.endswith(prefix) for prefix in NOT_PRELOADED):
+                __import__(found.name)
+    except Exception:
         traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        os._exit(code)
+        return False
+    shared = {"discogs_harvest.settings", "twisted.internet.reactor"} & sys.modules.keys()
+    if shared:
+        print(f"fork server: preloading imported {', '.join(sorted(shared))}; Scrapy commands run as new "
+              "interpreters", file=sys.stderr)
+    return not shared
+
+
+def become(request, fds):
+    """In the forked process: set up as ``python -m module *args`` would be, then run it. Never
+    returns: the module's end (an exception, ``sys.exit()``, or falling off) leaves the interpreter."""
+    for name in ("SIGCHLD", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True, errors="backslashreplace")
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    # As the interpreter starts: the working folder first (-m), then PYTHONPATH's entries.
+    extra = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry and entry not in sys.path]
+    sys.path[:1] = [request["cwd"], *extra]
+    sys.argv = [request["module"], *request["args"]]
+    runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+    raise SystemExit(0)
+
+
+def wait_for(pid, connection):
+    """In the waiter: report ``pid`` and then its wait status; kill it if the test goes first."""
+    connection.sendall(f"{pid}\n".encode())
+    watched = os.pidfd_open(pid)
+    ready, _, _ = select.select([watched, connection], [], [])
+    if watched not in ready:  # the test's end closed (the worker died): do not leave it running
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    try:
+        connection.sendall(f"{status}\n".encode())
+    except OSError:
+        pass
 
 
 def serve(path):
     for name in PRELOAD:
         __import__(name)
+    loaded = {None: True}  # preload group -> whether the server can fork its processes
     parent = os.getppid()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the sandboxes
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the waiters
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
@@ -185,21 +377,32 @@ def serve(path):
             continue
         with connection:
             connection.settimeout(10)
-            data, fds, _, _ = socket.recv_fds(connection, MAX_REQUEST, 2)
-            while True:
+            data, fds, _, _ = socket.recv_fds(connection, MAX_REQUEST, 3)
+            while not data.endswith(b"\n"):
                 more = connection.recv(MAX_REQUEST)
                 if not more:
                     break
                 data += more
             request = json.loads(data)
-            pid = os.fork()
-            if pid == 0:
+            group = request["preload"]
+            if group not in loaded:
+                loaded[group] = preload(group)
+            if not loaded[group]:
+                connection.sendall(b"refused\n")
+            elif os.fork() == 0:  # the waiter
                 listener.close()
-                connection.close()
-                child(request, *fds)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                connection.settimeout(None)
+                pid = os.fork()
+                if pid == 0:
+                    connection.close()
+                    become(request, fds)
+                for fd in fds:
+                    os.close(fd)
+                wait_for(pid, connection)
+                os._exit(0)
             for fd in fds:
                 os.close(fd)
-            connection.sendall(str(pid).encode())
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ These need a PostgreSQL server (tests/services.py: skipped with the reason when 
 failed under .ci/run). The rest of the suite runs on PostgreSQL with TEST_DATABASE_URL.
 """
 
-import subprocess
 import sys
 import threading
 
@@ -17,6 +16,7 @@ from discogs_harvest.freshness import close_database
 from discogs_harvest.migrations import missing_columns
 from discogs_harvest.models import HarvestRun, PendingListing, Seller, Track
 from discogs_harvest.postgres import ensure_identity_keys, redact
+from tests import forkserver
 from tests.integration.crawling import ROOT
 from tests.services import PostgresSchema, postgres_base_url
 
@@ -108,7 +108,7 @@ def test_passwords_never_appear_in_messages():
 def test_scrapy_crawl_refuses_an_unreachable_server_in_one_line_and_exit_2(tmp_path):
     command = [sys.executable, "-m", "scrapy", "crawl", "release", "-a", "ids=249504",
                "-s", "DATABASE_URL=postgresql://postgres@127.0.0.1:1/test", "-s", "DATABASE_LOCK_TIMEOUT=2"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = forkserver.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode == 2
     assert len(errors) == 1 and errors[0].startswith("error: cannot reach PostgreSQL at 127.0.0.1:1/test: ")

@@ -3,12 +3,12 @@
 import gzip
 import shutil
 import sqlite3
-import subprocess
 import sys
 
 import pytest
 
 from discogs_harvest.sandbox.dumps import write_dump
+from tests import forkserver
 from tests.dump.test_release import SAMPLE
 from tests.integration.crawling import ROOT
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.timeout(120)
 
 def import_dump(database, *args):
     command = [sys.executable, "-m", "scrapy", "import_dump", *map(str, args), "-s", f"DATABASE_URL=sqlite:///{database}"]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=100)
+    return forkserver.run(command, cwd=ROOT, capture_output=True, text=True, timeout=100)
 
 
 def test_import_dump_command(tmp_path):

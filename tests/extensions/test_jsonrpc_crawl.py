@@ -26,6 +26,8 @@ from discogs_harvest.extensions import rpc_protocol as rpc
 from discogs_harvest.extensions.progress import eta_seconds, requests_left
 from discogs_harvest.sandbox.process import SandboxProcess
 
+from tests import forkserver
+
 ROOT = Path(__file__).resolve().parents[2]
 SPIDER_FILE = Path(__file__).with_name("crawl_spider.py")
 SPIDER = "control_test"
@@ -64,7 +66,7 @@ class Crawl:
 
     def __enter__(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL", "JSONRPC_"))}
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        self.process = forkserver.popen(self.command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self.read, daemon=True).start()
         self.url = self.wait_for(LISTENING, timeout=30).group(1)

@@ -6,11 +6,11 @@ only from that ``.env``: the environment passed on has no ``DISCOGS_*`` variable
 """
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from discogs_harvest.inventory_export import EXPORT_LACKS
+from tests import forkserver
 from tests.integration.crawling import ROOT, CrawlResult, api_requests
 from tests.integration.inprocess import run_in_process
 
@@ -69,7 +69,7 @@ def owner_command(sandbox, database, *spider_args, settings=None):
 
 def owner_crawl(folder, sandbox, database, *spider_args, settings=None, timeout=240):
     """``scrapy crawl seller_inventory`` from ``folder`` (credentials from its ``.env``), a process."""
-    result = subprocess.run(owner_command(sandbox, database, *spider_args, settings=settings), cwd=folder,
+    result = forkserver.run(owner_command(sandbox, database, *spider_args, settings=settings), cwd=folder,
                             env=environment(), capture_output=True, text=True, timeout=timeout)
     return CrawlResult(result.returncode, result.stdout, result.stderr)
 

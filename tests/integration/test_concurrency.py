@@ -15,12 +15,12 @@ sellers of 3,000 and 2,500 listings in batches of 25 this test harvested before 
 turns, not the sellers' size, are what the test is about.
 """
 
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests import forkserver
 from tests.integration.crawling import ROOT, CrawlResult, crawl_command, logical_snapshot, rows
 from tests.integration.inprocess import crawl_in_process
 
@@ -45,7 +45,7 @@ def per_seller(database):
 
 def run(command_and_environment):
     command, environment = command_and_environment
-    result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    result = forkserver.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
     return CrawlResult(result.returncode, result.stdout, result.stderr)
 
 

@@ -2,11 +2,11 @@
 
 import os
 import re
-import subprocess
 import sys
 
 import pytest
 
+from tests import forkserver
 from tests.integration.crawling import ROOT, TOKEN
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
 def scrapy(sandbox, tmp_path, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL"))}
     env.update(DISCOGS_API_URL=sandbox.url, DISCOGS_TOKEN=TOKEN, DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env, capture_output=True,
+    return forkserver.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=100)
 
 

@@ -21,6 +21,7 @@ import pytest
 from discogs_harvest.enrich.matching import album_confidence
 from discogs_harvest.enrich.wikipedia import page_title
 from discogs_harvest.sandbox.foreign import Album, ForeignStandInProcess, albums_from_database
+from tests import forkserver
 from tests.integration.crawling import ROOT, crawl_command, rows
 from tests.integration.inprocess import crawl_in_process as crawl
 
@@ -132,7 +133,7 @@ def test_enrichment_of_200_releases(module_sandbox, harvested, stand_in, tmp_pat
     command, environ = crawl_command("apple_music", module_sandbox, database, settings=slow,
                                      env=apple_env(stand_in, tmp_path))
     seq = stand_in.log()[-1]["seq"]
-    process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = forkserver.popen(command, cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         while len(matches(database, "apple_music")) < 60 and time.monotonic() < deadline and process.poll() is None:

@@ -17,6 +17,7 @@ import pytest
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
+from tests import forkserver
 from tests.integration.crawling import ROOT, TOKEN, api_requests, crawl, crawl_command, logical_snapshot, rows
 from tests.integration.inprocess import crawl_in_process
 
@@ -104,7 +105,7 @@ def interrupt(sandbox, database, how):
     sandbox.faults(slow_rate=1.0, slow_seconds=0.3, path_regex="/inventory$")
     settings = {"LOG_LEVEL": "DEBUG", "JSONRPC_ENABLED": "1" if how == "jsonrpc" else "0", "JSONRPC_PORT": "0"}
     command, env = crawl_command("seller_inventory", sandbox, database, f"seller={SELLER}", settings=settings)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+    process = forkserver.popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                text=True)
     lines, done, answers = [], threading.Event(), []
 

@@ -8,13 +8,13 @@ credential setting: the sandbox, which takes only that token, sees every request
 with it, and the token shows nowhere the secrets test searches.
 """
 
-import subprocess
 import sys
 
 import pytest
 
 from discogs_harvest.project import dotenv_files
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests import forkserver
 from tests.integration.crawling import ROOT
 from tests.integration.test_secrets import SECRET, SELLER, TOKEN, harvest_with_everything_on
 
@@ -48,7 +48,7 @@ def test_a_harvest_authenticates_with_the_keyring_token(file_keyring, tmp_path, 
     monkeypatch.chdir(ROOT)
     assert dotenv_files() == []  # no .env anywhere the settings look
 
-    login = subprocess.run([sys.executable, "-m", "scrapy", "discogs_login", "--keyring", "--token"], cwd=ROOT,
+    login = forkserver.run([sys.executable, "-m", "scrapy", "discogs_login", "--keyring", "--token"], cwd=ROOT,
                            input=TOKEN + "\n", capture_output=True, text=True, timeout=60)
     assert login.returncode == 0, login.stderr
     assert f"DISCOGS_TOKEN saved to the system keyring ({FILE_BACKEND}" in login.stdout

@@ -15,6 +15,7 @@ import threading
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests import forkserver
 from tests.integration.crawling import ROOT, TOKEN, rows
 from tests.integration.inprocess import crawl_in_process as crawl
 
@@ -41,7 +42,7 @@ def harvest_until_outage(sandbox, database):
         command += ["-s", f"{name}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL"))}
     env["DISCOGS_TOKEN"] = TOKEN
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+    process = forkserver.popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                text=True)
     lines, stopped = [], threading.Event()
 

@@ -19,6 +19,7 @@ from discogs_harvest.inventory_export import EXPORT_LACKS
 
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.sandbox.sellers import STATUS_MIX
+from tests import forkserver
 from tests.integration.crawling import api_requests, logical_snapshot, rows
 from tests.integration.owner import (CONSUMER, OAUTH_SECRET, OAUTH_TOKEN, OWNER_ARGS, SHOP, environment,
                                      owner_crawl, owner_crawl_in_process, project, scrapy_command,
@@ -48,7 +49,7 @@ def harvested(owner_sandbox, tmp_path_factory):
 
 def test_login_then_a_signed_harvest_of_the_whole_inventory(owner_sandbox, tmp_path):
     folder = project(tmp_path / "shop", **CONSUMER)
-    login = subprocess.Popen(
+    login = forkserver.popen(
         scrapy_command("discogs_login", sandbox=owner_sandbox,
                        settings={"DISCOGS_AUTHORIZE_URL": owner_sandbox.url + "/oauth/authorize"}),
         cwd=folder, env=environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -17,6 +17,7 @@ import zlib
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests import forkserver
 from tests.integration.crawling import ROOT, TOKEN, kill_when, rows
 from tests.integration.inprocess import crawl_in_process as crawl
 
@@ -44,7 +45,7 @@ def start_and_kill(sandbox, database, args, pages):
                 "DISCOGS_RATE_LIMIT": "200", "JSONRPC_ENABLED": "0", "LOG_LEVEL": "DEBUG"}
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DISCOGS_TOKEN": TOKEN},
+    process = forkserver.popen(command, cwd=ROOT, env={**os.environ, "DISCOGS_TOKEN": TOKEN},
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     seen = []
 

@@ -4,12 +4,12 @@ row from the kept bodies, and the sandbox sees no request."""
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 
 import pytest
 
 from discogs_harvest.models import DERIVED_MODELS
+from tests import forkserver
 from tests.integration.crawling import ROOT, api_requests
 from tests.integration.inprocess import crawl_in_process as crawl
 from tests.integration.inprocess import run_command_in_process
@@ -36,7 +36,7 @@ def rebuild(sandbox, database, *extra, process=False):
                "-s", f"DISCOGS_API_URL={sandbox.url}", *extra]
     if not process:
         return run_command_in_process(command, dict(os.environ))
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    return forkserver.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
 
 
 @pytest.fixture(scope="module")

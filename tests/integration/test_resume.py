@@ -19,6 +19,7 @@ import pytest
 from discogs_harvest.sandbox.process import SandboxProcess
 from discogs_harvest.spiders import seller_inventory
 from discogs_harvest.spiders.ahead import PagesBehind
+from tests import forkserver
 from tests.integration.crawling import ROOT, TOKEN, api_requests, kill_when, logical_snapshot, rows
 from tests.integration.inprocess import crawl_in_process as crawl
 
@@ -75,7 +76,7 @@ def start_and_kill(sandbox, database, kill_when_line, settings, ready=None):
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     env = {**os.environ, "DISCOGS_TOKEN": TOKEN}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+    process = forkserver.popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                text=True)
     killed = kill_when(process, kill_when_line, database, ready)
     assert killed and process.returncode == -signal.SIGKILL, "the harvest ended before the kill point"

@@ -31,6 +31,7 @@ from types import SimpleNamespace
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests import forkserver
 from tests.integration.crawling import ROOT, api_requests, crawl
 
 pytestmark = pytest.mark.timeout(60)
@@ -142,7 +143,7 @@ def harvest_with_everything_on(sandbox, tmp_path, credentials, seller=SELLER, rp
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCOGS_", "DATABASE_URL", "JSONRPC_"))}
     since = len(sandbox.log())
 
-    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = forkserver.popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     reader = StderrReader(child.stderr)
     reader.start()
     try:

@@ -7,7 +7,6 @@ the ``listing_events`` of each run are compared with the part of it made since t
 
 import html
 import json
-import subprocess
 import sys
 from urllib.parse import parse_qs
 
@@ -18,6 +17,7 @@ from discogs_harvest.keepers import parse_keepers
 from discogs_harvest.loaders import load_listing
 from discogs_harvest.sandbox.catalog import Catalog
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests import forkserver
 from tests.integration.conftest import FAST_SANDBOX
 from tests.integration.crawling import ROOT, api_requests, rows
 from tests.integration.inprocess import crawl_in_process as crawl
@@ -92,7 +92,7 @@ def test_three_runs_record_exactly_the_changes_the_sandbox_made(watched):
 
     # `scrapy changes` feeds what the latest run recorded.
     out = database.parent / "changes.json"
-    done = subprocess.run([sys.executable, "-m", "scrapy", "changes", SELLER, "-O", str(out), "-s",
+    done = forkserver.run([sys.executable, "-m", "scrapy", "changes", SELLER, "-O", str(out), "-s",
                            f"DATABASE_URL=sqlite:///{database}"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     fed = json.loads(out.read_text())

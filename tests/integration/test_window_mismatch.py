@@ -15,6 +15,7 @@ import time
 import pytest
 
 from discogs_harvest.sandbox.process import SandboxProcess
+from tests import forkserver
 from tests.integration.crawling import ROOT, TOKEN, api_requests
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
@@ -30,7 +31,7 @@ def test_a_too_short_period_is_said_once_and_corrected(tmp_path):
         command = [sys.executable, "-m", "scrapy", "crawl", "release", "-a", f"ids={IDS}",
                    "-s", f"DISCOGS_API_URL={sandbox.url}", "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'w.db'}",
                    "-s", "DISCOGS_RATE_PERIOD=1", "-s", "DISCOGS_RATE_LIMIT=20"]
-        with subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) as harvest:
+        with forkserver.popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) as harvest:
             lines = []
             try:
                 for line in harvest.stderr:

@@ -2,7 +2,6 @@
 the skip list, the scope options and template overrides; and the artwork the harvest downloaded."""
 
 import json
-import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -15,6 +14,7 @@ from discogs_harvest.freshness import database_for
 from discogs_harvest.site.collect import Scope, collect
 from discogs_harvest.site.pages import site_pages
 from discogs_harvest.site.render import MANIFEST, write_site
+from tests import forkserver
 from tests.integration.crawling import ROOT
 from tests.site.conftest import SELLER
 
@@ -188,7 +188,7 @@ def test_templates_can_be_overridden(harvest, site_database, tmp_path):
 def test_the_command(harvest, tmp_path):
     harvested, *_ = harvest
     env = {"DATABASE_URL": harvested.url, "IMAGES_STORE": str(harvested.images), "PATH": "/usr/bin:/bin"}
-    run = lambda *args: subprocess.run([sys.executable, "-m", "scrapy", "site", *map(str, args)], cwd=ROOT,  # noqa
+    run = lambda *args: forkserver.run([sys.executable, "-m", "scrapy", "site", *map(str, args)], cwd=ROOT,  # noqa
                                        env=env, capture_output=True, text=True, timeout=120)
     bad = run(tmp_path / "out", "--skip", "12,abc")
     assert (bad.returncode, bad.stderr.strip()) == (2, "error: --skip '12,abc' is neither release ids (1,2,3) nor "
