@@ -127,13 +127,15 @@ def pytest_configure(config):
     # Sandboxes and `python -m scrapy` commands are forked from one warm interpreter per worker
     # (tests/forkserver.py).
     if forkserver.ForkServer.available():
-        SandboxProcess.launcher = forkserver.SERVER = forkserver.ForkServer()
+        SandboxProcess.launcher = forkserver.ForkServer("sandbox")
+        forkserver.SERVER = forkserver.ForkServer("scrapy")
 
 
 def pytest_unconfigure(config):
-    if forkserver.SERVER is not None:
-        forkserver.SERVER.stop()
-        SandboxProcess.launcher = forkserver.SERVER = None
+    for server in (SandboxProcess.launcher, forkserver.SERVER):
+        if server is not None:
+            server.stop()
+    SandboxProcess.launcher = forkserver.SERVER = None
     # Crawls run in this process leave the reactor's thread pool running (tests/integration/inprocess.py).
     inprocess = sys.modules.get("tests.integration.inprocess")
     if inprocess is not None:

@@ -7,15 +7,18 @@ CPU, and ``make test`` starts some 80 of them. A ``python -m scrapy crawl ...`` 
 Twisted, peewee and the project before it does anything, about 0.45 s of the 0.6 s a ``scrapy
 list`` costs, and the suite starts some 70 Scrapy commands for their exit statuses, signals,
 kills and concurrent runs (issue 12). Here a worker's first such process starts a fork server
-instead (``python -m tests.forkserver SOCKET``), which imports those modules once (the Scrapy
-ones on the first Scrapy command); every process after that is an ``os.fork()`` of it that runs
-the same ``-m`` module as ``__main__`` (:func:`runpy.run_module`) with the same arguments,
-environment, working folder and ``sys.path[0]``, its standard streams the pipes or files the
-test gave (passed over a UNIX socket with :func:`socket.send_fds`). It ends as a new interpreter
-would: an exception or ``sys.exit()`` leaves through the interpreter's own exit (threads joined,
-``atexit`` run, streams flushed). The same idea as :mod:`multiprocessing`'s forkserver start
-method with its preload list (Python docs, ``set_forkserver_preload``), for processes that are not
-multiprocessing targets.
+instead (``python -m tests.forkserver GROUP SOCKET``; one for sandboxes, one for Scrapy
+commands, so a sandbox does not carry Scrapy), which imports those modules once and freezes
+them (:func:`gc.freeze`: the children's collections neither walk nor copy them); every process
+after that is an ``os.fork()`` of it that runs the same ``-m`` module as ``__main__``
+(:func:`runpy.run_module`) with the same arguments, environment, working folder and
+``sys.path[0]``, its standard streams the pipes or files the test gave (passed over a UNIX
+socket with :func:`socket.send_fds`). A Scrapy command ends as a new interpreter would: an
+exception or ``sys.exit()`` leaves through the interpreter's own exit (threads joined, ``atexit``
+run, streams flushed, objects finalised: its SQLite connections close). A sandbox ends at once
+once its streams are flushed (:func:`os._exit`), as it always has here. The same idea as
+:mod:`multiprocessing`'s forkserver start method with its preload list (Python docs,
+``set_forkserver_preload``), for processes that are not multiprocessing targets.
 
 Each process is forked twice: the server forks a waiter, the waiter forks the process and reports
 its pid and then its wait status on the test's connection, so :class:`ForkedProcess` has the
@@ -26,7 +29,8 @@ and the server exits when the worker that started it has gone (it checks every s
 What differs from a new interpreter: the modules are imported before the process's environment
 and working folder are set, so a module that reads either at import would read the server's;
 none of those preloaded does (the settings module, which reads ``.env``, is never preloaded:
-:func:`serve` refuses to fork Scrapy commands if it or Twisted's reactor got imported).
+the Scrapy server refuses to start if it or Twisted's reactor got imported, and the commands
+then run as new interpreters).
 ``random`` is reseeded in every child (``os.register_at_fork``, done by the random module
 itself). Tests that are about a command's start-up (``tests/test_preload.py``,
 ``tests/sandbox/test_process.py``), the README's commands and ``make demo`` start new interpreters.
@@ -36,6 +40,8 @@ In the tests: :func:`run` and :func:`popen` take :func:`subprocess.run`'s and
 scrapy ...`` when ``tests/conftest.py`` has set :data:`SERVER`; anything else, or no server,
 goes to :mod:`subprocess` unchanged.
 """
+
+import gc
 
 import io
 import json
@@ -49,21 +55,25 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # What every sandbox imports before it serves (the modules SandboxProcess and its subclasses run).
-PRELOAD = ("discogs_harvest.sandbox.__main__", "discogs_harvest.sandbox.youtube", "discogs_harvest.sandbox.foreign")
-# What a Scrapy command imports (loaded by the server on the first one): Scrapy's engine and
-# command line, and every module of the project but the ones that read the environment or the
-# working folder at import (settings), run as scripts (__main__, demo) or are not a crawl's
-# (browse: Datasette).
+SANDBOX_PRELOAD = ("discogs_harvest.sandbox.__main__", "discogs_harvest.sandbox.youtube",
+                   "discogs_harvest.sandbox.foreign")
+# What a Scrapy command imports: Scrapy's engine and command line, and every module of the project
+# but the ones that read the environment or the working folder at import (settings), run as
+# scripts (__main__, demo) or are not a crawl's (browse: Datasette; the sandbox).
 SCRAPY_PRELOAD = ("scrapy.cmdline", "scrapy.crawler", "scrapy.core.engine", "scrapy.core.scraper",
                   "scrapy.core.downloader.handlers.http11", "scrapy.extensions.feedexport", "scrapy.commands.crawl")
-NOT_PRELOADED = ("discogs_harvest.settings", "discogs_harvest.demo", "discogs_harvest.browse", ".__main__")
-FORKED_MODULES = {"scrapy": "scrapy"}  # a ``-m`` module forked here -> the preload group it needs
+NOT_PRELOADED = ("discogs_harvest.settings", "discogs_harvest.demo", "discogs_harvest.browse",
+                 "discogs_harvest.sandbox", ".__main__")
+# Modules that must not be in a Scrapy command's process before it starts.
+NEVER_SHARED = ("discogs_harvest.settings", "twisted.internet.reactor")
+FORKED_MODULES = ("scrapy",)  # the ``-m`` modules run() and popen() fork
 MAX_REQUEST = 1 << 20
-SERVER = None  # the worker's ForkServer, set by tests/conftest.py; None: run() and popen() use subprocess
+SERVER = None  # the worker's Scrapy ForkServer, set by tests/conftest.py; None: run() and popen() use subprocess
 
 
 class ForkedProcess:
@@ -142,13 +152,15 @@ class ForkedProcess:
 
 
 class ForkServer:
-    """Starts the fork server on first use and asks it for processes (also SandboxProcess's launcher)."""
+    """Starts a fork server of ``group`` ("sandbox": SandboxProcess's launcher; "scrapy") on first
+    use and asks it for processes."""
 
-    def __init__(self):
+    def __init__(self, group="sandbox"):
+        self.group = group
         self.folder = None
         self.path = None  # the server's socket, in folder
         self.process = None
-        self.refused = set()  # preload groups the server could not load: those go to subprocess
+        self.refused = None  # why the server could not start: its processes go to subprocess
 
     @staticmethod
     def available():
@@ -158,11 +170,14 @@ class ForkServer:
         self.folder = tempfile.mkdtemp(prefix="forkserver-")
         path = os.path.join(self.folder, "socket")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        self.process = subprocess.Popen([sys.executable, "-m", "tests.forkserver", path], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.forkserver", self.group, path], cwd=ROOT,
+                                        env=env, stdout=subprocess.PIPE, text=True)
         ready = self.process.stdout.readline().strip()
         if ready != "ready":
             self.stop()
+            if ready.startswith("refused"):
+                self.refused = ready
+                return
             raise RuntimeError(f"the fork server did not start: {ready!r}")
         self.path = path
 
@@ -180,12 +195,16 @@ class ForkServer:
         """A running ``python -u -m module *args`` (forked), its stdout readable as text (SandboxProcess)."""
         return self.fork(module, args, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
-    def fork(self, module, args, env=None, cwd=None, preload=None, stdin=None, stdout=None, stderr=None,
-             text=False, encoding=None, errors=None):
+    def fork(self, module, args, env=None, cwd=None, stdin=None, stdout=None, stderr=None, text=False,
+             encoding=None, errors=None):
         """``python -m module *args`` forked, its streams as :class:`subprocess.Popen` takes them
-        (None: the server's, which are the worker's); None if the server cannot load ``preload``."""
+        (None: this process's); None if the server refused to start."""
+        if self.refused:
+            return None
         if self.process is None or self.process.poll() is not None:
             self.start()
+            if self.refused:
+                return None
         text = text or encoding is not None or errors is not None
         ours, theirs = {}, []  # our ends by name; the child's fds 0, 1 and 2, in order
         try:
@@ -204,7 +223,7 @@ class ForkServer:
                 theirs.append(fd)
             # One line of JSON (its newlines escaped): the connection stays open both ways, so the
             # waiter knows this end has gone when it reads the end of it.
-            request = json.dumps({"module": module, "args": list(map(str, args)), "preload": preload,
+            request = json.dumps({"module": module, "args": list(map(str, args)),
                                   "env": dict(os.environ if env is None else env), "cwd": str(cwd or os.getcwd())})
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -221,12 +240,11 @@ class ForkServer:
         finally:
             for fd in theirs:
                 os.close(fd)
-        if not first.isdigit():  # the server could not load what the module needs
+        if not first.isdigit():
             connection.close()
             for fd in ours.values():
                 os.close(fd)
-            self.refused.add(preload)
-            return None
+            raise RuntimeError(f"the fork server did not fork {module}: {first!r}")
         streams = {}
         for name, fd in ours.items():
             mode = "w" if name == "stdin" else "r"
@@ -248,7 +266,7 @@ def read_line(connection):
 
 
 def forkable(argv):
-    """``(module, args, preload group)`` of a ``python [-u] -m module ...`` the server forks, else None."""
+    """``(module, args)`` of a ``python [-u] -m module ...`` the Scrapy server forks, else None."""
     argv = [str(arg) for arg in argv] if isinstance(argv, (list, tuple)) else None
     if not argv or argv[0] != sys.executable:
         return None
@@ -257,15 +275,14 @@ def forkable(argv):
         rest = rest[1:]
     if len(rest) < 2 or rest[0] != "-m" or rest[1] not in FORKED_MODULES:
         return None
-    return rest[1], rest[2:], FORKED_MODULES[rest[1]]
+    return rest[1], rest[2:]
 
 
 def popen(argv, **kwargs):
     """:class:`subprocess.Popen`, forked from the worker's server where it can be."""
     found = forkable(argv)
-    if SERVER is not None and found and found[2] not in SERVER.refused:
-        module, args, preload = found
-        process = SERVER.fork(module, args, preload=preload, **kwargs)
+    if SERVER is not None and found:
+        process = SERVER.fork(*found, **kwargs)
         if process is not None:
             return process
     return subprocess.Popen(argv, **kwargs)
@@ -273,7 +290,7 @@ def popen(argv, **kwargs):
 
 def run(argv, *, input=None, capture_output=False, timeout=None, check=False, **kwargs):
     """:func:`subprocess.run`, forked from the worker's server where it can be."""
-    if SERVER is None or not forkable(argv):
+    if SERVER is None or SERVER.refused or not forkable(argv):
         return subprocess.run(argv, input=input, capture_output=capture_output, timeout=timeout, check=check,
                               **kwargs)
     if capture_output:
@@ -296,34 +313,32 @@ def run(argv, *, input=None, capture_output=False, timeout=None, check=False, **
 
 
 def preload(group):
-    """Import what the ``group``'s commands import (only "scrapy" is known); False when that
-    failed or imported a module that must not be shared (the reason on the server's stderr)."""
+    """Import what the ``group``'s processes import; a reason when the processes must not be
+    forked (an import failed, or brought a module that must not be shared), else None."""
+    if group == "sandbox":
+        for name in SANDBOX_PRELOAD:
+            __import__(name)
+        return None
     import pkgutil
-    import traceback
 
-    if group != "scrapy":
-        return False
+    import discogs_harvest
+
     try:
-        import discogs_harvest
-
         for name in SCRAPY_PRELOAD:
             __import__(name)
         for found in pkgutil.walk_packages(discogs_harvest.__path__, "discogs_harvest."):
             if not any(found.name.startswith(prefix) or found.name.endswith(prefix) for prefix in NOT_PRELOADED):
                 __import__(found.name)
-    except Exception:
-        traceback.print_exc()
-        return False
-    shared = {"discogs_harvest.settings", "twisted.internet.reactor"} & sys.modules.keys()
-    if shared:
-        print(f"fork server: preloading imported {', '.join(sorted(shared))}; Scrapy commands run as new "
-              "interpreters", file=sys.stderr)
-    return not shared
+    except Exception as exc:  # noqa: BLE001 - said to the test, which runs the commands itself
+        return f"preloading failed: {exc!r}"
+    shared = sorted(set(NEVER_SHARED) & sys.modules.keys())
+    return f"preloading imported {', '.join(shared)}" if shared else None
 
 
-def become(request, fds):
+def become(group, request, fds):
     """In the forked process: set up as ``python -m module *args`` would be, then run it. Never
-    returns: the module's end (an exception, ``sys.exit()``, or falling off) leaves the interpreter."""
+    returns: a Scrapy command's end (an exception, ``sys.exit()``, or falling off) leaves the
+    interpreter; a sandbox's leaves the process once its streams are flushed."""
     for name in ("SIGCHLD", "SIGTERM"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     for target, fd in enumerate(fds):
@@ -341,8 +356,26 @@ def become(request, fds):
     extra = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry and entry not in sys.path]
     sys.path[:1] = [request["cwd"], *extra]
     sys.argv = [request["module"], *request["args"]]
-    runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
-    raise SystemExit(0)
+    if group == "scrapy":
+        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+        raise SystemExit(0)
+    code = 1
+    try:
+        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, (int, type(None))):
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - a closed pipe: nothing more to say
+                pass
+        os._exit(code)
 
 
 def wait_for(pid, connection):
@@ -359,10 +392,12 @@ def wait_for(pid, connection):
         pass
 
 
-def serve(path):
-    for name in PRELOAD:
-        __import__(name)
-    loaded = {None: True}  # preload group -> whether the server can fork its processes
+def serve(group, path):
+    refused = preload(group)
+    if refused:
+        print(f"refused: {refused}", flush=True)
+        return
+    gc.freeze()  # what is loaded now stays out of the children's collections (and is not copied by them)
     parent = os.getppid()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the waiters
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -384,19 +419,14 @@ def serve(path):
                     break
                 data += more
             request = json.loads(data)
-            group = request["preload"]
-            if group not in loaded:
-                loaded[group] = preload(group)
-            if not loaded[group]:
-                connection.sendall(b"refused\n")
-            elif os.fork() == 0:  # the waiter
+            if os.fork() == 0:  # the waiter
                 listener.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 connection.settimeout(None)
                 pid = os.fork()
                 if pid == 0:
                     connection.close()
-                    become(request, fds)
+                    become(group, request, fds)
                 for fd in fds:
                     os.close(fd)
                 wait_for(pid, connection)
@@ -406,4 +436,4 @@ def serve(path):
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(*sys.argv[1:])

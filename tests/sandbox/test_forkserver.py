@@ -67,9 +67,11 @@ SCRAPY = [sys.executable, "-m", "scrapy"]
 
 
 @pytest.fixture
-def scrapy_server(server, monkeypatch):
-    monkeypatch.setattr(forkserver, "SERVER", server)
-    return server
+def scrapy_server(monkeypatch):
+    launcher = ForkServer("scrapy")
+    monkeypatch.setattr(forkserver, "SERVER", launcher)
+    yield launcher
+    launcher.stop()
 
 
 def test_a_forked_command_reads_its_own_environment_and_folder(scrapy_server, tmp_path):
@@ -143,5 +145,5 @@ def test_what_is_not_a_scrapy_command_runs_as_a_new_interpreter(scrapy_server):
     result = forkserver.run([sys.executable, "-c", "import sys; print('scrapy' in sys.modules)"],
                             capture_output=True, text=True, timeout=30)
     assert (result.returncode, result.stdout.strip()) == (0, "False")
-    assert forkserver.forkable([sys.executable, "-u", "-m", "scrapy", "list"]) == ("scrapy", ["list"], "scrapy")
+    assert forkserver.forkable([sys.executable, "-u", "-m", "scrapy", "list"]) == ("scrapy", ["list"])
     assert forkserver.forkable(["scrapy", "list"]) is None
