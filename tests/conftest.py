@@ -79,6 +79,7 @@ RUN_FIRST = (
     "tests/integration/test_faults.py",  # ~9
     "tests/dump/test_command.py",  # ~8
     "tests/sandbox/test_process.py",  # ~8
+    "tests/sandbox/test_forkserver.py",  # ~8: new interpreters beside forked commands
 )
 
 SANDBOX_SETTINGS = {"window": 2, "limit_auth": 30, "limit_anon": 10, "retry_after": None}

@@ -66,12 +66,17 @@ def test_a_killed_fork_server_is_started_again(server):
 SCRAPY = [sys.executable, "-m", "scrapy"]
 
 
-@pytest.fixture
-def scrapy_server(monkeypatch):
-    launcher = ForkServer("scrapy")
-    monkeypatch.setattr(forkserver, "SERVER", launcher)
+@pytest.fixture(scope="module")
+def scrapy_launcher():
+    launcher = ForkServer("scrapy")  # its preload is most of a forked command's cost: once for the file
     yield launcher
     launcher.stop()
+
+
+@pytest.fixture
+def scrapy_server(scrapy_launcher, monkeypatch):
+    monkeypatch.setattr(forkserver, "SERVER", scrapy_launcher)
+    return scrapy_launcher
 
 
 def test_a_forked_command_reads_its_own_environment_and_folder(scrapy_server, tmp_path):
