@@ -18,7 +18,8 @@ PYTEST_ARGS ?= -p no:cacheprovider --timeout=300
 # process, so one per core leaves cores idle: on a 2-core machine, idle, the suite took 435 s with
 # 2 workers, 322 s with 3, 298 s with 4 on 2026-12-02's code; 166 s with 4 and 148 s with 6 on
 # 2026-12-03's, a faster machine; 171 s with 4, 169 s with 5, 167 s with 6 on 2026-12-05's before its
-# sandbox fork server and scheduler, 156 s with 5 and 146-154 s with 6 after them); a file's tests
+# sandbox fork server and scheduler, 156 s with 5 and 146-154 s with 6 after them; on 2026-12-06's,
+# 158 s with 8 and 146-160 s with 6 before its Scrapy commands were forked, 128-145 s with 6 after); a file's tests
 # stay on one worker, in order (they share its module fixtures: a sandbox, a harvested database).
 # `make test PYTEST_WORKERS=` runs serially.
 # Not --dist loadgroup: on pytest 9.2 xdist 3.8 silently ignores xdist_group marks
