@@ -72,6 +72,8 @@ NOT_PRELOADED = ("discogs_harvest.settings", "discogs_harvest.demo", "discogs_ha
 # Modules that must not be in a Scrapy command's process before it starts.
 NEVER_SHARED = ("discogs_harvest.settings", "twisted.internet.reactor")
 FORKED_MODULES = ("scrapy",)  # the ``-m`` modules run() and popen() fork
+# The Popen arguments a fork takes; a call with any other goes to subprocess.
+FORK_ARGUMENTS = {"env", "cwd", "stdin", "stdout", "stderr", "text", "encoding", "errors"}
 MAX_REQUEST = 1 << 20
 SERVER = None  # the worker's Scrapy ForkServer, set by tests/conftest.py; None: run() and popen() use subprocess
 
@@ -281,7 +283,7 @@ def forkable(argv):
 def popen(argv, **kwargs):
     """:class:`subprocess.Popen`, forked from the worker's server where it can be."""
     found = forkable(argv)
-    if SERVER is not None and found:
+    if SERVER is not None and found and kwargs.keys() <= FORK_ARGUMENTS:
         process = SERVER.fork(*found, **kwargs)
         if process is not None:
             return process
@@ -290,7 +292,7 @@ def popen(argv, **kwargs):
 
 def run(argv, *, input=None, capture_output=False, timeout=None, check=False, **kwargs):
     """:func:`subprocess.run`, forked from the worker's server where it can be."""
-    if SERVER is None or SERVER.refused or not forkable(argv):
+    if SERVER is None or SERVER.refused or not forkable(argv) or not kwargs.keys() <= FORK_ARGUMENTS:
         return subprocess.run(argv, input=input, capture_output=capture_output, timeout=timeout, check=check,
                               **kwargs)
     if capture_output:

@@ -152,3 +152,6 @@ def test_what_is_not_a_scrapy_command_runs_as_a_new_interpreter(scrapy_server):
     assert (result.returncode, result.stdout.strip()) == (0, "False")
     assert forkserver.forkable([sys.executable, "-u", "-m", "scrapy", "list"]) == ("scrapy", ["list"])
     assert forkserver.forkable(["scrapy", "list"]) is None
+    unforked = forkserver.popen([sys.executable, "-m", "scrapy", "version"], cwd=ROOT, stdout=subprocess.PIPE,
+                                close_fds=True)  # an argument a fork does not take
+    assert isinstance(unforked, subprocess.Popen) and unforked.communicate(timeout=60)[0].startswith(b"Scrapy")
