@@ -291,10 +291,7 @@ def popen(argv, **kwargs):
 
 
 def run(argv, *, input=None, capture_output=False, timeout=None, check=False, **kwargs):
-    """:func:`subprocess.run`, forked from the worker's server where it can be."""
-    if SERVER is None or SERVER.refused or not forkable(argv) or not kwargs.keys() <= FORK_ARGUMENTS:
-        return subprocess.run(argv, input=input, capture_output=capture_output, timeout=timeout, check=check,
-                              **kwargs)
+    """:func:`subprocess.run`, forked from the worker's server where it can be (:func:`popen` decides)."""
     if capture_output:
         kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if input is not None:

@@ -14,6 +14,7 @@ and the base URL (``APPLE_MUSIC_API_URL``, ``SPOTIFY_API_URL``, ``WIKIPEDIA_API_
 
 from discogs_harvest import stats
 from discogs_harvest.downloadermiddlewares.budget import SEND, RequestBudgetMiddleware
+from discogs_harvest.downloadermiddlewares.youtube import CLEARED as YOUTUBE_CLEARED
 from discogs_harvest.downloadermiddlewares.youtube import PrefixedStats, budget_settings
 from discogs_harvest.exceptions import HarvestConfigError
 
@@ -23,8 +24,7 @@ SERVICES = {
     "spotify": ("SPOTIFY", "SPOTIFY_API_URL", "Spotify"),
     "wikipedia": ("WIKIPEDIA", "WIKIPEDIA_API_URL", "Wikipedia"),
 }
-CLEARED = {"DISCOGS_RATE_HEADROOM": 0, "DISCOGS_TOKEN": "", "DISCOGS_CONSUMER_KEY": "",
-           "DISCOGS_CONSUMER_SECRET": "", "DISCOGS_BUDGET_REDIS_URL": ""}
+CLEARED = {**YOUTUBE_CLEARED, "DISCOGS_BUDGET_REDIS_URL": ""}  # and no shared Redis window
 
 
 def service_settings(settings, service):
