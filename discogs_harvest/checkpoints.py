@@ -27,17 +27,17 @@ read here by the spiders before they request anything:
 """
 
 import datetime
-import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from discogs_harvest.completeness import PageSeen
 from discogs_harvest.freshness import database_for
-from discogs_harvest.shapes import inventory_problem
 from discogs_harvest.models import FailedRelease, InventoryPage, RawBody, utcnow
+from discogs_harvest.pagetext import decode_page
 from discogs_harvest.pipelines.inserts import Inserts
 from discogs_harvest.pipelines.rows import PAGE_COMPRESSION, page_resource_id, raw_row, without_credentials
+from discogs_harvest.shapes import inventory_problem
 
 
 @dataclass
@@ -136,7 +136,7 @@ def kept_page(database_url, seller, status, page):
 def _page_data(text, page):
     """The decoded page, or None when it is not a well-formed inventory page (numbered ``page``)."""
     try:
-        data = json.loads(text)
+        data = decode_page(text)  # each listing with its text in the page (pagetext.py)
     except (ValueError, TypeError):
         return None
     return None if inventory_problem(data, page) else data

@@ -177,8 +177,9 @@ class ListingItem:
     audio: bool | None = None
     original_shipping_price: float | None = None
     original_shipping_currency: str | None = None
-    # The listing object as received, kept in raw_bodies (scrapy rebuild reads it back).
-    raw: dict | None = None
+    # The listing as received, kept in raw_bodies (scrapy rebuild reads it back): its text in
+    # the inventory page it came in (pagetext.py), or the object.
+    raw: dict | str | None = None
     # Stored as its page arrived (in a ListingRowsItem, phase 1): storage lets it pass unwritten.
     stored_on_arrival: bool = False
 

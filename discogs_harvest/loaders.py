@@ -56,6 +56,7 @@ from discogs_harvest.items import (
     TrackItem,
     VideoItem,
 )
+from discogs_harvest.pagetext import listing_raw
 
 # --- reading decoded JSON -----------------------------------------------------
 
@@ -431,7 +432,7 @@ class LeanLoader(ItemLoader):
             return self
         selector = self.selector
         root = selector.root
-        get = root.get if root.__class__ is dict else None
+        get = root.get if isinstance(root, dict) else None  # a page's PageListing too
         collected = self._values
         for field_name, first, rest, compiled, query, entry, kind in paths.rows(self.__class__):
             if first is not None and get is not None:  # _search's first step, inlined
@@ -815,7 +816,7 @@ def load_listing(listing: dict, sellers: dict | None = None) -> ListingItem:
     for name in OWNER_FIELDS:
         if name in listing:
             loader.add_jmes(name, name)
-    loader.add_value("raw", listing)
+    loader.add_value("raw", listing_raw(listing))  # its text, when read from a kept page
     seller = listing.get("seller")
     if isinstance(seller, dict):
         if sellers is None:

@@ -64,7 +64,21 @@ def reference(sandbox, tmp_path_factory):
     database = prepared_database(tmp_path_factory.mktemp("reference") / "clean.db")
     result = crawl("seller_inventory", sandbox, database, f"seller={SELLER}", settings={"DISCOGS_RATE_LIMIT": "500"})
     assert result.returncode == 0, result.stderr[-3000:]
-    return logical_snapshot(database)
+    clean = state(database)
+    pages = [zlib.decompress(row["body"]).decode("utf-8")
+             for row in rows(database, "SELECT body FROM raw_bodies WHERE resource = 'inventory_page'")]
+    assert len(pages) == PAGES and len(clean["listing bodies"]) == 700
+    # Each listing is kept as the text it came in, not re-encoded (discogs_harvest/pagetext.py).
+    assert all(any(body in page for page in pages) for body in clean["listing bodies"].values())
+    return clean
+
+
+def state(database):
+    """The contract rows (logical_snapshot) and each listing's kept body, as text: a resumed run
+    keeps the same bytes as a clean one (both read a listing's text from its kept page)."""
+    bodies = {row["resource_id"]: zlib.decompress(row["body"]).decode("utf-8")
+              for row in rows(database, "SELECT resource_id, body FROM raw_bodies WHERE resource = 'listing'")}
+    return {**logical_snapshot(database), "listing bodies": bodies}
 
 
 def start_and_kill(sandbox, database, kill_when_line, settings, ready=None):
@@ -136,7 +150,7 @@ def test_killed_harvest_resumes_and_ends_like_a_clean_run(sandbox, reference, tm
     assert refetched == set(), "releases stored before the kill were fetched again"
     assert sum(p.startswith("/releases/") for p in spent) == 300 - len(albums_kept)
 
-    assert logical_snapshot(database) == reference
+    assert state(database) == reference
     assert rows(database, "SELECT is_available FROM collection_items WHERE listing_id = 1") == [{"is_available": 0}]
     assert rows(database, "SELECT COUNT(*) AS n FROM inventory_pages") == [{"n": 0}]  # checkpoint consumed
 
@@ -211,5 +225,5 @@ def test_pages_kept_ahead_of_their_listings_are_replayed_not_fetched_again(fast_
     again = inventory_pages_requested(fast_sandbox, resumed)
     assert again == list(range(len(kept) + 1, PAGES + 1)), (first, again)  # from the last kept page's next URL
     assert sorted(first + again) == list(range(1, PAGES + 1)), (first, again)  # no page requested twice
-    assert logical_snapshot(database) == reference
+    assert state(database) == reference
     assert rows(database, "SELECT COUNT(*) AS n FROM inventory_pages") == [{"n": 0}]  # checkpoint consumed
