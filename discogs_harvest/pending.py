@@ -32,6 +32,7 @@ from discogs_harvest.pipelines.rows import body_json, decompress_body
 
 _LISTING_NAMES = tuple(f.name for f in fields(ListingItem))
 _LISTING_FIELDS = set(_LISTING_NAMES)
+_PARKED_NAMES = tuple(name for name in _LISTING_NAMES if name != "raw")  # listing_body(raw=False)
 _SELLER_NAMES = tuple(f.name for f in fields(SellerItem))
 
 
@@ -67,13 +68,17 @@ def listing_item(body):
         from discogs_harvest.loaders import load_listing
 
         return load_listing(body)
-    if body.keys() <= _LISTING_FIELDS:  # as listing_body wrote it
-        values = dict(body)
+    names = tuple(body)
+    if names == _LISTING_NAMES or names == _PARKED_NAMES:
+        # As listing_body wrote it, every field (raw perhaps left out: its default, None): set as
+        # __init__ would set them, in its order, without its call (a third of taking one back).
+        item = object.__new__(ListingItem)
+        item.__dict__ = {name: body.get(name) for name in _LISTING_NAMES}
     else:
-        values = {name: value for name, value in body.items() if name in _LISTING_FIELDS}
-    if isinstance(values.get("seller"), dict):
-        values["seller"] = SellerItem(**values["seller"])
-    return ListingItem(**values)
+        item = ListingItem(**{name: value for name, value in body.items() if name in _LISTING_FIELDS})
+    if isinstance(item.seller, dict):
+        item.seller = SellerItem(**item.seller)
+    return item
 
 
 _inserts = {}  # database_url -> Inserts

@@ -106,6 +106,8 @@ def test_a_listing_parked_without_its_seller_comes_back_with_the_one_loaded(filt
         body = json.loads(json.dumps(pending.listing_body(item, raw=filtering, seller=False)))
         assert body["seller"] == {"seller_id": item.seller.seller_id} and ("raw" in body) is filtering
         back = pending.listing_item(body)
+        # set as __init__ sets them, in its order (listing_body reads them back that way)
+        assert list(vars(back)) == list(vars(ListingItem())) and type(back.seller) is SellerItem
         back.seller = sellers.setdefault(back.seller.seller_id, back.seller)  # the spider's share_seller
         assert back == (item if filtering else replace(item, raw=None))
 
