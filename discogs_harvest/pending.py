@@ -160,10 +160,8 @@ def take_many(database_url, seller, release_ids):
         # By release id alone, the seller compared here: with both in the WHERE clause SQLite
         # searched by the seller's index, every row of the seller for each statement (7 ms
         # against 0.9 ms for 32 releases of a 5,000-listing seller).
-        text, params = (PendingListing.select(PendingListing.id, PendingListing.seller, PendingListing.release_id,
-                                              PendingListing.body)
-                        .where(PendingListing.release_id.in_(chunk)).sql())
-        for row_id, row_seller, release_id, body in sorted(database.execute_sql(text, params).fetchall()):
+        for row_id, row_seller, release_id, body in sorted(
+                database.execute_sql(_take_many_text(database_url, chunk), chunk).fetchall()):
             if row_seller == seller and row_id not in taken:
                 taken.add(row_id)
                 found[by_value[release_id]].append(body)
@@ -183,12 +181,27 @@ def delete_taken(database_url):
             PendingListing.delete().where(PendingListing.id.in_(chunk)).execute()
 
 
-_take_texts = {}  # database_url -> the text of take's statement
+_take_texts = {}  # database_url -> the text of take's statement; (database_url, n) -> take_many's for n ids
 # The database (as database_for opened it) -> ids of its rows taken and not deleted yet; by
 # connection, not URL: one reopened (a test's fresh schema) numbers its rows anew.
 _taken = weakref.WeakKeyDictionary()
 # Rows taken before they are deleted in one statement: a few pages' worth, whatever the inventory.
 TAKEN_BATCH = 500
+
+
+def _take_many_text(database_url, values):
+    """peewee's text of take_many's ``SELECT`` for as many release ids as ``values`` (rendered
+    once per database and count: phase 2 takes the same few dozen at a time)."""
+    key = (database_url, len(values))
+    text = _take_texts.get(key)
+    if text is None:
+        text, rendered = (PendingListing.select(PendingListing.id, PendingListing.seller, PendingListing.release_id,
+                                                PendingListing.body)
+                          .where(PendingListing.release_id.in_(values)).sql())
+        if list(rendered) != list(values):
+            raise RuntimeError(f"take_many's statement binds {rendered!r}, not {values!r}")
+        _take_texts[key] = text
+    return text
 
 
 def _take_text(params):

@@ -63,6 +63,23 @@ def test_take_has_peewee_render_its_statement_once_per_database(database_url, mo
     assert rendered == [("shop", 11)]
 
 
+def test_take_many_renders_its_statement_once_per_count_of_releases(database_url, monkeypatch):
+    from discogs_harvest.models import PendingListing
+
+    monkeypatch.setattr(pending, "_take_texts", {})
+    pending.park(database_url, "Shop", [(listing, 10 + listing % 4, {"id": listing}) for listing in range(1, 13)])
+    rendered = []
+    select = PendingListing.select
+    monkeypatch.setattr(PendingListing, "select", lambda *columns: rendered.append(1) or select(*columns))
+    assert pending.take_many(database_url, "Shop", [10, 11]) == {10: [{"id": 4}, {"id": 8}, {"id": 12}],
+                                                                11: [{"id": 1}, {"id": 5}, {"id": 9}]}
+    assert pending.take_many(database_url, "shop", [13, 12]) == {13: [{"id": 3}, {"id": 7}, {"id": 11}],
+                                                                12: [{"id": 2}, {"id": 6}, {"id": 10}]}
+    assert pending.take_many(database_url, "Shop", [10, 11]) == {10: [], 11: []}  # taken once
+    assert pending.take_many(database_url, "Shop", [99]) == {99: []}
+    assert len(rendered) == 2  # for two ids, then for one
+
+
 def test_a_new_run_clears_only_its_sellers_leftovers(database_url):
     pending.park(database_url, "Shop", [(1, 10, {"id": 1})])
     pending.park(database_url, "Other", [(2, 10, {"id": 2})])
