@@ -101,6 +101,6 @@ def test_with_a_filter_undecided_listings_wait_on_disk(sandbox, tmp_path, pages)
     waiting = {r["listing_id"]: r for r in rows(database, "SELECT listing_id, release_id, body FROM pending_listings")}
     assert expected - stored - set(waiting) == set(), f"killed after {pages} pages"
     for listing_id, row in waiting.items():
-        body = json.loads(row["body"])  # the loaded listing, with the object as received
-        assert (body["listing_id"], body["release_id"], body["raw"]["id"]) == (listing_id, row["release_id"],
-                                                                               listing_id)
+        body = json.loads(row["body"])  # the loaded listing, with its text as received (pagetext.py)
+        assert (body["listing_id"], body["release_id"], json.loads(body["raw"])["id"]) == (
+            listing_id, row["release_id"], listing_id)
