@@ -5,7 +5,8 @@ Items are buffered and written in one transaction per batch: when
 (so a crash loses a few seconds of work at most) and when the spider closes.
 In a crawl the batches are written on a thread of their own (``STORAGE_WRITE_THREAD``),
 one at a time and in the order they were handed over, while the reactor goes on: SQLite's
-work, zlib's and the PostgreSQL driver's run without the GIL, beside the crawl. The item that
+work runs without the GIL, beside the crawl (a batch's bodies are compressed as it is handed
+over, on the reactor's thread: see :meth:`StoragePipeline.hand_over`). The item that
 fills a batch waits until its batch is written, so a writer that falls behind holds the
 crawl back rather than memory growing; the spider closes once every batch is written.
 Every table is written with ``INSERT ... ON CONFLICT DO UPDATE`` (peewee
@@ -327,19 +328,26 @@ class StoragePipeline:
     def hand_over(self, items, item=None):
         """Write ``items`` on the writer thread once the batches handed over before are written:
         one at a time, in the order they were handed over (the lock is queued for now, first
-        come, first served); a coroutine that returns ``item`` then."""
-        return self.write_behind(self.lock.acquire(), items, item)
+        come, first served); a coroutine that returns ``item`` then.
 
-    async def write_behind(self, turn, items, item):
-        """The reactor goes on while the writer thread writes; SQLite's own work, zlib's and the
-        driver's run beside it without the GIL. A failed batch is split and retried here, on the
+        Their kept bodies are compressed here, on the reactor's thread, while the writer thread
+        writes the batch before. zlib lets go of the GIL for each body, and the writer thread,
+        which compressed them before, had to take the GIL back from the reactor after every one:
+        5,000 listings' bodies took it 1.4-2.5 s for 0.35 s of compression, and the items waiting
+        for those batches held the crawl back (issue 12, measured with thread_time)."""
+        now = utcnow()
+        return self.write_behind(self.lock.acquire(), items, item, now, self.bodies_to_keep(items, now))
+
+    async def write_behind(self, turn, items, item, now, bodies):
+        """The reactor goes on while the writer thread writes; SQLite's own work and the driver's
+        run beside it without the GIL. A failed batch is split and retried here, on the
         reactor's thread."""
         await maybe_deferred_to_future(turn)
         try:
             if items and self.fatal is None:
                 try:
                     tally = await maybe_deferred_to_future(
-                        deferToThreadPool(self.reactor, self.writer, self.write_transaction, items))
+                        deferToThreadPool(self.reactor, self.writer, self.write_transaction, items, now, bodies))
                 except Exception as exc:
                     self.recover(items, exc)
                 else:
@@ -395,19 +403,20 @@ class StoragePipeline:
         """One transaction on this thread, counted at once."""
         self.count(items, self.write_transaction(items))
 
-    def write_transaction(self, items):
-        """One transaction: albums first, then the listings (which may point at them).
+    def write_transaction(self, items, now=None, bodies=None):
+        """One transaction: albums first, then the listings (which may point at them), then the
+        kept bodies (``bodies``: :meth:`bodies_to_keep` at ``now``, made here when not given).
 
         Run on the writer thread in a crawl: it changes no stats and no counter, it returns
         what to add to them (:meth:`count`, on the reactor's thread)."""
         releases = [item for item in items if isinstance(item, ReleaseItem)]
         listings = [item for item in items if isinstance(item, ListingItem)]
-        now = utcnow()
+        if now is None:
+            now = utcnow()
+            # Compressed before the transaction: on SQLite it begins IMMEDIATE, holding the write
+            # lock that the spider (parking listings, keeping pages) and other harvests wait for.
+            bodies = self.bodies_to_keep(items, now)
         self.tally = Counter()
-        # Compressed before the transaction: on SQLite it begins IMMEDIATE, holding the write lock
-        # that the spider (parking listings, keeping pages) and other harvests wait for, and zlib
-        # is most of a batch's work outside SQLite.
-        bodies = self.bodies_to_keep(items, releases, listings, now)
         with database_for(self.database_url).atomic():
             rows = self.write_records(releases, listings, now)
             rows += self.write_checkpoints(items, releases, now)
@@ -522,12 +531,14 @@ class StoragePipeline:
         """Re-index ``album_ids`` for full-text search (:mod:`discogs_harvest.fts`), their tracks written."""
         fts.refresh(database_for(self.database_url), album_ids, self.max_variables)
 
-    def bodies_to_keep(self, items, releases, listings, now):
+    def bodies_to_keep(self, items, now):
         """The ``raw_bodies`` rows of a batch, compressed, in groups that each go into one
         :meth:`write_raw`: releases', listings', then pages' and other resources' bodies as
         received (none for ``scrapy rebuild`` or the dump import, which keep none)."""
         if not self.keep_bodies:
             return []
+        releases = [item for item in items if isinstance(item, ReleaseItem)]
+        listings = [item for item in items if isinstance(item, ListingItem)]
         # A page the spider kept as it arrived (body_kept) is in raw_bodies already: compressing
         # and writing its body again cost a millisecond or more per page of a hundred listings.
         pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
