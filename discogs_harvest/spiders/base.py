@@ -156,13 +156,17 @@ class DiscogsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(stats.RELEASES_TO_FETCH, len(failed))
         return [self.release_request(release_id, priority=PAGE_PRIORITY + 1) for release_id in failed]
 
-    def release_request(self, release_id, priority=RELEASE_PRIORITY):
+    def release_request(self, release_id, priority=RELEASE_PRIORITY, dont_filter=False):
+        """``dont_filter``: the caller asks for each release once by construction, so Scrapy's
+        duplicate filter (a fingerprint of every request: its URL canonicalised, then SHA1) has
+        nothing to catch."""
         return scrapy.Request(
             self.url(f"/releases/{int(release_id)}", curr_abbr=self.currency),
             callback=self.parse_release,
             errback=self.release_failed,
             priority=priority,
             meta={"release_id": int(release_id), shapes.SHAPE_META: shapes.RELEASE},
+            dont_filter=dont_filter,
         )
 
     def stored_for_feed(self, release_ids):

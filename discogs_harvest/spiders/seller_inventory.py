@@ -520,7 +520,9 @@ class SellerInventorySpider(DiscogsSpider):
                 if not self.next_ids:
                     return
                 self.taken_ahead.update(pending.take_many(self.database_url, self.seller, self.next_ids))
-            yield self.release_request(self.next_ids.popleft())
+            # Each release of to_fetch (a dict's keys) once; those retried from the failed
+            # releases of the last run are not among them (handle_listings leaves them out).
+            yield self.release_request(self.next_ids.popleft(), dont_filter=True)
             count -= 1
 
     # --- past the cap: further sort orders (sortwindows.py) ------------------------------

@@ -67,6 +67,7 @@ def test_phase_two_takes_the_parked_listings_of_a_few_dozen_releases_per_stateme
     for _ in range(8):  # one request for each answer, the next batch taken when the first is used up
         ids += [request.meta["release_id"] for request in harvest.next_releases()]
     assert ids == list(harvest.to_fetch) and [len(batch) for batch in taken] == [RELEASES_IN_FLIGHT, 8]
+    assert all(request.dont_filter for request in requests)  # each once by construction: no fingerprints
     assert list(harvest.next_releases()) == [] and len(taken) == 2
 
     # Answers in any order: each release gets its own listings, in the order parked, once.
