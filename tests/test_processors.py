@@ -2,6 +2,8 @@
 marketplace_listings/, collection/, dumps/ of discogs-api-samples), plus the forms the
 API facts name but no sample shows (marked "not in the samples")."""
 
+import datetime
+
 import pytest
 
 from discogs_harvest import processors as p
@@ -435,6 +437,8 @@ def test_first_value_keeps_empty_text():
         ("2019-04-03T09:43:04-07:00", "2019-04-03 16:43:04"),
         ("2019-12-03T09:43:04-08:00", "2019-12-03 17:43:04"),
         ("2014-01-01 10:00:00", "2014-01-01 10:00:00"),  # 2014: no offset, taken as UTC
+        ("2019-04-03T23:43:04.250-07:00", "2019-04-04 06:43:04"), ("2019-04-03T09:43:04Z", "2019-04-03 09:43:04"),
+        ("0999-04-03T09:43:04", datetime.datetime(999, 4, 3, 9, 43, 4).strftime("%Y-%m-%d %H:%M:%S")),
         ("", None), (None, None), ("soon", None),
     ],
 )
