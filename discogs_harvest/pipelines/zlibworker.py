@@ -4,7 +4,7 @@ Storage keeps every body zlib-compressed (``raw_bodies``). zlib lets go of the G
 works, so a thread that compresses body after body must take the GIL back after each one: storage's
 writer thread, doing so beside the busy reactor, spent 1.4-2.5 s of wall time on 0.35 s of
 compression for 5,000 listings (issue 12), and moved onto the reactor's thread the compression
-made that thread, which sets a harvest's pace, do 8 % more work (callgrind). Here the writer thread
+made that thread, which sets a harvest's pace, do 7 % more work (callgrind). Here the writer thread
 sends a whole batch's bodies to a small worker process in one message and reads the blobs back in
 one: two waits a batch instead of one a body, and the work on another core.
 
