@@ -5,8 +5,8 @@ Items are buffered and written in one transaction per batch: when
 (so a crash loses a few seconds of work at most) and when the spider closes.
 In a crawl the batches are written on a thread of their own (``STORAGE_WRITE_THREAD``),
 one at a time and in the order they were handed over, while the reactor goes on: SQLite's
-work runs without the GIL, beside the crawl, and a batch's kept bodies are compressed by a worker
-process in one exchange (:mod:`~discogs_harvest.pipelines.zlibworker`). The item that
+work runs without the GIL, beside the crawl (a batch's bodies are compressed as it is handed
+over, on the reactor's thread: see :meth:`StoragePipeline.hand_over`). The item that
 fills a batch waits until its batch is written, so a writer that falls behind holds the
 crawl back rather than memory growing; the spider closes once every batch is written.
 Every table is written with ``INSERT ... ON CONFLICT DO UPDATE`` (peewee
@@ -118,9 +118,7 @@ from discogs_harvest.models import (
 from discogs_harvest.pipelines.inserts import Inserts
 from discogs_harvest.pipelines.rows import (
     PAGE_COMPRESSION,
-    RAW_COMPRESSION,
     album_row,
-    body_json,
     credit_rows,
     entity_rows,
     format_rows,
@@ -128,11 +126,11 @@ from discogs_harvest.pipelines.rows import (
     image_rows,
     listing_row,
     page_resource_id,
+    raw_row,
     seller_row,
     track_rows,
     without_credentials,
 )
-from discogs_harvest.pipelines.zlibworker import ZlibWorker
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +210,6 @@ class StoragePipeline:
         self.fatal = None  # the cause, once the database cannot be written at all
         # Off only for `scrapy rebuild`, which writes from the kept bodies themselves.
         self.keep_bodies = True
-        self.zlib = ZlibWorker()  # kept bodies compressed a batch at a time in a process of its own
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -254,7 +251,6 @@ class StoragePipeline:
 
     def finish(self):
         self.flush()
-        self.zlib.close()
         logger.info(
             "Storage: %d releases and %d listings stored in %d batches, %d rows upserted, %d items failed",
             self.stored["release"],
@@ -332,10 +328,17 @@ class StoragePipeline:
     def hand_over(self, items, item=None):
         """Write ``items`` on the writer thread once the batches handed over before are written:
         one at a time, in the order they were handed over (the lock is queued for now, first
-        come, first served); a coroutine that returns ``item`` then."""
-        return self.write_behind(self.lock.acquire(), items, item)
+        come, first served); a coroutine that returns ``item`` then.
 
-    async def write_behind(self, turn, items, item):
+        Their kept bodies are compressed here, on the reactor's thread, while the writer thread
+        writes the batch before. zlib lets go of the GIL for each body, and the writer thread,
+        which compressed them before, had to take the GIL back from the reactor after every one:
+        5,000 listings' bodies took it 1.4-2.5 s for 0.35 s of compression, and the items waiting
+        for those batches held the crawl back (issue 12, measured with thread_time)."""
+        now = utcnow()
+        return self.write_behind(self.lock.acquire(), items, item, now, self.bodies_to_keep(items, now))
+
+    async def write_behind(self, turn, items, item, now, bodies):
         """The reactor goes on while the writer thread writes; SQLite's own work and the driver's
         run beside it without the GIL. A failed batch is split and retried here, on the
         reactor's thread."""
@@ -344,7 +347,7 @@ class StoragePipeline:
             if items and self.fatal is None:
                 try:
                     tally = await maybe_deferred_to_future(
-                        deferToThreadPool(self.reactor, self.writer, self.write_transaction, items))
+                        deferToThreadPool(self.reactor, self.writer, self.write_transaction, items, now, bodies))
                 except Exception as exc:
                     self.recover(items, exc)
                 else:
@@ -400,18 +403,19 @@ class StoragePipeline:
         """One transaction on this thread, counted at once."""
         self.count(items, self.write_transaction(items))
 
-    def write_transaction(self, items):
+    def write_transaction(self, items, now=None, bodies=None):
         """One transaction: albums first, then the listings (which may point at them), then the
-        kept bodies.
+        kept bodies (``bodies``: :meth:`bodies_to_keep` at ``now``, made here when not given).
 
         Run on the writer thread in a crawl: it changes no stats and no counter, it returns
         what to add to them (:meth:`count`, on the reactor's thread)."""
         releases = [item for item in items if isinstance(item, ReleaseItem)]
         listings = [item for item in items if isinstance(item, ListingItem)]
-        now = utcnow()
-        # Compressed before the transaction: on SQLite it begins IMMEDIATE, holding the write lock
-        # that the spider (parking listings, keeping pages) and other harvests wait for.
-        bodies = self.bodies_to_keep(items, now)
+        if now is None:
+            now = utcnow()
+            # Compressed before the transaction: on SQLite it begins IMMEDIATE, holding the write
+            # lock that the spider (parking listings, keeping pages) and other harvests wait for.
+            bodies = self.bodies_to_keep(items, now)
         self.tally = Counter()
         with database_for(self.database_url).atomic():
             rows = self.write_records(releases, listings, now)
@@ -533,27 +537,19 @@ class StoragePipeline:
         received (none for ``scrapy rebuild`` or the dump import, which keep none)."""
         if not self.keep_bodies:
             return []
-        kept = self.kept_rows
+        releases = [item for item in items if isinstance(item, ReleaseItem)]
+        listings = [item for item in items if isinstance(item, ListingItem)]
         # A page the spider kept as it arrived (body_kept) is in raw_bodies already: compressing
         # and writing its body again cost a millisecond or more per page of a hundred listings.
-        pages = kept([("inventory_page", page_resource_id(item.seller_username, item.status, item.page), item.body)
-                      for item in items if isinstance(item, InventoryPageItem) and item.body and not item.body_kept],
-                     now, PAGE_COMPRESSION)
+        pages = [raw_row("inventory_page", page_resource_id(item.seller_username, item.status, item.page),
+                         item.body, now, PAGE_COMPRESSION)
+                 for item in items if isinstance(item, InventoryPageItem) and item.body and not item.body_kept]
         return [
-            kept([("release", item.release_id, item.raw) for item in items
-                  if isinstance(item, ReleaseItem) and item.raw is not None], now),
-            kept([("listing", item.listing_id, item.raw) for item in items
-                  if isinstance(item, ListingItem) and item.raw is not None], now),
-            pages + kept([(item.resource, item.resource_id, item.body) for item in items
-                          if isinstance(item, RawBodyItem)], now),
+            [raw_row("release", item.release_id, item.raw, now) for item in releases if item.raw is not None],
+            [raw_row("listing", item.listing_id, item.raw, now) for item in listings if item.raw is not None],
+            pages + [raw_row(item.resource, item.resource_id, item.body, now)
+                     for item in items if isinstance(item, RawBodyItem)],
         ]
-
-    def kept_rows(self, bodies, now, level=RAW_COMPRESSION):
-        """``raw_bodies`` rows (as :func:`~discogs_harvest.pipelines.rows.raw_row` makes them) of
-        ``[(resource, resource_id, body)]``, the bodies compressed together by :attr:`zlib`."""
-        blobs = self.zlib.compress([body_json(body) for _, _, body in bodies], level)
-        return [{"resource": resource, "resource_id": str(resource_id), "body": blob, "fetched_at": now,
-                 "first_fetched_at": now} for (resource, resource_id, _), blob in zip(bodies, blobs)]
 
     def write_raw(self, rows):
         """Keep bodies as received: the latest per resource (``first_fetched_at`` stays)."""
