@@ -84,6 +84,14 @@ def listing_item(body):
 _inserts = {}  # database_url -> Inserts
 
 
+def _inserts_of(database_url):
+    """The statement texts of ``database_url``, rendered once (inserts.py), not for every call."""
+    inserts = _inserts.get(database_url)
+    if inserts is None:
+        inserts = _inserts[database_url] = Inserts(lambda: database_for(database_url))
+    return inserts
+
+
 def encode(body):
     """A parked body as stored: UTF-8 JSON (what kept bodies hold before zlib), not compressed.
 
@@ -119,9 +127,7 @@ def park(database_url, seller, listings):
     database = database_for(database_url)
     rows = [{"listing_id": listing_id, "seller": seller.lower(), "release_id": release_id,
              "body": encode(body)} for listing_id, release_id, body in listings]
-    inserts = _inserts.get(database_url)
-    if inserts is None:  # the statement's text rendered once (inserts.py), not for every page
-        inserts = _inserts[database_url] = Inserts(lambda: database_for(database_url))
+    inserts = _inserts_of(database_url)
     with database.atomic():
         delete_taken(database_url)  # a listing parked again is a new row, not one left out as taken
         for chunk in slices(rows, max(1, variable_limit(database) // 5)):
@@ -156,12 +162,15 @@ def take_many(database_url, seller, release_ids):
     seller = seller.lower()
     by_value = {PendingListing.release_id.db_value(release_id): release_id for release_id in release_ids}
     found = {release_id: [] for release_id in by_value.values()}
+    inserts = _inserts_of(database_url)  # the statement's text kept for any number of ids
     for chunk in slices(list(by_value), variable_limit(database)):
         # By release id alone, the seller compared here: with both in the WHERE clause SQLite
         # searched by the seller's index, every row of the seller for each statement (7 ms
         # against 0.9 ms for 32 releases of a 5,000-listing seller).
-        for row_id, row_seller, release_id, body in sorted(
-                database.execute_sql(_take_many_text(database_url, chunk), chunk).fetchall()):
+        rows = inserts.run_lists("take many", [chunk], lambda chunk: PendingListing.select(
+            PendingListing.id, PendingListing.seller, PendingListing.release_id, PendingListing.body,
+        ).where(PendingListing.release_id.in_(chunk)).tuples())
+        for row_id, row_seller, release_id, body in sorted(rows):
             if row_seller == seller and row_id not in taken:
                 taken.add(row_id)
                 found[by_value[release_id]].append(body)
@@ -181,27 +190,12 @@ def delete_taken(database_url):
             PendingListing.delete().where(PendingListing.id.in_(chunk)).execute()
 
 
-_take_texts = {}  # database_url -> the text of take's statement; (database_url, n) -> take_many's for n ids
+_take_texts = {}  # database_url -> the text of take's statement
 # The database (as database_for opened it) -> ids of its rows taken and not deleted yet; by
 # connection, not URL: one reopened (a test's fresh schema) numbers its rows anew.
 _taken = weakref.WeakKeyDictionary()
 # Rows taken before they are deleted in one statement: a few pages' worth, whatever the inventory.
 TAKEN_BATCH = 500
-
-
-def _take_many_text(database_url, values):
-    """peewee's text of take_many's ``SELECT`` for as many release ids as ``values`` (rendered
-    once per database and count: phase 2 takes the same few dozen at a time)."""
-    key = (database_url, len(values))
-    text = _take_texts.get(key)
-    if text is None:
-        text, rendered = (PendingListing.select(PendingListing.id, PendingListing.seller, PendingListing.release_id,
-                                                PendingListing.body)
-                          .where(PendingListing.release_id.in_(values)).sql())
-        if list(rendered) != list(values):
-            raise RuntimeError(f"take_many's statement binds {rendered!r}, not {values!r}")
-        _take_texts[key] = text
-    return text
 
 
 def _take_text(params):

@@ -63,10 +63,10 @@ def test_take_has_peewee_render_its_statement_once_per_database(database_url, mo
     assert rendered == [("shop", 11)]
 
 
-def test_take_many_renders_its_statement_once_per_count_of_releases(database_url, monkeypatch):
+def test_take_many_renders_its_statement_once_for_any_count_of_releases(database_url, monkeypatch):
     from discogs_harvest.models import PendingListing
 
-    monkeypatch.setattr(pending, "_take_texts", {})
+    monkeypatch.setattr(pending, "_inserts", {})
     pending.park(database_url, "Shop", [(listing, 10 + listing % 4, {"id": listing}) for listing in range(1, 13)])
     rendered = []
     select = PendingListing.select
@@ -76,8 +76,10 @@ def test_take_many_renders_its_statement_once_per_count_of_releases(database_url
     assert pending.take_many(database_url, "shop", [13, 12]) == {13: [{"id": 3}, {"id": 7}, {"id": 11}],
                                                                 12: [{"id": 2}, {"id": 6}, {"id": 10}]}
     assert pending.take_many(database_url, "Shop", [10, 11]) == {10: [], 11: []}  # taken once
+    first = len(rendered)
     assert pending.take_many(database_url, "Shop", [99]) == {99: []}
-    assert len(rendered) == 2  # for two ids, then for one
+    assert pending.take_many(database_url, "Shop", [97, 98, 99]) == {97: [], 98: [], 99: []}
+    assert len(rendered) == first  # rendered (and checked) at the first call, for any number of ids
 
 
 def test_a_new_run_clears_only_its_sellers_leftovers(database_url):
