@@ -26,7 +26,7 @@ from peewee import Column, DatabaseError, OperationalError, PostgresqlDatabase, 
 from playhouse import db_url
 
 from discogs_harvest import fts
-from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.errors import HarvestConfigError
 from discogs_harvest.migrations import (
     add_missing_columns,
     create_missing,

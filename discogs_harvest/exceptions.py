@@ -6,6 +6,8 @@ counts ``item_dropped_reasons_count/<Class>`` without any code of ours.
 
 from scrapy.exceptions import DropItem
 
+from discogs_harvest.errors import HarvestConfigError  # noqa: F401 (exported here too)
+
 
 class DuplicateItem(DropItem):
     """The same listing or release was already processed in this run."""
@@ -13,7 +15,3 @@ class DuplicateItem(DropItem):
 
 class InvalidItem(DropItem):
     """An item lacks a field the schema requires."""
-
-
-class HarvestConfigError(ValueError):
-    """Bad user input (spider argument, setting): reported as one line, exit status 2."""

@@ -25,7 +25,7 @@ import psycopg2
 from peewee import AutoField, BigAutoField, BigIntegerField, IntegerField, PostgresqlDatabase
 from playhouse import db_url
 
-from discogs_harvest.exceptions import HarvestConfigError
+from discogs_harvest.errors import HarvestConfigError
 
 SCHEMES = ("postgres", "postgresql")
 # Seconds to wait for the server when none is given in the URL (libpq's connect_timeout).
