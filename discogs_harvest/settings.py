@@ -128,10 +128,12 @@ RELEASE_CLAIM_POLL = 1.0
 STORAGE_BATCH_SIZE = 200
 # Seconds between writes of a part-filled batch, so a crash loses at most this much work.
 STORAGE_FLUSH_INTERVAL = 5.0
-# A crawl writes its batches on a thread of its own, in order, while the reactor goes on
-# (SQLite's and zlib's work then runs beside the crawl); 0 writes them on the reactor's thread.
-# SQLite only for now (pipelines/storage.py says why).
+# A crawl writes its batches from a thread of its own, in order, while the reactor goes on;
+# 0 writes them on the reactor's thread. SQLite only for now (pipelines/storage.py says why).
 STORAGE_WRITE_THREAD = True
+# ... and that thread hands each batch to a writer process (pipelines/writerprocess.py), which
+# maps, compresses and writes it on another core; 0 writes them on the thread itself.
+STORAGE_WRITE_PROCESS = True
 
 # A killed or interrupted harvest leaves its inventory pages in the database; the next run of
 # the same seller replays them instead of fetching them again, if they are this recent.

@@ -160,6 +160,13 @@ def workdir():
 # --- the sandbox's request log ---------------------------------------------------------
 
 
+def writer_peak_kib(crawl):
+    """The peak memory of the crawl's storage writer process (KiB), from the storage line of its
+    log (``LOG_LEVEL=INFO``), or 0 when it wrote without one (pipelines/writerprocess.py)."""
+    found = re.findall(r"the writer process's peak memory (\d+) KiB", crawl.log_tail(200_000))
+    return int(found[-1]) if found else 0
+
+
 def api_log(sandbox, since=0):
     """The sandbox's request log, Discogs routes only, in arrival order."""
     return [r for r in sandbox.log(since) if not r["path"].startswith("/_sandbox")]

@@ -1,5 +1,8 @@
 """StoragePipeline's writer thread (STORAGE_WRITE_THREAD): a crawl's batches written beside the
-reactor, one at a time and in order, with the same rows and stats as on the reactor's thread."""
+reactor, one at a time and in order, with the same rows and stats as on the reactor's thread.
+
+Here the thread writes them itself (STORAGE_WRITE_PROCESS off); handed to the writer process
+it waits for, they are test_writer_process.py's."""
 
 import asyncio
 import threading
@@ -27,8 +30,8 @@ def reactor_loop():
 
 def crawling(make_crawler, **settings):
     """A pipeline opened as in a crawl (the reactor running, the crawler crawling), with the
-    names of the threads its transactions ran on."""
-    crawler = make_crawler(**settings)
+    names of the threads its transactions ran on (the writer process off)."""
+    crawler = make_crawler(**{"STORAGE_WRITE_PROCESS": False, **settings})
     if is_postgres(crawler.settings["DATABASE_URL"]):
         pytest.skip("the writer thread is SQLite's only for now (pipelines/storage.py)")
     crawler.crawling = True
@@ -178,12 +181,12 @@ def test_a_batchs_bodies_are_compressed_on_the_reactors_thread_and_written_on_th
                                                                                             monkeypatch):
     # zlib lets go of the GIL for each body: the writer thread, taking it back after each one,
     # waited on the reactor; compressed as the batch is handed over, they cost it nothing.
-    from discogs_harvest.pipelines import storage
+    from discogs_harvest.pipelines import writing
     from discogs_harvest.pipelines.rows import decompress_body
 
     compressed_on = []
-    raw_row = storage.raw_row
-    monkeypatch.setattr(storage, "raw_row", lambda *args: compressed_on.append(
+    raw_row = writing.raw_row
+    monkeypatch.setattr(writing, "raw_row", lambda *args: compressed_on.append(
         threading.current_thread().name) or raw_row(*args))
     loop = _reactor_loop()
     crawler, pipeline, threads = crawling(make_crawler, STORAGE_BATCH_SIZE=3)
