@@ -162,3 +162,44 @@ def test_taken_rows_are_deleted_in_batches_and_a_listing_parked_again_comes_back
     assert pending.take(database_url, "Shop", 7) == [{"id": 6}]
     pending.delete_taken(database_url)  # what the spider does when it closes
     assert PendingListing.select().count() == 0
+
+
+def test_taking_leaves_the_rows_taken_for_later_while_another_connection_writes(database_url, monkeypatch):
+    """The spider's phase 2 takes while storage's writer process holds SQLite's write lock: the
+    taken rows stay left out and are deleted once the lock is free, the taking never waits for
+    it (were it to wait, this test would hang until the other transaction ended: never)."""
+    import sqlite3
+    import threading
+
+    from discogs_harvest.database import database_path
+    from discogs_harvest.postgres import is_postgres
+
+    if is_postgres(database_url):
+        pytest.skip("SQLite's write lock")
+    monkeypatch.setattr(pending, "TAKEN_BATCH", 2)
+    monkeypatch.setattr(pending, "TAKEN_MAX", 100)
+    pending.park(database_url, "Shop", [(n, n % 3, {"id": n}) for n in range(1, 10)])
+    locked, release = threading.Event(), threading.Event()
+
+    def writer():  # another connection's long write transaction
+        other = sqlite3.connect(database_path(database_url), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        locked.set()
+        release.wait(30)
+        other.execute("ROLLBACK")
+        other.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        assert pending.take_many(database_url, "Shop", [0, 1]) == {0: [{"id": 3}, {"id": 6}, {"id": 9}],
+                                                                  1: [{"id": 1}, {"id": 4}, {"id": 7}]}
+        assert PendingListing.select().count() == 9  # taken, not deleted: the lock is held
+        assert pending.take_many(database_url, "Shop", [0, 1, 2]) == {0: [], 1: [], 2: [{"id": 2}, {"id": 5},
+                                                                                        {"id": 8}]}
+    finally:
+        release.set()
+        thread.join(10)
+    assert pending.take(database_url, "Shop", 0) == []  # the lock free: all nine taken rows deleted
+    assert PendingListing.select().count() == 0
