@@ -163,6 +163,9 @@ class ForkServer:
         self.path = None  # the server's socket, in folder
         self.process = None
         self.refused = None  # why the server could not start: its processes go to subprocess
+        # Two threads forking at once (test_claims_crawl's two harvests) start one server: without
+        # it the second saw the first's process before its socket's path was set, and connected to None.
+        self.starting = threading.Lock()
 
     @staticmethod
     def available():
@@ -201,12 +204,13 @@ class ForkServer:
              encoding=None, errors=None):
         """``python -m module *args`` forked, its streams as :class:`subprocess.Popen` takes them
         (None: this process's); None if the server refused to start."""
-        if self.refused:
-            return None
-        if self.process is None or self.process.poll() is not None:
-            self.start()
+        with self.starting:
             if self.refused:
                 return None
+            if self.process is None or self.process.poll() is not None:
+                self.start()
+                if self.refused:
+                    return None
         text = text or encoding is not None or errors is not None
         ours, theirs = {}, []  # our ends by name; the child's fds 0, 1 and 2, in order
         try:
