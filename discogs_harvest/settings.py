@@ -181,6 +181,9 @@ DUMP_INDEX_URL = _env("DUMP_INDEX_URL") or "https://data.discogs.com/?prefix=dat
 # Order matters: drop duplicates before any work is done on them, decide freshness
 # before normalising what will be written, normalise genre/style spellings before
 # storage links them, and write last so that every earlier drop is respected.
+# Scrapy's own manager, each synchronous pipeline step called without a coroutine made for it
+# (pipelines/processor.py): the same items, drops and order.
+ITEM_PROCESSOR = "discogs_harvest.pipelines.processor.LeanItemProcessor"
 ITEM_PIPELINES = {
     "discogs_harvest.pipelines.dedup.DedupPipeline": 100,
     "discogs_harvest.pipelines.staleness.StalenessPipeline": 200,
