@@ -16,6 +16,8 @@ import zlib
 
 import pytest
 
+from discogs_harvest import pending
+
 from discogs_harvest.sandbox.process import SandboxProcess
 from tests import forkserver
 from tests.integration.crawling import ROOT, TOKEN, kill_when, rows
@@ -101,6 +103,6 @@ def test_with_a_filter_undecided_listings_wait_on_disk(sandbox, tmp_path, pages)
     waiting = {r["listing_id"]: r for r in rows(database, "SELECT listing_id, release_id, body FROM pending_listings")}
     assert expected - stored - set(waiting) == set(), f"killed after {pages} pages"
     for listing_id, row in waiting.items():
-        body = json.loads(row["body"])  # the loaded listing, with its text as received (pagetext.py)
+        body = pending.decode(row["body"])  # the loaded listing, with its text as received (pagetext.py)
         assert (body["listing_id"], body["release_id"], json.loads(body["raw"])["id"]) == (
             listing_id, row["release_id"], listing_id)
