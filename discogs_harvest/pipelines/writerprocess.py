@@ -30,6 +30,7 @@ writes in the crawl's process, as without it.
 """
 
 import atexit
+import gc
 import os
 import pickle
 import resource
@@ -206,7 +207,12 @@ def _die_with(parent_pid):
 def serve(requests, replies):
     """The process: each request answered in turn, until ``requests`` closes."""
     from discogs_harvest.freshness import close_database
+    import discogs_harvest.pipelines.writing  # noqa: F401 (what writes batches, imported before the freeze)
 
+    # What the imports built, frozen out of the collector's sight, and collections rarer: a
+    # batch unpickles thousands of objects at once (as extensions/collector.py does for a crawl).
+    gc.freeze()
+    gc.set_threshold(50_000, *gc.get_threshold()[1:])
     writers = {}  # (writer class, database URL) -> its writer, kept between batches
     while True:
         try:
