@@ -375,6 +375,15 @@ CONCURRENT_ITEMS = 8
 DOWNLOAD_TIMEOUT = 30
 # Discogs sets a Cloudflare cookie we have no use for (CookiesMiddleware: see NEVER_LOADED).
 COOKIES_ENABLED = False
+# No Referer header: an API takes none, and it told Discogs, YouTube, Apple Music, Spotify and
+# Wikipedia which URL the crawl had fetched before. Scrapy's RefererMiddleware also walked every
+# callback's output and answered a signal for every request scheduled: off, a seller harvest of
+# 5,000 listings took 2.7 % less time (with METAREFRESH_ENABLED off; medians of five, issue 12).
+REFERER_ENABLED = False
+# A JSON API answers without <meta http-equiv="refresh">: an HTML answer is an error page (a
+# challenge, maintenance) that the retry middleware backs off from, where MetaRefreshMiddleware,
+# which sees answers before it, would follow the refresh at once and spend a request.
+METAREFRESH_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 # Scrapy's check for generator callbacks that return a value re-reads and re-parses the
 # callback's source on every response (scrapy/utils/misc.py is_generator_with_return_value
