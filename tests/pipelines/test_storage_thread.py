@@ -17,6 +17,7 @@ from discogs_harvest.postgres import is_postgres
 from tests.integration.inprocess import _reactor_loop
 from tests.pipelines import factories
 from tests.pipelines.test_storage import snapshot, table
+from tests.pipelines.writers import RefusingPipeline
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +29,14 @@ def reactor_loop():
     asyncio.set_event_loop(None)
 
 
-def crawling(make_crawler, **settings):
+def crawling(make_crawler, pipeline_class=StoragePipeline, **settings):
     """A pipeline opened as in a crawl (the reactor running, the crawler crawling), with the
-    names of the threads its transactions ran on (the writer process off)."""
+    names of the threads its transactions ran on (the writer process off unless asked for)."""
     crawler = make_crawler(**{"STORAGE_WRITE_PROCESS": False, **settings})
     if is_postgres(crawler.settings["DATABASE_URL"]):
         pytest.skip("the writer thread is SQLite's only for now (pipelines/storage.py)")
     crawler.crawling = True
-    pipeline = build_from_crawler(StoragePipeline, crawler)
+    pipeline = build_from_crawler(pipeline_class, crawler)
     threads = []
     write_transaction = pipeline.write_transaction
 
@@ -123,18 +124,15 @@ def test_batches_are_written_in_the_order_they_were_handed_over_while_the_first_
 
 
 @pytest.mark.timeout(60)
-def test_a_batch_failing_on_the_writer_thread_is_stored_item_by_item(make_crawler, database, caplog):
+@pytest.mark.parametrize("in_process", [False, True], ids=["thread", "process"])
+def test_a_batch_failing_on_the_writer_is_stored_item_by_item(make_crawler, database, caplog, in_process):
+    # Written by the thread itself, or by the writer process (test_writer_process.py), which
+    # builds the pipeline's own writer class: RefusingWriter refuses the batch there.
     loop = _reactor_loop()
-    crawler, pipeline, _ = crawling(make_crawler, STORAGE_BATCH_SIZE=3)
-    write_listings = pipeline.write_listings
-
-    def refuses_one(listings, now):
-        if any(listing.listing_id == 101 for listing in listings):
-            raise ValueError("listing 101 cannot be stored")
-        return write_listings(listings, now)
-
-    pipeline.write_listings = refuses_one
+    crawler, pipeline, _ = crawling(make_crawler, RefusingPipeline, STORAGE_BATCH_SIZE=3,
+                                    STORAGE_WRITE_PROCESS=in_process)
     pipeline.open_spider()
+    assert (pipeline.remote is not None) is in_process
     feed(loop, pipeline, items(3))
     run(loop, pipeline.close_spider())
     assert [row["listing_id"] for row in table(database, "collection_items")] == [100, 102]

@@ -1,6 +1,7 @@
 """The writer process (STORAGE_WRITE_PROCESS): a crawl's batches handed by storage's writer
 thread to a process of their own, with the same rows and stats as written in the crawl's
-process; what it cannot take is written there instead; it dies with the crawl."""
+process; what it cannot take is written there instead; it dies with the crawl. (A batch it
+fails is split as the thread's is: test_storage_thread.py.)"""
 
 import os
 import pickle
@@ -22,7 +23,7 @@ from discogs_harvest.postgres import is_postgres
 from tests.pipelines import factories
 from tests.pipelines.test_storage import snapshot, table
 from tests.pipelines.test_storage_thread import empty, feed, items, reactor_loop, run  # noqa: F401 (a fixture)
-from tests.pipelines.writers import PidPipeline, RefusingPipeline
+from tests.pipelines.writers import PidPipeline
 from tests.integration.inprocess import _reactor_loop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,18 +81,6 @@ def test_a_crawls_batches_are_written_by_the_writer_process_with_the_same_rows_a
     assert crawler.stats.get_value(WRITER_MAXRSS) is None
     assert snapshot(database) == written
     assert {key: crawler.stats.get_value(key) for key in figures} == figures
-
-
-@pytest.mark.timeout(60)
-def test_a_batch_the_process_fails_is_stored_item_by_item(make_crawler, database, caplog):
-    loop = _reactor_loop()
-    crawler, pipeline = crawling(make_crawler, RefusingPipeline, STORAGE_BATCH_SIZE=3)
-    feed(loop, pipeline, items(3))
-    run(loop, pipeline.close_spider())
-    assert [row["listing_id"] for row in table(database, "collection_items")] == [100, 102]
-    assert crawler.stats.get_value(stats.key("storage", "items_failed")) == 1
-    assert crawler.stats.get_value(stats.ITEMS_STORED) == 2
-    assert "batch of 3 items failed (listing 101 cannot be stored); storing them one by one" in caplog.text
 
 
 def test_what_a_failure_in_the_process_interrupted_comes_back_with_it():
