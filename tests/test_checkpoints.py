@@ -161,3 +161,37 @@ def test_a_page_whose_body_the_spider_kept_is_not_written_again(database_url):
     assert RawBody.select(RawBody.body, RawBody.fetched_at).where(where).tuples().get() == before
     pages = inventory_checkpoint(database_url, "someseller", "For Sale", max_age_hours=24)
     assert [(p.page, p.listings, p.listings_out) for p in pages] == [(1, [{"id": 10, "release": {"id": 1}}], True)]
+
+
+def test_the_page_keeper_keeps_pages_in_order_on_its_thread_and_raises_a_failure_where_it_is_waited_for(
+        database_url, monkeypatch):
+    import threading
+
+    from discogs_harvest import checkpoints
+    from discogs_harvest.checkpoints import PageKeeper, kept_page
+
+    threads = []
+    keep_one = checkpoints.keep_page
+
+    def recorded(url, seller, status, number, *rest):
+        threads.append((number, threading.current_thread().name))
+        if number == 3:
+            raise OSError("disk full")
+        return keep_one(url, seller, status, number, *rest)
+
+    monkeypatch.setattr(checkpoints, "keep_page", recorded)
+    keeper = PageKeeper(database_url)
+    for number in (1, 2, 3, 4):
+        item = page(number)
+        keeper.keep(item.seller_username, item.status, number, item.body, item.next_url, item.pages_total)
+    keeper.wait(2)
+    assert json.loads(kept_page(database_url, "SomeSeller", "For Sale", 2)[0])["listings"] == [
+        {"id": 20, "release": {"id": 1}}]
+    keeper.wait(7)  # never given: nothing to wait for
+    with pytest.raises(OSError, match="disk full"):
+        keeper.close()  # page 3's failure, once page 4 was kept too
+    assert [number for number, _ in threads] == [1, 2, 3, 4]
+    assert {name for _, name in threads} != {threading.current_thread().name}
+    assert kept_page(database_url, "SomeSeller", "For Sale", 4) is not None
+    assert kept_page(database_url, "SomeSeller", "For Sale", 3) is None
+    assert keeper.thread is None and keeper.keeping == {}

@@ -16,7 +16,8 @@ Two phases: while paging, listings whose release is not known yet wait on disk
 yielded after its listings, so storage commits them together. Paging itself only takes what
 decides the paging from a page (its shape, checked by the retry middleware; its pagination,
 the :class:`PageSeen` bookkeeping, whose inventory it is, the sort keys past the cap), keeps
-its body on disk (:func:`~discogs_harvest.checkpoints.keep_page`) and requests the next page.
+its body on disk (:func:`~discogs_harvest.checkpoints.keep_page`, on the thread of a
+:class:`~discogs_harvest.checkpoints.PageKeeper`) and requests the next page.
 The page's listings are read back from that body and go out in page order, through the code a
 resumed run replays pages with: before the next page arrives when it comes slowly (the rate
 limit, a slow server), or once paging is over when pages come faster than their listings can
@@ -39,7 +40,8 @@ again), and the snapshot claims completeness only when they saw every listing an
 The seller's own inventory (every status, no page cap, private fields, ``-a via=export``) is
 handled by :class:`~discogs_harvest.spiders.owner.OwnerInventory` (``self.owner``).
 
-Resuming: every fetched page is kept with its ``inventory_pages`` row as soon as it is checked,
+Resuming: every fetched page is kept with its ``inventory_pages`` row as soon as it is checked
+(on the :class:`~discogs_harvest.checkpoints.PageKeeper`'s thread, while the next page is requested),
 and yielded as an :class:`InventoryPageItem` (a checkpoint) once its listings are out. A run
 that finds pages 1..k of an unfinished run (younger than ``INVENTORY_RESUME_MAX_AGE_HOURS``)
 replays them from the database, reading one page at a time, and requests page k+1: a page
@@ -69,7 +71,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from discogs_harvest import keepers, pending, shapes, stats, watching
 from discogs_harvest.batches import slices
-from discogs_harvest.checkpoints import inventory_checkpoint, keep_page, kept_page
+from discogs_harvest.checkpoints import PageKeeper, inventory_checkpoint, kept_page
 from discogs_harvest.completeness import MIN_SLACK, PageSeen, disagreement, replayable
 from discogs_harvest.downloadermiddlewares.exceptions import DiscogsOutageError
 from discogs_harvest.downloadermiddlewares.retry import error_message
@@ -179,6 +181,7 @@ class SellerInventorySpider(DiscogsSpider):
         self.windows = None  # SortWindows, once paging reached Discogs' page cap
         self.quick = self.options["quick"]
         self.ahead = OnePageAhead()  # the next page fetched while one goes out, handled in turn
+        self.keeper = None  # PageKeeper: fetched pages kept on a thread of their own (page_keeper())
         self.behind = PagesBehind()  # pages checked and kept whose listings have not gone out yet
         # `scrapy check`/`scrapy parse` call a callback alone: no later page would take its listings on.
         self.alone = bool(os.environ.get("SCRAPY_CHECK") or os.environ.get(PARSE_ENV))
@@ -275,9 +278,9 @@ class SellerInventorySpider(DiscogsSpider):
         if self.quick:
             yield from self.quick_page(page, pages_total, listings, next_url)
             return
-        # Kept on disk now (checked: the retry middleware did), its listings read back from there.
-        keep_page(self.database_url, self.seller, self.options["status"], page, scrub(response.text), next_url,
-                  pages_total)
+        # Kept on disk (checked: the retry middleware did), on the keeper's thread while the next
+        # page is requested; its listings are read back from there once it is kept.
+        self.page_keeper().keep(self.seller, self.options["status"], page, scrub(response.text), next_url, pages_total)
         self.take_page(page, pages_total, listings)
         paging_on = next_url and page < self.options["max_pages"]
         if paging_on:  # the fetch overlaps whatever listings are due now
@@ -295,6 +298,7 @@ class SellerInventorySpider(DiscogsSpider):
         commits the page with its listings, so a checkpointed page's listings are stored."""
         page, pages_total, next_url = kept
         status = self.options["status"]
+        self.page_keeper().wait(page)
         found = kept_page(self.database_url, self.seller, status, page)
         if found is None:
             raise RuntimeError(f"inventory page {page} of {self.seller} is no longer kept in raw_bodies")
@@ -626,8 +630,20 @@ class SellerInventorySpider(DiscogsSpider):
                      "is marked unavailable", failure.request.meta["page"], self.seller, self.describe(failure))
         yield from self.finish_inventory()
 
+    def page_keeper(self):
+        """The :class:`~discogs_harvest.checkpoints.PageKeeper` of this run's pages (made on first use)."""
+        if self.keeper is None:
+            self.keeper = PageKeeper(self.database_url)
+        return self.keeper
+
     def closed(self, reason):
         super().closed(reason)
+        if self.keeper is not None:
+            try:
+                self.keeper.close()  # pages kept ahead of their listings: on disk for the next run
+            except Exception as exc:
+                logger.error("An inventory page of %s could not be kept (the next run fetches it again): %s",
+                             self.seller, exc)
         try:
             pending.delete_taken(self.database_url)  # the last listings taken: none stays parked
         except Exception as exc:  # a database that cannot be written: storage says so already
