@@ -23,7 +23,7 @@ from discogs_harvest.postgres import is_postgres
 from tests.pipelines import factories
 from tests.pipelines.test_storage import snapshot, table
 from tests.pipelines.test_storage_thread import empty, feed, items, reactor_loop, run  # noqa: F401 (a fixture)
-from tests.pipelines.writers import PidPipeline
+from tests.pipelines.writers import FullPipeline, PidPipeline
 from tests.integration.inprocess import _reactor_loop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,6 +101,21 @@ def test_what_a_failure_in_the_process_interrupted_comes_back_with_it():
 
     [failure] = pickle.loads(pickle.dumps(_chain(Unpicklable("listing 7 refused"))))
     assert isinstance(failure, RuntimeError) and str(failure) == "Unpicklable: listing 7 refused"
+
+
+@pytest.mark.timeout(60)
+def test_a_full_disk_under_the_writer_process_stops_storing_as_it_did_on_the_thread(make_crawler, database, caplog):
+    """What the process's failed write interrupted crosses over with it: storage reads the full
+    disk behind the failed rollback, says so once and stores nothing more (no item by item)."""
+    loop = _reactor_loop()
+    crawler, pipeline = crawling(make_crawler, FullPipeline, STORAGE_BATCH_SIZE=2)
+    feed(loop, pipeline, items(4))
+    run(loop, pipeline.close_spider())
+    assert table(database, "collection_items") == []
+    fatal = crawler.stats.get_value(stats.key("storage", "fatal"))
+    assert fatal.endswith(": database or disk is full"), fatal
+    assert crawler.stats.get_value(stats.key("storage", "items_failed")) == 4
+    assert "storing them one by one" not in caplog.text
 
 
 @pytest.mark.timeout(60)

@@ -37,3 +37,19 @@ class PidWriter(BatchWriter):
 
 class PidPipeline(PidWriter, StoragePipeline):
     process_writer = PidWriter
+
+
+class Full(BatchWriter):
+    """The disk fills up under the writer process, behind a rollback that fails too."""
+
+    def write_records(self, releases, listings, now):
+        import sqlite3
+
+        try:
+            raise sqlite3.OperationalError("database or disk is full")
+        except sqlite3.OperationalError as full:
+            raise sqlite3.OperationalError("cannot rollback - no transaction is active") from full
+
+
+class FullPipeline(StoragePipeline):
+    process_writer = Full
