@@ -41,7 +41,8 @@ def test_every_request_on_the_wire_is_counted(fast_sandbox, tmp_path):
     assert crawl.stat("harvest/retry/count") == sum(1 for e in entries if e["fault"])
     log = crawl.log_tail(10**6)
     assert "requests in" in log and "budget use" in log
-    assert "scrapy.extensions.throttle.AutoThrottle" in log  # on, and still within the budget
+    assert "discogs_harvest.extensions.throttle.HarvestAutoThrottle" in log  # on, and still within the budget
+    assert "scrapy.extensions.throttle.AutoThrottle" not in log  # ours instead of it, not beside it
 
 
 def test_refused_credentials_reach_the_errback_once_each(fast_sandbox, tmp_path):
