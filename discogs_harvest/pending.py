@@ -195,11 +195,11 @@ def take_many(database_url, seller, release_ids):
 
 def delete_taken(database_url, wait=True):
     """Delete the rows :func:`take` has taken from ``database_url`` (in one transaction); with
-    ``wait=False`` only if SQLite's write lock is free now. Returns whether none stays taken."""
+    ``wait=False`` only if SQLite's write lock is free now (else they stay taken, for later)."""
     database = database_for(database_url)
     taken = _taken.get(database)
     if not taken:
-        return True
+        return
     try:
         with nullcontext() if wait else _without_waiting(database), database.atomic():
             for chunk in slices(sorted(taken), variable_limit(database)):
@@ -207,9 +207,8 @@ def delete_taken(database_url, wait=True):
     except OperationalError as exc:
         if wait or "locked" not in str(exc):
             raise
-        return False
+        return
     _taken.pop(database, None)
-    return True
 
 
 def _tidy(database_url, taken):

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 from peewee import OperationalError
-from scrapy.utils.misc import build_from_crawler
 
 from discogs_harvest import stats
 from discogs_harvest.pipelines.storage import WRITER_MAXRSS, medium_failure
 from discogs_harvest.pipelines.writerprocess import WriterProcess, _chain, _rebuilt
-from discogs_harvest.postgres import is_postgres
 from tests.pipelines import factories
 from tests.pipelines.test_storage import snapshot, table
+from tests.pipelines.test_storage_thread import crawling as thread_crawling
 from tests.pipelines.test_storage_thread import empty, feed, items, reactor_loop, run  # noqa: F401 (a fixture)
 from tests.pipelines.writers import FullPipeline, PidPipeline
 from tests.integration.inprocess import _reactor_loop
@@ -30,12 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def crawling(make_crawler, pipeline_class=PidPipeline, **settings):
-    """A pipeline opened as in a crawl (the reactor running, the crawler crawling)."""
-    crawler = make_crawler(**settings)
-    if is_postgres(crawler.settings["DATABASE_URL"]):
-        pytest.skip("the writer thread, and so the process, is SQLite's only for now (pipelines/storage.py)")
-    crawler.crawling = True
-    pipeline = build_from_crawler(pipeline_class, crawler)
+    """A pipeline opened as in a crawl (test_storage_thread's), the writer process on."""
+    crawler, pipeline, _ = thread_crawling(make_crawler, pipeline_class, **{"STORAGE_WRITE_PROCESS": True, **settings})
     pipeline.open_spider()
     return crawler, pipeline
 
